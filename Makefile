@@ -1,0 +1,55 @@
+# Set-up in two commands: `make demo` and `make test`. Only python3 (3.11) and pip are assumed.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+SOP    := $(VENV)/bin/sop
+DBT    := $(abspath $(VENV))/bin/dbt
+STAMP  := $(VENV)/.installed-stamp
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+
+# demo arguments, e.g. `make demo SCALE=0.1 THROUGH=2024-12`
+SCALE ?= 1
+DEMO_ARGS ?= --scale $(SCALE) $(if $(THROUGH),--through $(THROUGH))
+BENCH_SCALES ?= 1 4
+
+.PHONY: install demo test test-fast dev bench status clean help
+
+help:
+	@echo "make demo   - install, generate the demo company, build all history, publish"
+	@echo "make test   - install and run the test suite"
+	@echo "make dev    - the Dagster UI on http://localhost:3000"
+	@echo "make bench  - time each stage at scales $(BENCH_SCALES) (figures in benchmarks/results/)"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	cd dbt_project && $(DBT) parse --profiles-dir . --quiet
+	@touch $@
+
+install: $(STAMP) $(MANIFEST)
+
+demo: install
+	$(SOP) demo $(DEMO_ARGS)
+
+test: install
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: install
+	$(PY) -m pytest -n 2 -m "not slow"
+
+dev: install
+	$(SOP) dev
+
+bench: install
+	$(SOP) bench $(foreach s,$(BENCH_SCALES),--scale $(s))
+
+status: install
+	$(SOP) status
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,299 @@
+"""``sop``: the command for what people run by hand.
+
+    sop demo      generate the demo company, build all history, publish, print headlines
+    sop generate  write the demo company's extracts into the landing folder (with faults)
+    sop run       run the monthly S&OP cycle for one month or a range, in this process
+    sop status    where everything is, and what is published
+    sop bench     time each stage (generate, ingest, dbt, publish) at one or more scales
+    sop dev       the Dagster UI on localhost:3000
+
+Every subcommand has ``--help``. ``--data-dir`` (or ``$SOP_DATA_DIR``, default ``./data``)
+chooses the data root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.settings import data_paths, history_start
+
+
+def last_complete_month(today: date | None = None) -> str:
+    today = today or date.today()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _month(value: str) -> str:
+    try:
+        date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2024-03") from None
+    return value
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _use_data_dir(args) -> Path:
+    """Point everything (Dagster resources, dbt, the instance) at the chosen data root."""
+    root = data_paths(args.data_dir)
+    os.environ["SOP_DATA_DIR"] = str(root.root)
+    root.root.mkdir(parents=True, exist_ok=True)
+    return root.root
+
+
+# ---------------------------------------------------------------- generate
+def _parse_fault(text: str):
+    from orchestration.demo import Fault
+
+    try:
+        kind, entity, month = text.split(":")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"fault {text!r} must be KIND:ENTITY:YYYY-MM") from None
+    return Fault(kind=kind, entity=entity, month=_month(month))
+
+
+def cmd_generate(args) -> int:
+    from orchestration.demo import generate_company
+
+    root = _use_data_dir(args)
+    paths = data_paths(root)
+    _say(f"Generating the demo company (seed {args.seed}, scale {args.scale}, "
+         f"{args.start} .. {args.through}) into {paths.landing}")
+    summary = generate_company(
+        paths.landing, seed=args.seed, scale=args.scale, start=args.start, through=args.through,
+        faults=args.fault or (), progress=lambda line: _say(f"  {line}"),
+    )
+    _say(f"Wrote {summary.files:,} files, {sum(summary.rows.values()):,} rows in {summary.seconds:.1f}s")
+    return 0
+
+
+# ---------------------------------------------------------------- run
+def _run_cycle(first: str, last: str, log_path: Path) -> int:
+    import logging
+
+    from orchestration.defs.runner import ensure_dagster_home, run_monthly_cycle
+
+    ensure_dagster_home()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.FileHandler(log_path)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    dagster_logger = logging.getLogger("dagster")
+    dagster_logger.addHandler(file_handler)
+    _silence_dagster_console()
+    try:
+        run = run_monthly_cycle(first, last, progress=_say)
+    finally:
+        dagster_logger.removeHandler(file_handler)
+        file_handler.close()
+    if not run.success:
+        _say(f"Run {run.run_id} FAILED: steps {run.steps_failed or '-'}; failed checks {run.failed_checks or '-'}")
+        _say(f"Details: {log_path} (and the run in the Dagster UI: make dev)")
+        return 1
+    return 0
+
+
+def _silence_dagster_console() -> None:
+    """Keep Dagster's per-event console lines in the log file, not on the terminal."""
+    import logging
+
+    for name in ("dagster", "dagster.builtin"):
+        lg = logging.getLogger(name)
+        for h in list(lg.handlers):
+            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
+                h.setLevel(logging.WARNING)
+
+
+def cmd_run(args) -> int:
+    root = _use_data_dir(args)
+    first = args.month or args.first or last_complete_month()
+    last = args.month or args.last or first
+    if first > last:
+        _say(f"--from {first} is after --to {last}")
+        return 2
+    log_path = data_paths(root).logs / f"run-{first}-{last}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    _say(f"Running the monthly S&OP cycle for {first} .. {last} (log: {log_path})")
+    return _run_cycle(first, last, log_path)
+
+
+# ---------------------------------------------------------------- demo
+def cmd_demo(args) -> int:
+    started = time.perf_counter()
+    root = _use_data_dir(args)
+    paths = data_paths(root)
+    _say(f"[1/3] Generating the demo company into {paths.landing}")
+    rc = cmd_generate(args)
+    if rc:
+        return rc
+    t_gen = time.perf_counter() - started
+    log_path = paths.logs / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    _say(f"[2/3] Building all history {args.start} .. {args.through} in one run (log: {log_path})")
+    rc = _run_cycle(args.start, args.through, log_path)
+    if rc:
+        return rc
+    _say("[3/3] Published. Headline numbers from the serving file:")
+    _print_headlines(paths.serve_db)
+    total = time.perf_counter() - started
+    _say("")
+    _say(f"Serving DuckDB (read-only for BI): {paths.serve_db}")
+    _say(f"Parquet files:                     {paths.serve_parquet}/")
+    _say(f"Logs:                              {log_path}")
+    _say(f"Dagster UI with these runs:        make dev  (http://localhost:3000)")
+    _say(f"Done in {total:.0f}s (generate {t_gen:.0f}s, pipeline {total - t_gen:.0f}s)")
+    return 0
+
+
+def _print_headlines(serve_db: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(serve_db), read_only=True) as con:
+        last = con.execute("SELECT max(revenue_month) FROM revenue_by_region_family_monthly").fetchone()[0]
+        rows = con.execute(
+            """
+            SELECT region_code, sum(billings_usd), sum(orders_usd), sum(bookings_usd)
+            FROM revenue_by_region_family_monthly
+            WHERE revenue_month > ? - INTERVAL 12 MONTH
+            GROUP BY region_code ORDER BY 2 DESC
+            """,
+            [last],
+        ).fetchall()
+        opp = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'won'), "
+            "count(*) FILTER (WHERE status = 'lost'), count(*) FILTER (WHERE status = 'open') "
+            "FROM opportunity_enhanced"
+        ).fetchone()
+        months = con.execute("SELECT count(DISTINCT revenue_month) FROM revenue_by_region_family_monthly").fetchone()[0]
+    _say(f"  {months} months published, through {last:%Y-%m}")
+    _say(f"  last 12 months, USD:  {'region':<6} {'billings':>16} {'orders':>16} {'bookings':>16}")
+    for region, billings, orders, bookings in rows:
+        _say(f"                        {region:<6} {billings:>16,.0f} {orders:>16,.0f} {bookings:>16,.0f}")
+    won, lost = opp[1], opp[2]
+    win_rate = won / (won + lost) if won + lost else 0
+    _say(f"  opportunities: {opp[0]:,} ({opp[3]:,} open), win rate {win_rate:.1%}")
+
+
+# ---------------------------------------------------------------- status
+def cmd_status(args) -> int:
+    from orchestration.publishing import current_publication
+
+    root = _use_data_dir(args)
+    paths = data_paths(root)
+    _say(f"data root        {paths.root}")
+    _say(f"landing          {paths.landing}")
+    _say(f"build warehouse  {paths.warehouse_db}")
+    _say(f"serving DuckDB   {paths.serve_db}")
+    _say(f"serving Parquet  {paths.serve_parquet}")
+    _say(f"logs             {paths.logs}")
+    _say(f"DAGSTER_HOME     {os.environ.get('DAGSTER_HOME', paths.dagster_home)}")
+    pub = current_publication(paths.serve_db)
+    if pub is None:
+        _say("published        nothing yet (run `sop demo` or `sop run`)")
+    else:
+        _say(f"published        {pub['version']} at {pub['published_at']:%Y-%m-%d %H:%M} UTC, "
+             f"months {pub['first_month']} .. {pub['last_month']}")
+        for table, n in pub["tables"].items():
+            _say(f"                 {table}: {n:,} rows")
+    return 0
+
+
+# ---------------------------------------------------------------- bench
+def cmd_bench(args) -> int:
+    from orchestration.benchmark import run_benchmark
+
+    output = Path(args.output) if args.output else None
+    for scale in args.scale or [1.0]:
+        run_benchmark(scale=scale, seed=args.seed, start=args.start, through=args.through,
+                      work_dir=Path(args.work_dir) if args.work_dir else None, output=output, say=_say)
+    return 0
+
+
+# ---------------------------------------------------------------- dev
+def cmd_dev(args) -> int:
+    from orchestration.defs.runner import ensure_dagster_home
+
+    _use_data_dir(args)
+    home = ensure_dagster_home()
+    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
+    dagster = Path(sys.executable).with_name("dagster")
+    _say(f"Dagster UI on http://localhost:{args.port} (DAGSTER_HOME={home})")
+    os.execv(str(dagster), [str(dagster), "dev", "-w", str(workspace), "-p", str(args.port), "-h", args.host])
+    return 0  # pragma: no cover
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sop", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    default_start = history_start()[:7]
+
+    def common(p, company=False):
+        p.add_argument("--data-dir", help="data root (default: $SOP_DATA_DIR or ./data)")
+        if company:
+            p.add_argument("--seed", type=int, default=7, help="random seed of the demo company (default 7)")
+            p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1: ~1M order lines)")
+            p.add_argument("--start", type=_month, default=default_start, help=f"first month (default {default_start})")
+            p.add_argument("--through", type=_month, default=last_complete_month(),
+                           help="last month (default: the last complete month)")
+
+    p = sub.add_parser("demo", help="generate the demo company, build all history, publish",
+                       description="Generate the demo company, materialize every month through --through "
+                       "in one run, publish the marts and print where they are with headline numbers.")
+    common(p, company=True)
+    p.set_defaults(func=cmd_demo, fault=None)
+
+    p = sub.add_parser("generate", help="write the demo company's source extracts",
+                       description="Write the demo company's CRM, ERP and market extracts, month by month, "
+                       "into <data>/landing. Same seed and arguments give byte-identical files.")
+    common(p, company=True)
+    p.add_argument("--fault", action="append", type=_parse_fault, metavar="KIND:ENTITY:YYYY-MM",
+                   help="inject a named fault into one month's extract (repeatable), e.g. "
+                   "negative_amounts:erp_invoice_lines:2024-03")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("run", help="run the monthly S&OP cycle for a month or a range",
+                       description="Ingest, build, test and publish: the monthly_sop_cycle job, in this process, "
+                       "recorded in the Dagster instance. A range is one run.")
+    common(p)
+    p.add_argument("--month", type=_month, help="the month to close (default: the last complete month)")
+    p.add_argument("--from", dest="first", type=_month, help="first month of a range")
+    p.add_argument("--to", dest="last", type=_month, help="last month of a range")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="where everything is and what is published",
+                       description="Print the data paths and the current publication of the serving file.")
+    common(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bench", help="time each stage at one or more scales",
+                       description="Time generate, ingest, dbt build and publish at each --scale in a scratch "
+                       "data directory, and write the figures as JSON.")
+    p.add_argument("--scale", type=float, action="append", help="scale to measure (repeatable; default 1)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--start", type=_month, default=default_start, help=f"first month (default {default_start})")
+    p.add_argument("--through", type=_month, default=last_complete_month(), help="last month (default: last complete)")
+    p.add_argument("--work-dir", help="scratch data root (default: a temporary directory, removed afterwards)")
+    p.add_argument("--output", help="JSON file for the figures (default: benchmarks/results/bench-scale<S>.json)")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("dev", help="the Dagster UI on localhost:3000",
+                       description="Start `dagster dev` on workspace.yaml with DAGSTER_HOME in the data root.")
+    common(p)
+    p.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+    p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    p.set_defaults(func=cmd_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

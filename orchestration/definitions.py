@@ -1,0 +1,22 @@
+"""The Dagster code location: the one entry point (``workspace.yaml`` and ``dagster dev`` load it)."""
+
+from dagster import Definitions, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.dbt_assets import dbt_project, sop_dbt_models
+from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
+from orchestration.defs.raw_assets import raw_assets
+from orchestration.defs.resources import SopDataResource
+from orchestration.defs.serving_assets import serving_marts
+
+defs = Definitions(
+    assets=[*raw_assets, sop_dbt_models, serving_marts],
+    jobs=[monthly_sop_cycle],
+    schedules=[monthly_sop_schedule],
+    resources={
+        "sop_data": SopDataResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
+    },
+    # Every step writes the same DuckDB file: run steps one after another in the run's process.
+    executor=in_process_executor,
+)

@@ -1,0 +1,1 @@
+"""Dagster-facing code: thin assets, resources, partitions, jobs and schedules."""

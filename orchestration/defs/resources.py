@@ -1,0 +1,47 @@
+"""Resources: where the data lives, and how to reach the warehouse and the sources."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+from dagster import ConfigurableResource
+
+from orchestration.ingestion import LandingFolderReader, SourceReader
+from orchestration.settings import DataPaths, data_paths
+from orchestration.sources import SourceEntity
+
+
+class SopDataResource(ConfigurableResource):
+    """The data root (``SOP_DATA_DIR`` unless set here) and per-entity source readers.
+
+    ``connectors`` maps an entity name (``crm_opportunities``) to ``"module:Factory"``; the
+    factory is called with the landing root and returns a ``SourceReader``. Entities not
+    listed read the landing folder (demo files or real exports dropped there).
+    """
+
+    data_dir: str = ""
+    connectors: dict[str, str] = {}
+
+    @property
+    def paths(self) -> DataPaths:
+        return data_paths(self.data_dir or None)
+
+    def reader_for(self, entity: SourceEntity) -> SourceReader:
+        spec = self.connectors.get(entity.name)
+        if not spec:
+            return LandingFolderReader(self.paths.landing)
+        module_name, _, factory = spec.partition(":")
+        return getattr(importlib.import_module(module_name), factory)(self.paths.landing)
+
+    @contextmanager
+    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection to the build database, closed on exit (the file lock goes too)."""
+        self.paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.paths.warehouse_db))
+        try:
+            yield con
+        finally:
+            con.close()
