@@ -1,0 +1,90 @@
+"""The monthly job, in process, on three months of a small demo company."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.integration.landing_totals import revenue_by_region_family
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+MEASURES = ["orders_usd", "ordered_units", "order_lines", "billings_usd", "billed_units", "invoice_lines",
+            "bookings_usd", "booked_units"]
+
+
+def serve(built):
+    return duckdb.connect(str(built.root / "serve" / "sop.duckdb"), read_only=True)
+
+
+def test_run_succeeds_with_every_dbt_test_passing(built_company):
+    assert built_company.run_success, f"failed steps {built_company.steps_failed}, checks {built_company.failed_checks}"
+    assert built_company.failed_checks == []
+
+
+def test_revenue_mart_matches_independent_pandas_calculation(built_company):
+    expected = revenue_by_region_family(built_company.root / "landing")
+    with serve(built_company) as con:
+        mart = con.execute(
+            f"SELECT strftime(revenue_month, '%Y-%m') AS revenue_month, region_code, product_family, "
+            f"{', '.join(f'{m}::DOUBLE AS {m}' for m in MEASURES)} FROM revenue_by_region_family_monthly"
+        ).df()
+    key = ["revenue_month", "region_code", "product_family"]
+    merged = expected.merge(mart, on=key, how="outer", suffixes=("_expected", "_mart"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"][key + ["_merge"]]
+    assert sorted(mart.revenue_month.unique()) == ["2021-01", "2021-02", "2021-03"]
+    for m in MEASURES:
+        np.testing.assert_allclose(merged[f"{m}_mart"], merged[f"{m}_expected"], rtol=1e-9, atol=0.011, err_msg=m)
+    assert expected.billings_usd.sum() > 0 and expected.bookings_usd.sum() > 0 and expected.orders_usd.sum() > 0
+
+
+def test_opportunity_mart_has_every_opportunity_once_in_its_latest_state(built_company):
+    landing = built_company.root / "landing" / "crm" / "opportunities"
+    opps = pd.concat(pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(landing.glob("*/*.csv")))
+    latest = opps.sort_values("LastModifiedDate").drop_duplicates("Id", keep="last")
+    with serve(built_company) as con:
+        mart = con.execute("SELECT opportunity_id, status, stage_name FROM opportunity_enhanced").df()
+    assert sorted(mart.opportunity_id) == sorted(latest.Id)
+    expected_status = np.where(latest.IsWon == "true", "won", np.where(latest.IsClosed == "true", "lost", "open"))
+    got = mart.set_index("opportunity_id").loc[latest.Id]
+    assert list(got.status) == list(expected_status)
+    assert list(got.stage_name) == list(latest.StageName)
+
+
+def test_raw_rows_carry_lineage_and_every_month(built_company):
+    with duckdb.connect(str(built_company.root / "warehouse" / "sop.duckdb"), read_only=True) as con:
+        months = con.execute("SELECT DISTINCT strftime(_partition_month, '%Y-%m') FROM raw.erp_sales_order_lines ORDER BY 1").fetchall()
+        nulls = con.execute(
+            "SELECT count(*) FROM raw.erp_sales_order_lines WHERE _load_id IS NULL OR _source_file IS NULL "
+            "OR _loaded_at IS NULL OR _source_row IS NULL").fetchone()[0]
+    assert months == [("2021-01",), ("2021-02",), ("2021-03",)]
+    assert nulls == 0
+
+
+def test_materializations_record_row_counts_and_the_publication(built_company):
+    from dagster import AssetKey
+
+    instance = built_company.instance
+    raw = instance.get_latest_materialization_event(AssetKey("raw_erp_sales_order_lines"))
+    meta = raw.asset_materialization.metadata
+    assert meta["dagster/row_count"].value > 0 and meta["months_loaded"].value == 3
+    published = instance.get_latest_materialization_event(AssetKey("serving_marts")).asset_materialization.metadata
+    assert "revenue_by_region_family_monthly" in published["tables"].value
+    with serve(built_company) as con:
+        assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == built_company.run_id
+
+
+def test_rerunning_a_month_gives_identical_marts(built_company):
+    from orchestration.defs.runner import run_monthly_cycle
+
+    query = "SELECT * FROM revenue_by_region_family_monthly ORDER BY ALL"
+    with serve(built_company) as con:
+        before = con.execute(query).df()
+    rerun = run_monthly_cycle("2021-02", "2021-02", instance=built_company.instance)
+    assert rerun.success
+    with serve(built_company) as con:
+        after = con.execute(query).df()
+        assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == rerun.run_id
+    pd.testing.assert_frame_equal(before, after)
