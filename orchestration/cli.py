@@ -77,38 +77,15 @@ def cmd_generate(args) -> int:
 
 # ---------------------------------------------------------------- run
 def _run_cycle(first: str, last: str, log_path: Path) -> int:
-    import logging
-
     from orchestration.defs.runner import ensure_dagster_home, run_monthly_cycle
 
     ensure_dagster_home()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(log_path)
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    dagster_logger = logging.getLogger("dagster")
-    dagster_logger.addHandler(file_handler)
-    _silence_dagster_console()
-    try:
-        run = run_monthly_cycle(first, last, progress=_say)
-    finally:
-        dagster_logger.removeHandler(file_handler)
-        file_handler.close()
+    run = run_monthly_cycle(first, last, progress=_say, log_file=log_path, console_log_level="ERROR")
     if not run.success:
         _say(f"Run {run.run_id} FAILED: steps {run.steps_failed or '-'}; failed checks {run.failed_checks or '-'}")
         _say(f"Details: {log_path} (and the run in the Dagster UI: make dev)")
         return 1
     return 0
-
-
-def _silence_dagster_console() -> None:
-    """Keep Dagster's per-event console lines in the log file, not on the terminal."""
-    import logging
-
-    for name in ("dagster", "dagster.builtin"):
-        lg = logging.getLogger(name)
-        for h in list(lg.handlers):
-            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
-                h.setLevel(logging.WARNING)
 
 
 def cmd_run(args) -> int:

@@ -1,5 +1,9 @@
 """The Dagster code location: the one entry point (``workspace.yaml`` and ``dagster dev`` load it)."""
 
+import shutil
+import sys
+from pathlib import Path
+
 from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 
@@ -9,13 +13,18 @@ from orchestration.defs.raw_assets import raw_assets
 from orchestration.defs.resources import SopDataResource
 from orchestration.defs.serving_assets import serving_marts
 
+#: dbt from this environment, whether or not its bin folder is on PATH
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt")) if Path(sys.executable).with_name("dbt").exists() else (shutil.which("dbt") or "dbt")
+
 defs = Definitions(
     assets=[*raw_assets, sop_dbt_models, serving_marts],
     jobs=[monthly_sop_cycle],
     schedules=[monthly_sop_schedule],
     resources={
         "sop_data": SopDataResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
+        ),
     },
     # Every step writes the same DuckDB file: run steps one after another in the run's process.
     executor=in_process_executor,

@@ -5,7 +5,6 @@ graph shows one lineage from the landing files to the marts. A run passes its pa
 to dbt as the vars ``min_month``/``max_month``.
 """
 
-from __future__ import annotations
 
 import json
 import os

@@ -5,7 +5,6 @@ months only, and records row counts and files as metadata. The work is in
 ``orchestration.ingestion``; this module only wires it into Dagster.
 """
 
-from __future__ import annotations
 
 from dagster import AssetsDefinition, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 

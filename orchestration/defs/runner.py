@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
+from dagster._core.utils import make_new_run_id
 
 from orchestration.settings import data_paths
 
@@ -49,25 +53,37 @@ class CycleRun:
     failed_checks: list[str]
 
 
-class _StepProgress(logging.Handler):
-    """Turns Dagster's step events into one short line each."""
+class _StepProgress(threading.Thread):
+    """Follows the run's step events in the instance and prints one short line per step."""
 
-    def __init__(self, emit_line: Callable[[str], None]):
-        super().__init__(level=logging.DEBUG)
-        self.emit_line = emit_line
+    TYPES = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 
-    def emit(self, record: logging.LogRecord) -> None:
-        meta = getattr(record, "dagster_meta", None)
-        event = getattr(meta, "dagster_event", None) if meta is not None else None
-        if event is None:
+    def __init__(self, instance: DagsterInstance, run_id: str, emit_line: Callable[[str], None]):
+        super().__init__(daemon=True)
+        self.instance, self.run_id, self.emit_line = instance, run_id, emit_line
+        self.done = threading.Event()
+        self.cursor = None
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            self.drain()
+        self.drain()
+
+    def drain(self) -> None:
+        try:
+            conn = self.instance.get_records_for_run(self.run_id, cursor=self.cursor, of_type=self.TYPES)
+        except Exception:  # noqa: BLE001 - the run may not be registered yet
             return
-        if event.event_type == DagsterEventType.STEP_START:
-            self.emit_line(f"  … {event.step_key}")
-        elif event.event_type == DagsterEventType.STEP_SUCCESS:
-            seconds = event.event_specific_data.duration_ms / 1000
-            self.emit_line(f"  ✓ {event.step_key} ({seconds:.1f}s)")
-        elif event.event_type == DagsterEventType.STEP_FAILURE:
-            self.emit_line(f"  ✗ {event.step_key} failed")
+        self.cursor = conn.cursor
+        for record in conn.records:
+            event = record.event_log_entry.dagster_event
+            if event.event_type == DagsterEventType.STEP_START:
+                self.emit_line(f"  … {event.step_key}")
+            elif event.event_type == DagsterEventType.STEP_SUCCESS:
+                seconds = event.event_specific_data.duration_ms / 1000
+                self.emit_line(f"  ✓ {event.step_key} ({seconds:.1f}s)")
+            else:
+                self.emit_line(f"  ✗ {event.step_key} failed")
 
 
 def run_monthly_cycle(
@@ -76,27 +92,42 @@ def run_monthly_cycle(
     *,
     instance: DagsterInstance | None = None,
     progress: Callable[[str], None] | None = None,
+    log_file: Path | None = None,
+    console_log_level: str = "INFO",
 ) -> CycleRun:
-    """Materialize the monthly job for the partitions ``first_month``..``last_month`` (``YYYY-MM``)."""
+    """Materialize the monthly job for the partitions ``first_month``..``last_month`` (``YYYY-MM``).
+
+    ``progress`` gets a line per step as it starts and ends; ``log_file`` receives the run's
+    full event log when it ends; ``console_log_level`` filters Dagster's own console lines.
+    """
     from orchestration.definitions import defs
 
-    job = defs.get_job_def("monthly_sop_cycle")
+    job = defs.resolve_job_def("monthly_sop_cycle")
     tags = {
         "dagster/asset_partition_range_start": f"{first_month}-01",
         "dagster/asset_partition_range_end": f"{last_month}-01",
     }
-    handler = _StepProgress(progress) if progress else None
-    dagster_logger = logging.getLogger("dagster")
-    if handler:
-        dagster_logger.addHandler(handler)
+    if instance is None:
+        ensure_dagster_home()
+        instance = DagsterInstance.get()
+    run_id = make_new_run_id()
+    follower = _StepProgress(instance, run_id, progress) if progress else None
+    if follower:
+        follower.start()
     try:
-        if instance is None:
-            ensure_dagster_home()
-            instance = DagsterInstance.get()
-        result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            tags=tags,
+            run_id=run_id,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": console_log_level}}}},
+        )
     finally:
-        if handler:
-            dagster_logger.removeHandler(handler)
+        if follower:
+            follower.done.set()
+            follower.join()
+        if log_file is not None:
+            write_run_log(instance, run_id, log_file)
     failed_steps = [e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     failed_checks = [
         f"{e.asset_check_evaluation_data.asset_check_key.asset_key.to_user_string()}:"
@@ -105,3 +136,15 @@ def run_monthly_cycle(
         if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION and not e.asset_check_evaluation_data.passed
     ]
     return CycleRun(result.run_id, result.success, failed_steps, failed_checks)
+
+
+def write_run_log(instance: DagsterInstance, run_id: str, path: Path) -> None:
+    """Write every event of the run as one text line: time, level, step, message."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        for entry in instance.all_logs(run_id):
+            stamp = datetime.fromtimestamp(entry.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+            level = logging.getLevelName(entry.level)
+            step = entry.step_key or "-"
+            message = entry.dagster_event.message if entry.dagster_event and entry.dagster_event.message else entry.user_message
+            fh.write(f"{stamp} {level:<7} {step:<40} {message}\n")

@@ -1,6 +1,5 @@
 """Publishing: the serving DuckDB file and Parquet, swapped in atomically after a good build."""
 
-from __future__ import annotations
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 

@@ -47,9 +47,9 @@ def test_dbt_tests_are_asset_checks_on_the_marts():
 
 
 def test_monthly_job_and_schedule_close_the_previous_month():
-    job = defs.get_job_def("monthly_sop_cycle")
+    job = defs.resolve_job_def("monthly_sop_cycle")
     assert job.partitions_def is not None
-    schedule = defs.get_schedule_def("monthly_sop_cycle_schedule")
+    schedule = defs.resolve_schedule_def("monthly_sop_cycle_schedule")
     assert schedule.cron_schedule == "0 5 2 * *"
     context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 2, 5, 0))
     requests = schedule.evaluate_tick(context).run_requests
