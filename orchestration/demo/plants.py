@@ -2,9 +2,9 @@
 
 Ten work centers in the three plants (US01, DE01, JP01). Each SKU is made (or, for bought-in
 parts, kitted and inspected) on one work center of its family; its hours per unit follow its
-standard cost. Available hours are sized so that the plants run at about 80% in 2021 and
-grow more slowly than demand, so capacity gets tight in the later years; August (Europe,
-Japan) and December months have fewer hours.
+standard cost. Available hours are sized so that the plants run at about 80% in 2021 and are
+expanded most Januaries roughly in line with demand (some years not, so some work centers get
+tight); August (Europe, Japan) and December months have fewer hours.
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ FAMILY_WORK_CENTERS: dict[str, tuple[str, ...]] = {
 
 #: labour cost of one work-center hour, used to turn standard cost into hours per unit
 HOURLY_RATE_USD = 70.0
-TARGET_UTILISATION_AT_EPOCH = 0.8
+#: run-rate load / available hours at the epoch; won deals add roughly a tenth on top
+TARGET_UTILISATION_AT_EPOCH = 0.74
+#: average territory growth the plants plan for on top of the families' own growth
+MARKET_GROWTH = 0.025
 
 #: (site, month of year) -> share of normal hours (summer shutdowns, year-end holidays)
 _HOLIDAY_FACTOR = {("DE01", 8): 0.70, ("US01", 7): 0.95, ("JP01", 8): 0.85, ("JP01", 5): 0.90,
@@ -98,9 +101,13 @@ def build_plants(seed: int, products: ProductLine, expected_units_at_epoch: np.n
     floor = np.maximum(load.max() * 0.05, 40.0)
     base = np.maximum(load, floor) / TARGET_UTILISATION_AT_EPOCH
 
+    # each January most work centers invest in line with the growth of what they make
+    family_growth = np.array([FAMILIES[f].growth for f in products.family])
+    weighted = np.bincount(wc, weights=expected_units_at_epoch * hours * family_growth, minlength=len(WORK_CENTERS))
+    growth = np.where(load > 0, weighted / np.maximum(load, 1e-9), 0.03) + MARKET_GROWTH
     steps = np.zeros((len(WORK_CENTERS), cal.HORIZON_MONTHS))
     for r in range(cal.HORIZON_MONTHS):
         if cal.month_of_year(cal.EPOCH_INDEX + r) == 1 and r > 0:
-            steps[:, r] = np.where(rng.random(len(WORK_CENTERS)) < 0.6,
-                                   rng.uniform(0.02, 0.08, len(WORK_CENTERS)), 0.0)
+            invests = rng.random(len(WORK_CENTERS)) < 0.85
+            steps[:, r] = np.where(invests, np.maximum(0.0, growth / 0.85 + rng.uniform(-0.025, 0.015, len(WORK_CENTERS))), 0.0)
     return Plants(wc, hours, np.cumprod(1.0 + steps, axis=1), base)

@@ -295,7 +295,7 @@ def _price_and_cost_indices(rng: np.random.Generator):
             draw = rng.uniform(lo, hi)
             cost_draw = rng.uniform(lo * 0.8, hi * 0.9)
             if moy in fam.price_step_months and r > 0:
-                step[f, r] = round(draw / len(fam.price_step_months) * 1.4, 4)
+                step[f, r] = round(draw / len(fam.price_step_months), 4)
             if moy == 1 and r > 0:
                 cost_step[f, r] = round(cost_draw, 4)
     return step, np.cumprod(1.0 + step, axis=1), np.cumprod(1.0 + cost_step, axis=1)

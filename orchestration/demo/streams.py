@@ -38,6 +38,7 @@ class MonthStream(IntEnum):
     SUPPLY = 107
     SUPPLY_OPENING = 108
     CAPACITY = 109
+    BILLING = 110
 
 
 def master_rng(seed: int, stream: MasterStream) -> np.random.Generator:
