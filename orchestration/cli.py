@@ -14,6 +14,7 @@ chooses the data root.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -80,7 +81,15 @@ def _run_cycle(first: str, last: str, log_path: Path) -> int:
     from orchestration.defs.runner import ensure_dagster_home, run_monthly_cycle
 
     ensure_dagster_home()
-    run = run_monthly_cycle(first, last, progress=_say, log_file=log_path, console_log_level="ERROR")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    terminal = sys.stdout
+
+    def progress(line: str) -> None:
+        print(line, file=terminal, flush=True)
+
+    # dbt's own output (printed by dagster-dbt) goes to the log file, not the terminal
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
+        run = run_monthly_cycle(first, last, progress=progress, log_file=log_path, console_log_level="ERROR")
     if not run.success:
         _say(f"Run {run.run_id} FAILED: steps {run.steps_failed or '-'}; failed checks {run.failed_checks or '-'}")
         _say(f"Details: {log_path} (and the run in the Dagster UI: make dev)")

@@ -25,6 +25,9 @@ DAGSTER_YAML = """\
 telemetry:
   enabled: false
 concurrency:
+  runs:
+    # one run at a time writes the warehouse: a second one waits in the queue
+    max_concurrent_runs: 1
   pools:
     # every step that writes the warehouse DuckDB file takes a slot of pool sop_warehouse
     default_limit: 1
@@ -139,9 +142,10 @@ def run_monthly_cycle(
 
 
 def write_run_log(instance: DagsterInstance, run_id: str, path: Path) -> None:
-    """Write every event of the run as one text line: time, level, step, message."""
+    """Append every event of the run to ``path``, one line each: time, level, step, message."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
+    with open(path, "a") as fh:
+        fh.write(f"--- event log of run {run_id} ---\n")
         for entry in instance.all_logs(run_id):
             stamp = datetime.fromtimestamp(entry.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
             level = logging.getLevelName(entry.level)
