@@ -19,7 +19,7 @@ help:
 	@echo "make demo   - install, generate the demo company, build all history, publish"
 	@echo "make test   - install and run the test suite"
 	@echo "make dev    - the Dagster UI on http://localhost:3000"
-	@echo "make bench  - time each stage at scales $(BENCH_SCALES) (figures in benchmarks/results/)"
+	@echo "make bench  - time each stage at scales $(BENCH_SCALES) (figures in $$SOP_DATA_DIR/bench/)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

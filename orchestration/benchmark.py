@@ -25,10 +25,13 @@ import duckdb
 
 from orchestration.ingestion import LandingFolderReader, load_month
 from orchestration.publishing import publish_marts
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, data_paths
+from orchestration.settings import DBT_PROJECT_DIR, data_paths
 from orchestration.sources import CATALOG
 
-DEFAULT_RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
+
+def default_results_dir() -> Path:
+    """``<data root>/bench``: figures of this machine, next to its data, out of the work tree."""
+    return data_paths().root / "bench"
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -100,7 +103,7 @@ def run_benchmark(
         say(f"  dbt build {stages['dbt_build']['seconds']:8.1f}s")
 
         t0 = time.perf_counter()
-        published = publish_marts(paths.warehouse_db, paths.serve_dir, run_id="bench", months=(start, through))
+        published = publish_marts(paths.warehouse_db, paths.serve_dir, run_id="bench", months=(f"{start}-01", f"{through}-01"))
         stages["publish"] = {"seconds": time.perf_counter() - t0, "rows": sum(published.tables.values())}
         say(f"  publish   {stages['publish']['seconds']:8.1f}s  {stages['publish']['rows']:>12,} rows")
         warehouse_mb = round(paths.warehouse_db.stat().st_size / 2**20, 1)
@@ -127,7 +130,7 @@ def run_benchmark(
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     say(f"  total     {total:8.1f}s  peak RSS {figures['peak_rss_mb']} MB, warehouse {warehouse_mb} MB")
-    out = Path(output) if output else DEFAULT_RESULTS_DIR / f"bench-scale{scale:g}.json"
+    out = Path(output) if output else default_results_dir() / f"bench-scale{scale:g}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n")
     say(f"  figures written to {out}")

@@ -193,6 +193,7 @@ def cmd_status(args) -> int:
 def cmd_bench(args) -> int:
     from orchestration.benchmark import run_benchmark
 
+    _use_data_dir(args)
     output = Path(args.output) if args.output else None
     for scale in args.scale or [1.0]:
         run_benchmark(scale=scale, seed=args.seed, start=args.start, through=args.through,
@@ -259,12 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="time each stage at one or more scales",
                        description="Time generate, ingest, dbt build and publish at each --scale in a scratch "
                        "data directory, and write the figures as JSON.")
+    common(p)
     p.add_argument("--scale", type=float, action="append", help="scale to measure (repeatable; default 1)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--start", type=_month, default=default_start, help=f"first month (default {default_start})")
     p.add_argument("--through", type=_month, default=last_complete_month(), help="last month (default: last complete)")
     p.add_argument("--work-dir", help="scratch data root (default: a temporary directory, removed afterwards)")
-    p.add_argument("--output", help="JSON file for the figures (default: benchmarks/results/bench-scale<S>.json)")
+    p.add_argument("--output", help="JSON file for the figures (default: <data>/bench/bench-scale<S>.json)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("dev", help="the Dagster UI on localhost:3000",

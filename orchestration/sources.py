@@ -27,7 +27,8 @@ FileFormat = Literal["csv", "parquet"]
 ExtractKind = Literal["snapshot", "delta", "event"]
 ColumnType = Literal["string", "integer", "decimal", "date", "timestamp", "boolean"]
 
-#: Money and quantity columns are cast to this DuckDB type in staging.
+#: Money and quantity columns are cast to this DuckDB type in staging; rates keep more
+#: decimals (``Column.scale``): a JPY rate of 0.0068 USD needs 8 to stay exact.
 DECIMAL_SQL = "decimal(18,4)"
 
 SQL_TYPES: dict[str, str] = {
@@ -46,6 +47,13 @@ class Column:
     type: ColumnType
     description: str
     nullable: bool = False
+    #: decimal places kept in the warehouse, for ``decimal`` columns
+    scale: int = 4
+
+    @property
+    def sql_type(self) -> str:
+        """The DuckDB type staging casts this column to."""
+        return f"decimal(18,{self.scale})" if self.type == "decimal" else SQL_TYPES[self.type]
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,8 @@ class SourceEntity:
         return ".csv" if self.file_format == "csv" else ".parquet"
 
 
-def _c(name: str, type_: ColumnType, description: str, nullable: bool = False) -> Column:
-    return Column(name, type_, description, nullable)
+def _c(name: str, type_: ColumnType, description: str, nullable: bool = False, scale: int = 4) -> Column:
+    return Column(name, type_, description, nullable, scale)
 
 
 #: Columns the ingestion step adds to every raw row.
@@ -374,7 +382,7 @@ MARKET = (
         (
             _c("rate_month", "date", "first day of the month"),
             _c("currency_code", "string", "ISO currency code"),
-            _c("usd_per_unit", "decimal", "USD for one unit of the currency"),
+            _c("usd_per_unit", "decimal", "USD for one unit of the currency", scale=8),
             _c("published_at", "timestamp", "publication time"),
         ),
         ("rate_month", "currency_code"), "published_at",

@@ -18,6 +18,7 @@ class BuiltCompany:
     run_success: bool
     run_id: str
     failed_checks: list[str]
+    warned_checks: list[str]
     steps_failed: list[str]
     instance: object
 
@@ -36,7 +37,7 @@ def built_company(tmp_path_factory) -> BuiltCompany:
     generate_company(root / "landing", seed=11, scale=SMALL_SCALE, start=FIRST, through=LAST)
     instance = DagsterInstance.ephemeral()
     run = run_monthly_cycle(FIRST, LAST, instance=instance)
-    yield BuiltCompany(root, run.success, run.run_id, run.failed_checks, run.steps_failed, instance)
+    yield BuiltCompany(root, run.success, run.run_id, run.failed_checks, run.warned_checks, run.steps_failed, instance)
     if previous is None:
         os.environ.pop("SOP_DATA_DIR", None)
     else:

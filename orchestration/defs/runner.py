@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
 from orchestration.settings import data_paths
@@ -53,7 +53,10 @@ class CycleRun:
     run_id: str
     success: bool
     steps_failed: list[str]
+    #: checks of ERROR severity that failed: these block what depends on them
     failed_checks: list[str]
+    #: checks of WARN severity that failed: reported, not blocking
+    warned_checks: list[str]
 
 
 class _StepProgress(threading.Thread):
@@ -132,13 +135,22 @@ def run_monthly_cycle(
         if log_file is not None:
             write_run_log(instance, run_id, log_file)
     failed_steps = [e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
-    failed_checks = [
-        f"{e.asset_check_evaluation_data.asset_check_key.asset_key.to_user_string()}:"
-        f"{e.asset_check_evaluation_data.asset_check_key.name}"
+    failed = [
+        e.asset_check_evaluation_data
         for e in result.all_events
         if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION and not e.asset_check_evaluation_data.passed
     ]
-    return CycleRun(result.run_id, result.success, failed_steps, failed_checks)
+
+    def label(evaluation) -> str:
+        return f"{evaluation.asset_check_key.asset_key.to_user_string()}:{evaluation.asset_check_key.name}"
+
+    return CycleRun(
+        result.run_id,
+        result.success,
+        failed_steps,
+        [label(e) for e in failed if e.severity == AssetCheckSeverity.ERROR],
+        [label(e) for e in failed if e.severity != AssetCheckSeverity.ERROR],
+    )
 
 
 def write_run_log(instance: DagsterInstance, run_id: str, path: Path) -> None:

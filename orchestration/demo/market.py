@@ -24,7 +24,7 @@ _FX_VOLATILITY = {"USD": 0.0, "EUR": 0.018, "GBP": 0.02, "AUD": 0.025, "JPY": 0.
 _PMI_BIAS = {"NAM": 0.5, "LAT": -0.3, "EUR": -0.6, "UKI": -0.4, "APAC": 0.8}
 _GDP_TREND = {"NAM": 2.1, "LAT": 1.9, "EUR": 1.1, "UKI": 0.9, "APAC": 3.4}
 #: published rates and indicators are rounded like this (and the generator uses the rounded values)
-FX_DECIMALS = 4
+FX_DECIMALS = 8
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The file goes to ``<landing_root>/<system>/<entity>/<YYYY-MM>/<entity>_<YYYYMM>.
 with exactly the catalog's columns in the catalog's order. CSV: UTF-8, comma-separated, a
 header row, ``\\n`` line endings, minimal quoting, empty field for null, ``true``/``false``,
 dates ``YYYY-MM-DD``, timestamps ``YYYY-MM-DDTHH:MM:SSZ``, decimals with ``.`` (money with two
-decimals, units whole, rates with four). Parquet: string, int64, float64 (rounded the same way),
+decimals, units whole, rates with eight). Parquet: string, int64, float64 (rounded the same way),
 date32 and timestamp[us] (UTC, no zone) columns. Files are written to a temporary name and
 renamed, so a reader never sees half a file.
 """
@@ -25,7 +25,7 @@ from ..sources import SourceEntity
 
 #: decimal places written per decimal column; money and everything else: 2
 DECIMAL_PLACES: dict[str, int] = {
-    "usd_per_unit": 4,
+    "usd_per_unit": 8,
     "hours_per_unit": 4,
     "Quantity": 0,
     "quantity": 0,

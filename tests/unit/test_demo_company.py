@@ -139,7 +139,7 @@ def test_csv_format(landing):
                 elif column.type == "integer":
                     assert all(re.match(r"^-?\d+$", v) for v in present), f"{entity.name}.{column.name}"
                 elif column.type == "decimal":
-                    assert all(re.match(r"^-?\d+(\.\d{1,4})?$", v) for v in present), f"{entity.name}.{column.name}"
+                    assert all(re.match(rf"^-?\d+(\.\d{{1,{column.scale}}})?$", v) for v in present), f"{entity.name}.{column.name}"
 
 
 def test_updated_timestamps_lie_in_the_extract_month(landing):
@@ -241,7 +241,7 @@ def test_every_currency_used_has_a_rate_every_month(landing):
         assert (rates.rate_month == f"{month}-01").all()
         known = set(rates.currency_code)
         assert known == {"USD", "EUR", "GBP", "AUD", "JPY"}
-        assert rates.set_index("currency_code").usd_per_unit.loc["USD"] == "1.0000"
+        assert rates.set_index("currency_code").usd_per_unit.loc["USD"] == "1.00000000"
         for name, column in (("crm_opportunities", "CurrencyIsoCode"), ("crm_opportunity_line_items", "CurrencyIsoCode"),
                              ("crm_quotas", "CurrencyIsoCode"), ("erp_customers", "currency_code"),
                              ("erp_sales_order_lines", "currency_code"), ("erp_invoices", "currency_code"),

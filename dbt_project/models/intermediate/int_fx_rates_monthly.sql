@@ -27,7 +27,7 @@ usd_rates as (
     select
         rate_months.rate_month,
         'USD' as currency_code,
-        cast(1 as decimal(18,4)) as usd_per_unit
+        cast(1 as decimal(18,8)) as usd_per_unit
     from rate_months
     where not exists (
         select 1

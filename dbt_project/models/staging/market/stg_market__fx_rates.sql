@@ -14,7 +14,7 @@ renamed as (
     select
         {{ cast_csv_field('rate_month', 'date') }} as rate_month,
         {{ cast_csv_field('currency_code', 'varchar') }} as currency_code,
-        {{ cast_csv_field('usd_per_unit', 'decimal(18,4)') }} as usd_per_unit,
+        {{ cast_csv_field('usd_per_unit', 'decimal(18,8)') }} as usd_per_unit,
         {{ cast_csv_field('published_at', 'timestamp') }} as published_at,
         _partition_month as extract_month,
         _source_file as source_file,
