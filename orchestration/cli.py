@@ -278,8 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_known_warnings() -> None:
+    """Single-run backfills are a Dagster beta parameter; the warning says nothing to a user."""
+    import warnings
+
+    from dagster import BetaWarning
+
+    warnings.filterwarnings("ignore", category=BetaWarning)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _quiet_known_warnings()
     return args.func(args)
 
 
