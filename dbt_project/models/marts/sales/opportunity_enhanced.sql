@@ -145,7 +145,9 @@ select
     cast(close_month as date) as close_month,
     cast(case when is_closed then close_date - created_date end as integer) as days_to_close,
     cast(line_item_count as integer) as line_item_count,
-    cast(created_month = close_month as boolean) as is_created_in_close_month
+    cast(created_month = close_month as boolean) as is_created_in_close_month,
+    cast(case when is_closed then close_month end as date) as closed_month,
+    cast(is_closed and created_month = close_month as boolean) as is_closed_in_created_month
 
 from joined
 order by opportunity_id
