@@ -33,6 +33,8 @@ class SopDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
         if len(fqn) >= 3 and fqn[1] == "marts":
             return f"marts_{fqn[2]}"
         return fqn[1] if len(fqn) >= 3 else "dbt"
