@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 SMALL_SCALE = 0.03
-FIRST, LAST = "2021-01", "2021-03"
+#: 14 months: enough for year-over-year growth and net revenue retention in the last two months
+FIRST, LAST = "2021-01", "2022-02"
 
 
 @dataclass
@@ -25,7 +26,7 @@ class BuiltCompany:
 
 @pytest.fixture(scope="session")
 def built_company(tmp_path_factory) -> BuiltCompany:
-    """Generate three months of a small demo company and run the monthly job over them."""
+    """Generate 14 months of a small demo company and run the monthly job over them."""
     from dagster import DagsterInstance
 
     from orchestration.defs.runner import run_monthly_cycle
