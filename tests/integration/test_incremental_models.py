@@ -22,6 +22,9 @@ from orchestration.demo import generate_company
 from orchestration.ingestion import LandingFolderReader, load_month
 from orchestration.sources import CATALOG
 
+#: one worker builds the module's two warehouses (about 10 dbt runs) and runs every test on them
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental")]
+
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
