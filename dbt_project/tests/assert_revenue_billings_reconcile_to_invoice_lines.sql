@@ -7,47 +7,12 @@
 
 with
 
-invoice_lines as (
-
-    select * from {{ ref('stg_erp__invoice_lines') }}
-
-),
-
-invoices as (
-
-    select * from {{ ref('stg_erp__invoices') }}
-
-),
-
-fx_rates as (
-
-    select * from {{ ref('stg_market__fx_rates') }}
-
-),
-
 expected as (
 
     select
-        cast(date_trunc('month', invoices.invoice_date) as date) as revenue_month,
-        sum(
-            cast(invoice_lines.net_amount as double)
-            * cast(
-                coalesce(
-                    fx_rates.usd_per_unit,
-                    case when invoice_lines.currency_code = 'USD' then 1 end
-                ) as double
-            )
-        ) as billings_usd,
-        sum(invoice_lines.quantity) as billed_units,
-        count(*) as invoice_lines
-
-    from invoice_lines
-    inner join invoices
-        on invoice_lines.invoice_number = invoices.invoice_number
-    left join fx_rates
-        on invoice_lines.currency_code = fx_rates.currency_code
-        and date_trunc('month', invoices.invoice_date) = fx_rates.rate_month
-    group by 1
+        control_month as revenue_month,
+        expected_totals.* exclude (control_month)
+    from ({{ control_billings_by_month() }}) as expected_totals
 
 ),
 

@@ -8,47 +8,12 @@
 
 with
 
-line_items as (
-
-    select * from {{ ref('stg_crm__opportunity_line_items') }}
-
-),
-
-opportunities as (
-
-    select * from {{ ref('stg_crm__opportunities') }}
-
-),
-
-fx_rates as (
-
-    select * from {{ ref('stg_market__fx_rates') }}
-
-),
-
 expected as (
 
     select
-        cast(date_trunc('month', opportunities.close_date) as date) as revenue_month,
-        sum(
-            cast(line_items.total_price as double)
-            * cast(
-                coalesce(
-                    fx_rates.usd_per_unit,
-                    case when line_items.currency_code = 'USD' then 1 end
-                ) as double
-            )
-        ) as bookings_usd,
-        sum(line_items.quantity) as booked_units
-
-    from line_items
-    inner join opportunities
-        on line_items.opportunity_id = opportunities.opportunity_id
-    left join fx_rates
-        on line_items.currency_code = fx_rates.currency_code
-        and date_trunc('month', opportunities.close_date) = fx_rates.rate_month
-    where opportunities.is_won
-    group by 1
+        control_month as revenue_month,
+        expected_totals.* exclude (control_month)
+    from ({{ control_bookings_by_month() }}) as expected_totals
 
 ),
 
