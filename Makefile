@@ -47,6 +47,7 @@ dev: install
 
 bench: install
 	$(SOP) bench $(foreach s,$(BENCH_SCALES),--scale $(s))
+	$(SOP) forecast bench $(foreach s,$(BENCH_SCALES),--scale $(s))
 
 status: install
 	$(SOP) status

@@ -275,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     p.set_defaults(func=cmd_dev)
+
+    from orchestration.forecasting.cli import add_forecast_commands
+
+    add_forecast_commands(sub)
     return parser
 
 

@@ -4,6 +4,7 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.defs.dbt_assets import sop_dbt_models
+from orchestration.defs.forecast_assets import FORECAST_MART_KEYS
 from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
 from orchestration.defs.resources import SopDataResource
 from orchestration.publishing import publish_marts
@@ -17,7 +18,7 @@ MART_KEYS = [spec.key for spec in sop_dbt_models.specs if (spec.group_name or ""
     group_name="serving",
     description="The marts published for BI: serve/sop.duckdb (read-only for analysts) and "
     "serve/parquet/current/*.parquet, swapped in atomically so readers are never locked out.",
-    deps=MART_KEYS,
+    deps=[*MART_KEYS, *FORECAST_MART_KEYS],
     partitions_def=monthly_partitions,
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,

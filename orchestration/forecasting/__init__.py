@@ -1,0 +1,1 @@
+"""Demand and revenue forecasting: plain Python on pandas and statsforecast, no Dagster."""

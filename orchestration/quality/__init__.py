@@ -1,0 +1,1 @@
+"""Data quality: Great Expectations suites run on DataFrames, quarantine, Data Docs; no Dagster."""
