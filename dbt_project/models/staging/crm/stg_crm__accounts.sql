@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'accounts') }}
+    select * from {{ source('crm', 'accounts') }} as raw_rows
+    where {{ exclude_quarantined('crm_accounts') }}
 
 ),
 

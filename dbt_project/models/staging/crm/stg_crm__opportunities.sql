@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'opportunities') }}
+    select * from {{ source('crm', 'opportunities') }} as raw_rows
+    where {{ exclude_quarantined('crm_opportunities') }}
 
 ),
 

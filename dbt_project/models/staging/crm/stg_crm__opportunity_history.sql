@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'opportunity_history') }}
+    select * from {{ source('crm', 'opportunity_history') }} as raw_rows
+    where {{ exclude_quarantined('crm_opportunity_history') }}
 
 ),
 

@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'opportunity_line_items') }}
+    select * from {{ source('crm', 'opportunity_line_items') }} as raw_rows
+    where {{ exclude_quarantined('crm_opportunity_line_items') }}
 
 ),
 

@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'quotas') }}
+    select * from {{ source('crm', 'quotas') }} as raw_rows
+    where {{ exclude_quarantined('crm_quotas') }}
 
 ),
 

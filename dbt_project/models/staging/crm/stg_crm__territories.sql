@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'territories') }}
+    select * from {{ source('crm', 'territories') }} as raw_rows
+    where {{ exclude_quarantined('crm_territories') }}
 
 ),
 

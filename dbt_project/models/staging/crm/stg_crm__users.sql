@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'users') }}
+    select * from {{ source('crm', 'users') }} as raw_rows
+    where {{ exclude_quarantined('crm_users') }}
 
 ),
 

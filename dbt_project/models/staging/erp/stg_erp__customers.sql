@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'customers') }}
+    select * from {{ source('erp', 'customers') }} as raw_rows
+    where {{ exclude_quarantined('erp_customers') }}
 
 ),
 

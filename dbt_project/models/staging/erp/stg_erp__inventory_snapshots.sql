@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'inventory_snapshots') }}
+    select * from {{ source('erp', 'inventory_snapshots') }} as raw_rows
+    where {{ exclude_quarantined('erp_inventory_snapshots') }}
 
 ),
 

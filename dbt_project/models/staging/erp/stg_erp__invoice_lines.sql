@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'invoice_lines') }}
+    select * from {{ source('erp', 'invoice_lines') }} as raw_rows
+    where {{ exclude_quarantined('erp_invoice_lines') }}
 
 ),
 

@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'invoices') }}
+    select * from {{ source('erp', 'invoices') }} as raw_rows
+    where {{ exclude_quarantined('erp_invoices') }}
 
 ),
 

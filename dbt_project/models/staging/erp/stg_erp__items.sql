@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'items') }}
+    select * from {{ source('erp', 'items') }} as raw_rows
+    where {{ exclude_quarantined('erp_items') }}
 
 ),
 

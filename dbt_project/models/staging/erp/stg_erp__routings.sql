@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'routings') }}
+    select * from {{ source('erp', 'routings') }} as raw_rows
+    where {{ exclude_quarantined('erp_routings') }}
 
 ),
 

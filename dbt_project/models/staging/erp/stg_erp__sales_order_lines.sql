@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'sales_order_lines') }}
+    select * from {{ source('erp', 'sales_order_lines') }} as raw_rows
+    where {{ exclude_quarantined('erp_sales_order_lines') }}
 
 ),
 

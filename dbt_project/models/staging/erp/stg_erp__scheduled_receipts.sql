@@ -6,7 +6,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'scheduled_receipts') }}
+    select * from {{ source('erp', 'scheduled_receipts') }} as raw_rows
+    where {{ exclude_quarantined('erp_scheduled_receipts') }}
 
 ),
 

@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'shipments') }}
+    select * from {{ source('erp', 'shipments') }} as raw_rows
+    where {{ exclude_quarantined('erp_shipments') }}
 
 ),
 

@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('erp', 'work_center_capacity') }}
+    select * from {{ source('erp', 'work_center_capacity') }} as raw_rows
+    where {{ exclude_quarantined('erp_work_center_capacity') }}
 
 ),
 

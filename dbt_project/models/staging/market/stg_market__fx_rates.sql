@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('market', 'fx_rates') }}
+    select * from {{ source('market', 'fx_rates') }} as raw_rows
+    where {{ exclude_quarantined('market_fx_rates') }}
 
 ),
 

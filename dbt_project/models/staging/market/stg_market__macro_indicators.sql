@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('market', 'macro_indicators') }}
+    select * from {{ source('market', 'macro_indicators') }} as raw_rows
+    where {{ exclude_quarantined('market_macro_indicators') }}
 
 ),
 

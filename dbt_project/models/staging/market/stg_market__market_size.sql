@@ -5,7 +5,8 @@ with
 
 source as (
 
-    select * from {{ source('market', 'market_size') }}
+    select * from {{ source('market', 'market_size') }} as raw_rows
+    where {{ exclude_quarantined('market_market_size') }}
 
 ),
 
