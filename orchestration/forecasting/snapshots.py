@@ -1,0 +1,110 @@
+"""Immutable forecast snapshots: what each S&OP cycle forecast, kept for accuracy tracking.
+
+Table ``forecast.forecast_snapshots`` (in the build database), one row per cycle x series x
+forecast month: the statistical forecast (reconciled, coherent), its 80/95 intervals and
+model, the seasonal naive benchmark, the consensus (after planner overrides) and the MASE
+scale of the series' history as it was at the cycle (in-sample seasonal naive MAE, see
+``metrics.seasonal_naive_scale``).
+
+A cycle writes only its own rows: ``DELETE ... WHERE cycle_month = <cycle>`` then
+``INSERT``, in one transaction. Re-running a cycle replaces that cycle's snapshot (the
+same inputs give the same rows); earlier and later cycles are never touched, so the
+accuracy of a past cycle never changes because a later month was run or re-run.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from orchestration.forecasting.metrics import seasonal_naive_scale
+
+SCHEMA = "forecast"
+TABLE = f"{SCHEMA}.forecast_snapshots"
+
+#: column -> (SQL type, description); the order is the table's.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "cycle_month": ("DATE", "S&OP cycle (the month closed) that made the forecast; history up to its end."),
+    "series_id": ("VARCHAR", "Hierarchy node: total, region=R, family=F|region=R or sku=S|region=R."),
+    "level": ("VARCHAR", "total, region, family_region or sku_region."),
+    "model": ("VARCHAR", "Statistical model chosen by the engine for this node (base forecast)."),
+    "ds": ("DATE", "Forecast month (first day)."),
+    "horizon_step": ("INTEGER", "Months after the cycle month: 1 = the next month."),
+    "yhat": ("DECIMAL(18,2)", "Statistical forecast in units, reconciled and coherent to the cent."),
+    "lo_80": ("DECIMAL(18,2)", "Lower bound of the 80% interval."),
+    "hi_80": ("DECIMAL(18,2)", "Upper bound of the 80% interval."),
+    "lo_95": ("DECIMAL(18,2)", "Lower bound of the 95% interval."),
+    "hi_95": ("DECIMAL(18,2)", "Upper bound of the 95% interval."),
+    "yhat_seasonal_naive": ("DECIMAL(18,2)", "Seasonal naive forecast (same month last year), the benchmark."),
+    "consensus": ("DECIMAL(18,2)", "Consensus forecast: statistical with planner overrides, coherent."),
+    "mase_scale": ("DOUBLE", "In-sample seasonal naive MAE of the node's history at the cycle (MASE denominator); null when undefined."),
+}
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    cols = ", ".join(f"{name} {sql_type}" for name, (sql_type, _) in COLUMNS.items())
+    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({cols}, PRIMARY KEY (cycle_month, series_id, ds))")
+
+
+def mase_scales(history: pd.DataFrame, season_length: int = 12) -> pd.DataFrame:
+    """unique_id -> mase_scale from each node's history (unique_id, ds, y), sorted by ds."""
+    rows = [
+        (uid, seasonal_naive_scale(g.sort_values("ds")["y"].to_numpy(dtype=float), season_length))
+        for uid, g in history.groupby("unique_id", sort=False)
+    ]
+    return pd.DataFrame(rows, columns=["unique_id", "mase_scale"])
+
+
+def snapshot_frame(cycle: pd.Timestamp, forecast: pd.DataFrame, consensus: pd.DataFrame, scales: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot rows of one cycle.
+
+    ``forecast``: unique_id, level, model, ds, yhat, lo/hi 80/95, yhat_seasonal_naive
+    (coherent forecast of every node); ``consensus``: unique_id, ds, consensus;
+    ``scales``: unique_id, mase_scale.
+    """
+    cycle = pd.Timestamp(cycle)
+    df = forecast.merge(consensus[["unique_id", "ds", "consensus"]], on=["unique_id", "ds"], how="left")
+    df = df.merge(scales, on="unique_id", how="left")
+    df = df.rename(columns={"unique_id": "series_id"})
+    df["cycle_month"] = cycle
+    ds = pd.to_datetime(df["ds"])
+    df["horizon_step"] = (ds.dt.year - cycle.year) * 12 + (ds.dt.month - cycle.month)
+    for c in ("yhat", "lo_80", "hi_80", "lo_95", "hi_95", "yhat_seasonal_naive", "consensus"):
+        df[c] = np.round(df[c].astype(float), 2)
+    df["mase_scale"] = df["mase_scale"].astype(float)
+    return df[list(COLUMNS)].sort_values(["series_id", "ds"]).reset_index(drop=True)
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp, rows: pd.DataFrame) -> int:
+    """Replace the rows of ``cycle`` (and only those) with ``rows``; returns the row count."""
+    cycle = pd.Timestamp(cycle)
+    if not rows.empty and (pd.to_datetime(rows["cycle_month"]) != cycle).any():
+        raise ValueError(f"snapshot rows for cycle {cycle:%Y-%m} include other cycles")
+    ensure_table(con)
+    con.register("_snapshot_rows", rows[list(COLUMNS)])
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f"DELETE FROM {TABLE} WHERE cycle_month = ?", [cycle.date()])
+        cols = ", ".join(COLUMNS)
+        con.execute(f"INSERT INTO {TABLE} ({cols}) SELECT {cols} FROM _snapshot_rows")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_snapshot_rows")
+    return len(rows)
+
+
+def read_snapshots(con: duckdb.DuckDBPyConnection, through: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Snapshot rows (of cycles up to ``through`` when given), decimals as floats."""
+    ensure_table(con)
+    where = "WHERE cycle_month <= ?" if through is not None else ""
+    params = [pd.Timestamp(through).date()] if through is not None else []
+    cols = ", ".join(f"CAST({c} AS DOUBLE) AS {c}" if t.startswith("DECIMAL") else c for c, (t, _) in COLUMNS.items())
+    df = con.execute(f"SELECT {cols} FROM {TABLE} {where} ORDER BY cycle_month, series_id, ds", params).df()
+    for c in ("cycle_month", "ds"):
+        df[c] = pd.to_datetime(df[c])
+    return df
