@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -48,6 +48,22 @@ def ensure_dagster_home(data_dir=None) -> str:
     return home
 
 
+@dataclass(frozen=True)
+class RunFailure:
+    """One thing that went wrong in a run, as the run's event log tells it."""
+
+    #: the asset (a raw, dbt or serving asset; for a failed step, the step's asset or op)
+    asset: str
+    #: the check's name, or None when the step itself failed (an exception)
+    check: str | None
+    step: str
+    #: the error (a failed step) or the check's description: one line per problem, naming
+    #: file, row and rule where there are ones
+    message: str
+    #: "ERROR" blocks what depends on it; "WARN" is reported only
+    severity: str = "ERROR"
+
+
 @dataclass
 class CycleRun:
     run_id: str
@@ -57,6 +73,10 @@ class CycleRun:
     failed_checks: list[str]
     #: checks of WARN severity that failed: reported, not blocking
     warned_checks: list[str]
+    #: every failed step's error and every failed ERROR check's description
+    failures: list[RunFailure] = field(default_factory=list)
+    #: the description of every failed WARN check
+    warnings: list[RunFailure] = field(default_factory=list)
 
 
 class _StepProgress(threading.Thread):
@@ -134,23 +154,71 @@ def run_monthly_cycle(
             follower.join()
         if log_file is not None:
             write_run_log(instance, run_id, log_file)
-    failed_steps = [e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
-    failed = [
-        e.asset_check_evaluation_data
-        for e in result.all_events
-        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION and not e.asset_check_evaluation_data.passed
-    ]
+    failures, warnings = run_failures(instance, run_id)
 
-    def label(evaluation) -> str:
-        return f"{evaluation.asset_check_key.asset_key.to_user_string()}:{evaluation.asset_check_key.name}"
+    def label(failure: RunFailure) -> str:
+        return f"{failure.asset}:{failure.check}"
 
     return CycleRun(
         result.run_id,
         result.success,
-        failed_steps,
-        [label(e) for e in failed if e.severity == AssetCheckSeverity.ERROR],
-        [label(e) for e in failed if e.severity != AssetCheckSeverity.ERROR],
+        [e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE],
+        [label(f) for f in failures if f.check is not None],
+        [label(f) for f in warnings],
+        failures,
+        warnings,
     )
+
+
+def run_failures(instance: DagsterInstance, run_id: str) -> tuple[list[RunFailure], list[RunFailure]]:
+    """(failures, warnings) of a run, read from its event log.
+
+    A failure is a step that raised (its own error message, not Dagster's wrapper) or a
+    check that failed with ERROR severity (its description). A step that failed only because
+    one of its blocking checks failed is not listed twice: the check says why.
+    """
+    failures, warnings = [], []
+    types = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION}
+    for entry in instance.all_logs(run_id, of_type=types):
+        event = entry.dagster_event
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            if evaluation.passed:
+                continue
+            failure = RunFailure(
+                asset=evaluation.asset_check_key.asset_key.to_user_string(),
+                check=evaluation.asset_check_key.name,
+                step=event.step_key or "",
+                message=(evaluation.description or "failed (no description)").strip(),
+                severity="ERROR" if evaluation.severity == AssetCheckSeverity.ERROR else "WARN",
+            )
+            (failures if failure.severity == "ERROR" else warnings).append(failure)
+            continue
+        error = event.step_failure_data.error
+        if error is not None and "DagsterAssetCheckFailedError" in _chain(error):
+            continue
+        message = _error_text(error) if error is not None else "failed"
+        failures.append(RunFailure(asset=event.step_key, check=None, step=event.step_key, message=message))
+    return failures, warnings
+
+
+def _chain(error) -> list[str]:
+    names = []
+    while error is not None:
+        names.append(error.cls_name)
+        error = error.cause
+    return names
+
+
+def _error_text(error) -> str:
+    """The message of the first exception below Dagster's wrappers, without its class path."""
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+        error = error.cause
+    text = error.message.strip()
+    prefix, sep, rest = text.partition(": ")
+    if sep and prefix.split(".")[-1] == error.cls_name:
+        text = rest
+    return text
 
 
 def write_run_log(instance: DagsterInstance, run_id: str, path: Path) -> None:
