@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import time
 from datetime import date
@@ -77,7 +78,7 @@ def cmd_generate(args) -> int:
 
 
 # ---------------------------------------------------------------- run
-def _run_cycle(first: str, last: str, log_path: Path) -> int:
+def _run_cycle(first: str, last: str, log_path: Path, paths) -> int:
     from orchestration.defs.runner import ensure_dagster_home, run_monthly_cycle
 
     ensure_dagster_home()
@@ -87,14 +88,87 @@ def _run_cycle(first: str, last: str, log_path: Path) -> int:
     def progress(line: str) -> None:
         print(line, file=terminal, flush=True)
 
-    # dbt's own output (printed by dagster-dbt) goes to the log file, not the terminal
+    # dbt's own output (printed by dagster-dbt) and Dagster's tracebacks go to the log file; the
+    # terminal gets one line per step and, if the run fails, one block per problem
     with open(log_path, "w") as log, contextlib.redirect_stdout(log):
-        run = run_monthly_cycle(first, last, progress=progress, log_file=log_path, console_log_level="ERROR")
+        run = run_monthly_cycle(first, last, progress=progress, log_file=log_path, console_log_level="CRITICAL")
+    for warning in run.warnings:
+        _complain(f"Warning from {warning.asset}:{warning.check} (does not block):")
+        for line in warning.message.splitlines():
+            _complain(f"    {line}")
     if not run.success:
-        _say(f"Run {run.run_id} FAILED: steps {run.steps_failed or '-'}; failed checks {run.failed_checks or '-'}")
-        _say(f"Details: {log_path} (and the run in the Dagster UI: make dev)")
+        _complain(blocked_report(run, first, last, _publication_line(paths.serve_db), log_path))
         return 1
     return 0
+
+
+def _complain(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+#: ``<file> row <n>: rule <rule> <detail>``: how ingestion errors and check descriptions name a problem
+_PROBLEM = re.compile(
+    r"(?<!\S)(?P<file>[^\s:]+)(?: row (?P<row>\d+)(?P<row_note> \([^)]*\))?)?: rule (?P<rule>[\w.]+)(?P<detail>.*)$"
+)
+
+
+def problem_blocks(asset: str, check: str | None, message: str) -> list[str]:
+    """One block of text per problem in a failure message: asset, rule, file, row, detail.
+
+    Each line of ``message`` naming ``<file> row <n>: rule <rule>`` becomes its own block; a
+    message without one (a crashed step) is shown whole under the asset.
+    """
+    where = f"{asset} (check {check})" if check else f"{asset} (step failed)"
+    blocks = []
+    lines = [line.strip() for line in message.splitlines() if line.strip()] or ["failed"]
+    for line in lines:
+        found = _PROBLEM.search(line)
+        if not found:
+            continue
+        detail = found["detail"].strip().lstrip("—-:; ").strip()
+        row = f"{found['row']}{found['row_note'] or ''}" if found["row"] else "-"
+        blocks.append("\n".join([
+            f"  ✗ {where}",
+            f"      rule    {found['rule']}",
+            f"      file    {found['file']}",
+            f"      row     {row}",
+            f"      detail  {detail or line}",
+        ]))
+    if not blocks:
+        body = "\n".join(f"      {line}" for line in lines[:40])
+        blocks.append(f"  ✗ {where}\n{body}")
+    return blocks
+
+
+def blocked_report(run, first: str, last: str, publication: str, log_path: Path) -> str:
+    """What the terminal says when a run fails: every problem, what is blocked, what stays published."""
+    months = first if first == last else f"{first} .. {last}"
+    failures = run.failures or []
+    out = [f"Month {months} is BLOCKED: {len(failures)} failure(s) in run {run.run_id}; nothing downstream of "
+           "them was built and nothing was published."]
+    for failure in failures:
+        out.extend(problem_blocks(failure.asset, failure.check, failure.message))
+    if not failures:
+        out.append(f"  ✗ steps {run.steps_failed or '-'}; failed checks {run.failed_checks or '-'}")
+    out.append(publication)
+    out.append(f"Fix the input files named above and re-run: sop run --month {last}"
+               if first == last else f"Fix the input files named above and re-run: sop run --from {first} --to {last}")
+    out.append(f"Details: {log_path} (and the run in the Dagster UI: make dev)")
+    return "\n".join(out)
+
+
+def _publication_line(serve_db: Path) -> str:
+    from orchestration.publishing import current_publication
+
+    try:
+        pub = current_publication(serve_db)
+    except Exception as exc:  # noqa: BLE001 - the report must still be printed
+        return f"Published version: cannot read {serve_db} ({exc})"
+    if pub is None:
+        return "Published version: nothing is published yet."
+    months = " .. ".join(f"{m:%Y-%m}" for m in (pub["first_month"], pub["last_month"]) if m is not None)
+    return (f"Published version {pub['version']} stays current (months {months or '-'}, "
+            f"published {pub['published_at']:%Y-%m-%d %H:%M} UTC).")
 
 
 def cmd_run(args) -> int:
@@ -106,7 +180,7 @@ def cmd_run(args) -> int:
         return 2
     log_path = data_paths(root).logs / f"run-{first}-{last}-{time.strftime('%Y%m%dT%H%M%S')}.log"
     _say(f"Running the monthly S&OP cycle for {first} .. {last} (log: {log_path})")
-    return _run_cycle(first, last, log_path)
+    return _run_cycle(first, last, log_path, data_paths(root))
 
 
 # ---------------------------------------------------------------- demo
@@ -121,7 +195,7 @@ def cmd_demo(args) -> int:
     t_gen = time.perf_counter() - started
     log_path = paths.logs / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
     _say(f"[2/3] Building all history {args.start} .. {args.through} in one run (log: {log_path})")
-    rc = _run_cycle(args.start, args.through, log_path)
+    rc = _run_cycle(args.start, args.through, log_path, paths)
     if rc:
         return rc
     _say("[3/3] Published. Headline numbers from the serving file:")

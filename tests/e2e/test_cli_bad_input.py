@@ -1,0 +1,46 @@
+"""`sop run` on a month with bad input: non-zero exit, and stderr names file, row and rule."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from orchestration.demo import Fault, generate_company
+
+pytestmark = [pytest.mark.slow]
+
+SOP = str(Path(sys.executable).with_name("sop"))
+MONTH = "2021-02"
+
+
+def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_path):
+    faults = [Fault("wrong_encoding", "crm_users", MONTH), Fault("empty_file", "erp_invoices", MONTH)]
+    generate_company(tmp_path / "landing", seed=7, scale=0.02, start="2021-01", through=MONTH, faults=faults)
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
+    # the instance's event log commits every event; in memory-backed storage when there is one
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
+        proc = subprocess.run([SOP, "run", "--month", MONTH, "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, env={**env, "DAGSTER_HOME": home}, timeout=600)
+
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    err = proc.stderr
+    assert "Traceback" not in err and "Stack Trace" not in err  # tracebacks go to the log file
+    assert f"Month {MONTH} is BLOCKED" in err
+    blocks = err.split("  ✗ ")[1:]
+    encoding = next(b for b in blocks if b.startswith("raw_crm_users (step failed)"))
+    assert re.search(r"rule\s+file\.encoding_utf8\n", encoding)
+    assert re.search(rf"file\s+crm/users/{MONTH}/users_{MONTH.replace('-', '')}\.csv\n", encoding)
+    assert re.search(r"row\s+\d+\n", encoding)  # the data row holding the first byte that is not UTF-8
+    empty = next(b for b in blocks if b.startswith("raw_erp_invoices (step failed)"))
+    assert re.search(r"rule\s+extract\.not_empty\n", empty)
+    assert re.search(rf"file\s+erp/invoices/{MONTH}/invoices_{MONTH.replace('-', '')}\.parquet\n", empty)
+    assert "Published version: nothing is published yet." in err
+    assert f"sop run --month {MONTH}" in err
+    assert not (tmp_path / "serve" / "sop.duckdb").exists()
