@@ -143,6 +143,8 @@ class LoadResult:
     seconds: float = 0.0
     #: CSV lines set aside in quarantine (rule ``csv.well_formed``) instead of loaded
     rejected: list[RejectedLine] = field(default_factory=list)
+    #: columns not in the catalog that were left out (only with ``allow_unexpected_columns``)
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 def raw_table(entity: SourceEntity) -> str:
@@ -191,19 +193,23 @@ class Extract:
     table: pa.Table
     source_rows: list[int]
     rejected: list[RejectedLine] = field(default_factory=list)
+    #: columns the file has and the catalog does not, left out (only when allowed)
+    ignored_columns: list[str] = field(default_factory=list)
 
 
-def read_extract_file(entity: SourceEntity, path: Path, relative_to: Path) -> Extract:
+def read_extract_file(entity: SourceEntity, path: Path, relative_to: Path, *,
+                      allow_unexpected_columns: bool = False) -> Extract:
     """Read one extract file, checking it against the catalog; the file is only read.
 
     CSV is read as text (nothing coerced or lost); malformed CSV lines come back in
     ``rejected``. Parquet keeps its types (checked when inserted). Raises ``IngestionError``
-    when the file as a whole cannot be loaded.
+    when the file as a whole cannot be loaded; a column the catalog does not declare is such a
+    case unless ``allow_unexpected_columns`` (then it is left out and listed in the result).
     """
     rel = _relative(path, relative_to)
     if entity.file_format == "csv":
-        return _read_csv(entity, path, rel)
-    return _read_parquet(entity, path, rel)
+        return _read_csv(entity, path, rel, allow_unexpected_columns)
+    return _read_parquet(entity, path, rel, allow_unexpected_columns)
 
 
 def _not_empty(entity: SourceEntity, rel: str, size: int) -> None:
@@ -225,14 +231,14 @@ def _no_rows_in_snapshot(entity: SourceEntity, rel: str) -> None:
         )
 
 
-def check_columns(entity: SourceEntity, rel: str, found: list[str]) -> None:
+def check_columns(entity: SourceEntity, rel: str, found: list[str], allow_unexpected: bool = False) -> list[str]:
     """The file's columns must be exactly the catalog's (any order).
 
     A missing column fails ``schema.required_columns``; when an unexpected column looks like
     it (same letters ignoring case and underscores, or a close spelling) the message says so,
     because a renamed column is the usual cause. Any other column fails
     ``schema.no_unexpected_columns``: a source that changes its layout must be looked at
-    before its data is trusted.
+    before its data is trusted (unless ``allow_unexpected``). Returns the unexpected columns.
     """
     expected = list(entity.column_names)
     missing = [c for c in expected if c not in found]
@@ -248,7 +254,7 @@ def check_columns(entity: SourceEntity, rel: str, found: list[str]) -> None:
         if hints:
             detail += "; " + "; ".join(hints)
         raise IngestionError.of(entity.name, rel, "schema.required_columns", f"{detail} (found: {', '.join(found)})")
-    if unexpected:
+    if unexpected and not allow_unexpected:
         raise IngestionError.of(
             entity.name, rel, "schema.no_unexpected_columns",
             f"unexpected column(s) {', '.join(unexpected)} not in the catalog of {entity.name}; "
@@ -257,6 +263,7 @@ def check_columns(entity: SourceEntity, rel: str, found: list[str]) -> None:
     if duplicated:
         raise IngestionError.of(entity.name, rel, "schema.no_unexpected_columns",
                                 f"column(s) {', '.join(duplicated)} appear more than once")
+    return unexpected
 
 
 def _lookalike(column: str, candidates: list[str]) -> str | None:
@@ -300,7 +307,7 @@ def _split_fields(line: str) -> list[str] | None:
         return None
 
 
-def _read_csv(entity: SourceEntity, path: Path, rel: str) -> Extract:
+def _read_csv(entity: SourceEntity, path: Path, rel: str, allow_unexpected: bool) -> Extract:
     data = Path(path).read_bytes()
     _not_empty(entity, rel, len(data.strip()))
     text = _decode_utf8(entity, rel, data)
@@ -311,7 +318,7 @@ def _read_csv(entity: SourceEntity, path: Path, rel: str) -> Extract:
     header = _split_fields(lines[0])
     if header is None:
         raise IngestionError.of(entity.name, rel, MALFORMED_RULE, "the header line is not valid CSV", row=0)
-    check_columns(entity, rel, header)
+    ignored = check_columns(entity, rel, header, allow_unexpected)
 
     good, source_rows, rejected = [lines[0]], [], []
     width = len(header)
@@ -345,20 +352,20 @@ def _read_csv(entity: SourceEntity, path: Path, rel: str) -> Extract:
         raise IngestionError.of(entity.name, rel, MALFORMED_RULE,
                                 f"{len(source_rows)} well-formed lines gave {table.num_rows} records")
     table = table.select(list(entity.column_names))
-    return Extract(table, source_rows, rejected)
+    return Extract(table, source_rows, rejected, ignored)
 
 
-def _read_parquet(entity: SourceEntity, path: Path, rel: str) -> Extract:
+def _read_parquet(entity: SourceEntity, path: Path, rel: str, allow_unexpected: bool) -> Extract:
     _not_empty(entity, rel, Path(path).stat().st_size)
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestionError.of(entity.name, rel, "file.readable", f"not a readable Parquet file: {exc}") from exc
-    check_columns(entity, rel, table.column_names)
+    ignored = check_columns(entity, rel, table.column_names, allow_unexpected)
     if table.num_rows == 0:
         _no_rows_in_snapshot(entity, rel)
     table = table.select(list(entity.column_names))
-    return Extract(table, list(range(1, table.num_rows + 1)))
+    return Extract(table, list(range(1, table.num_rows + 1)), [], ignored)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -409,6 +416,8 @@ def load_month(
     load_id: str,
     loaded_at: datetime | None = None,
     log: Callable[[str], None] | None = None,
+    *,
+    allow_unexpected_columns: bool = False,
 ) -> LoadResult:
     """Replace ``month`` (``YYYY-MM``) of ``entity`` in raw with the month's extract files.
 
@@ -416,7 +425,8 @@ def load_month(
     file or a file cannot be loaded as a whole. Malformed CSV lines do not stop the load: they
     replace the month's ``ingest`` quarantine (an empty list clears it, so a fixed file clears
     its month), are returned in ``LoadResult.rejected`` and, when given, reported to ``log``
-    one line each.
+    one line each. A column the catalog does not declare fails the load unless
+    ``allow_unexpected_columns`` (then it is left out, and named in the result and the log).
     """
     started = time.perf_counter()
     loaded_at = (loaded_at or datetime.now(timezone.utc)).replace(tzinfo=None)
@@ -429,12 +439,16 @@ def load_month(
             f"no {entity.file_format} extract for {month} (expected *{entity.file_suffix} in {folder})",
         )
     partition_month = datetime.strptime(month, "%Y-%m").date()
-    tables, rel_files, rejected = [], [], []
+    tables, rel_files, rejected, ignored = [], [], [], []
     for path in files:
         rel = _relative(path, reader.root())
         rel_files.append(rel)
-        extract = read_extract_file(entity, path, reader.root())
+        extract = read_extract_file(entity, path, reader.root(), allow_unexpected_columns=allow_unexpected_columns)
         rejected.extend(extract.rejected)
+        if extract.ignored_columns and log is not None:
+            log(f"{entity.name}: {rel}: columns {', '.join(extract.ignored_columns)} are not in the catalog; "
+                "left out (unexpected columns allowed)")
+        ignored.extend(c for c in extract.ignored_columns if c not in ignored)
         t, n = extract.table, extract.table.num_rows
         t = t.append_column("_partition_month", pa.array([partition_month] * n, pa.date32()))
         t = t.append_column("_load_id", pa.array([load_id] * n, pa.string()))
@@ -476,7 +490,7 @@ def load_month(
         for r in rejected:
             log(f"{entity.name}: {r.source_file} row {r.source_row}: rule {MALFORMED_RULE} — {r.reason}; "
                 f"line set aside in quarantine: {r.text[:200]}")
-    return LoadResult(entity.name, month, rows, rel_files, load_id, time.perf_counter() - started, rejected)
+    return LoadResult(entity.name, month, rows, rel_files, load_id, time.perf_counter() - started, rejected, ignored)
 
 
 def month_row_count(con: duckdb.DuckDBPyConnection, entity: SourceEntity, month: str) -> int:

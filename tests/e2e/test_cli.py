@@ -42,3 +42,56 @@ def test_generate_then_status(tmp_path):
     assert (tmp_path / "landing" / "erp" / "sales_order_lines" / "2021-02").is_dir()
     status = sop("status", "--data-dir", str(tmp_path)).stdout
     assert str(tmp_path) in status and "nothing yet" in status
+
+
+def test_a_failure_message_becomes_one_block_per_problem():
+    from orchestration.cli import problem_blocks
+
+    message = (
+        "crm/opportunities/2024-03/opportunities_202403.csv row 17: rule values.non_negative (Amount = -1200.00); 3 rows\n"
+        "crm/opportunities/2024-03/opportunities_202403.csv: rule freshness.updated_within (newest 2024-01-15)"
+    )
+    blocks = problem_blocks("raw_crm_opportunities", "gx_suite", message)
+    assert len(blocks) == 2
+    assert blocks[0].splitlines() == [
+        "  ✗ raw_crm_opportunities (check gx_suite)",
+        "      rule    values.non_negative",
+        "      file    crm/opportunities/2024-03/opportunities_202403.csv",
+        "      row     17",
+        "      detail  (Amount = -1200.00); 3 rows",
+    ]
+    assert "      row     -" in blocks[1] and "rule    freshness.updated_within" in blocks[1]
+
+
+def test_an_ingestion_error_and_a_crash_are_shown_whole():
+    from orchestration.cli import problem_blocks
+
+    (block,) = problem_blocks("raw_crm_users", None, "crm_users: crm/users/2021-02/users_202102.csv row 0 (header): "
+                              "rule file.encoding_utf8 — not UTF-8 at byte 0")
+    assert "rule    file.encoding_utf8" in block and "row     0 (header)" in block
+    assert "detail  not UTF-8 at byte 0" in block and "(step failed)" in block
+    (crash,) = problem_blocks("sop_dbt_models", None, "dbt exited with 2\nsee the log")
+    assert crash.splitlines() == ["  ✗ sop_dbt_models (step failed)", "      dbt exited with 2", "      see the log"]
+
+
+def test_the_blocked_report_says_what_stays_published(tmp_path):
+    import duckdb
+
+    from orchestration.cli import _publication_line, blocked_report
+    from orchestration.defs.runner import CycleRun, RunFailure
+
+    assert _publication_line(tmp_path / "none.duckdb") == "Published version: nothing is published yet."
+    serve = tmp_path / "sop.duckdb"
+    with duckdb.connect(str(serve)) as con:
+        con.execute("CREATE TABLE sop_publication (published_at TIMESTAMP, version VARCHAR, run_id VARCHAR, "
+                    "first_month DATE, last_month DATE, tables JSON)")
+        con.execute("INSERT INTO sop_publication VALUES ('2024-03-02 05:10:00', 'v1', 'r1', '2024-01-01', "
+                    "'2024-02-01', '{}')")
+    line = _publication_line(serve)
+    assert line == "Published version v1 stays current (months 2024-01 .. 2024-02, published 2024-03-02 05:10 UTC)."
+    run = CycleRun("r2", False, ["raw_crm_users"], [], [], [RunFailure("raw_crm_users", None, "raw_crm_users",
+                   "crm_users: crm/users/2024-03/users_202403.csv row 4: rule file.encoding_utf8 — not UTF-8")])
+    report = blocked_report(run, "2024-03", "2024-03", line, tmp_path / "run.log")
+    assert report.startswith("Month 2024-03 is BLOCKED: 1 failure(s) in run r2")
+    assert "file    crm/users/2024-03/users_202403.csv" in report and line in report
+    assert "sop run --month 2024-03" in report

@@ -9,7 +9,7 @@ Each case runs only the affected raw asset(s) and their checks, in process, on a
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterEventType, DagsterInstance
 
 from orchestration.defs.runner import run_failures
 from orchestration.sources import BY_NAME
@@ -206,3 +206,58 @@ def test_a_fault_the_checks_catch_blocks_the_month_and_raw_keeps_every_row(
     rerun = materialize_raw(company, entities, MONTH, instance)
     assert rerun.success, run_failures(instance, rerun.run_id)
     assert month_in_raw(warehouse, entity).rows == delivered_rows(landing_file(company, entity))
+
+
+# ---------------------------------------------------------------- the whole monthly job
+CYCLE_FAULTS = [
+    # kind, entity, asset, check (None: the step fails), rule
+    ("wrong_encoding", "crm_users", "raw_crm_users", None, "file.encoding_utf8"),
+    ("missing_file", "market_macro_indicators", "raw_market_macro_indicators", None, "extract.present"),
+    ("malformed_row", "erp_inventory_snapshots", "raw_erp_inventory_snapshots", "gx_suite", "csv.well_formed"),
+    ("negative_amounts", "erp_invoice_lines", "raw_erp_invoice_lines", "gx_suite", "values.non_negative"),
+]
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(tmp_path, monkeypatch):
+    from orchestration.defs.runner import run_monthly_cycle
+    from orchestration.publishing import current_publication
+    from tests.integration.bad_input_support import FIRST
+
+    root = tmp_path / "data"
+    monkeypatch.setenv("SOP_DATA_DIR", str(root))
+    make_clean_landing(root)
+    serve_db = root / "serve" / "sop.duckdb"
+    instance = DagsterInstance.ephemeral()
+    first = run_monthly_cycle(FIRST, FIRST, instance=instance)
+    assert first.success, first.failures
+    published = current_publication(serve_db)
+
+    files = {entity: inject(root, kind, entity) for kind, entity, *_ in CYCLE_FAULTS}
+    digests = {entity: file_digest(path) for entity, path in files.items()}
+    run = run_monthly_cycle(MONTH, MONTH, instance=instance)
+
+    assert not run.success
+    for kind, entity, asset, check, rule in CYCLE_FAULTS:
+        reported = [f for f in run.failures if f.asset == asset and f.check == check]
+        assert reported, f"{kind} in {entity} not reported: {run.failures}"
+        named = problems(reported[0].message)
+        assert any(p["rule"] == rule and p["file"].startswith(relative_file(entity).rsplit("/", 1)[0]) for p in named), \
+            reported[0].message
+    # nothing downstream of the raw layer materialized in this run, and the publication is the first one
+    materialized = {
+        e.dagster_event.asset_key.to_user_string()
+        for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    }
+    assert materialized and all(key.startswith("raw_") for key in materialized), materialized
+    assert "serving_marts" not in materialized
+    assert current_publication(serve_db)["version"] == published["version"]
+    assert {entity: file_digest(path) for entity, path in files.items()} == digests
+
+    make_clean_landing(root)  # the sources deliver the month again, correct this time
+    rerun = run_monthly_cycle(MONTH, MONTH, instance=instance)
+
+    assert rerun.success, rerun.failures
+    now = current_publication(serve_db)
+    assert now["version"] != published["version"] and now["run_id"] == rerun.run_id
+    assert f"{now['last_month']:%Y-%m}" == MONTH

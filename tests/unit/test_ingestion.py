@@ -292,6 +292,17 @@ def test_an_extra_column_is_refused_by_name(tmp_path):
     with pytest.raises(IngestionError) as err:
         load_month(con, TERRITORIES, "2024-01", LandingFolderReader(landing), "l")
     assert err.value.rule == "schema.no_unexpected_columns" and "Legacy_Code__c" in str(err.value)
+    assert not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'").fetchone()[0]
+
+
+def test_an_extra_column_can_be_allowed_and_is_then_named_as_left_out(tmp_path):
+    landing = tmp_path / "landing"
+    write_territories(landing, "2024-01", (territory(1) + ",L01\n").encode(), header=TERRITORY_HEADER + ",Legacy_Code__c")
+    logged = []
+    result = load_month(duckdb.connect(), TERRITORIES, "2024-01", LandingFolderReader(landing), "l", log=logged.append,
+                        allow_unexpected_columns=True)
+    assert result.rows == 1 and result.ignored_columns == ["Legacy_Code__c"]
+    assert len(logged) == 1 and "Legacy_Code__c" in logged[0]
 
 
 def test_parquet_values_of_the_wrong_type_name_column_row_and_rule(tmp_path):
