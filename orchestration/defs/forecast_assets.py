@@ -2,7 +2,330 @@
 
 ``forecast_assets`` is the list the code location loads (``orchestration.definitions``);
 ``FORECAST_MART_KEYS`` are the forecast tables in the ``marts`` schema that publishing waits for.
+
+The cycle month is the partition month. A run over a range of months forecasts the last
+``SOP_FORECAST_BACKFILL_CYCLES`` months of the range (default 3) that the demand history
+reaches, each cycle seeing history up to its own month only, so a fresh demo already has
+lag-1 accuracy rows. The work is in ``orchestration.forecasting``; these assets read the
+marts, call it, write the tables and attach metadata (docs/forecasting.md).
 """
 
-forecast_assets: list = []
-FORECAST_MART_KEYS: list = []
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    asset,
+)
+
+from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
+from orchestration.defs.resources import SopDataResource
+from orchestration.forecasting import warehouse as wh
+from orchestration.forecasting.accuracy import forecast_accuracy
+from orchestration.forecasting.charts import forecast_chart, markdown_image, top_series
+from orchestration.forecasting.consensus import check_overrides, consensus_rows
+from orchestration.forecasting.demand import backtest_scores, forecast_demand, hierarchy_of, model_mix
+from orchestration.forecasting.engine import ForecastConfig, forecast_series
+from orchestration.forecasting.hierarchy import aggregate_history, build_hierarchy
+from orchestration.forecasting.overrides import OVERRIDES_FILE, OverridesFileError
+from orchestration.forecasting.revenue import revenue_forecast as build_revenue_forecast
+from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
+from orchestration.forecasting.snapshots import TABLE as SNAPSHOT_TABLE
+from orchestration.forecasting.snapshots import mase_scales, read_snapshots, snapshot_frame, write_snapshot
+
+#: Months of a range run that get a forecast cycle (the last N months of the range).
+BACKFILL_CYCLES_ENV = "SOP_FORECAST_BACKFILL_CYCLES"
+DEFAULT_BACKFILL_CYCLES = 3
+
+GROUP = "forecasts"
+FORECAST_CONFIG = ForecastConfig()
+
+
+def backfill_cycles() -> int:
+    raw = os.environ.get(BACKFILL_CYCLES_ENV, str(DEFAULT_BACKFILL_CYCLES))
+    try:
+        n = int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{BACKFILL_CYCLES_ENV} must be a whole number, got {raw!r}") from exc
+    if n < 1:
+        raise ValueError(f"{BACKFILL_CYCLES_ENV} must be at least 1, got {n}")
+    return n
+
+
+def cycles_of_run(partition_keys: list[str], last_history: pd.Timestamp | None, n: int) -> list[pd.Timestamp]:
+    """The last ``n`` partition months of the run that the history reaches."""
+    if last_history is None:
+        return []
+    months = [pd.Timestamp(k) for k in partition_keys if pd.Timestamp(k) <= last_history]
+    return months[-n:]
+
+
+def _schema(spec_columns: dict) -> TableSchema:
+    return TableSchema(columns=[TableColumn(name=c, type=t, description=d) for c, (t, d) in spec_columns.items()])
+
+
+def _md_table(df: pd.DataFrame, floats: str = "{:.3f}") -> str:
+    if df.empty:
+        return "_none_"
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(str(c) for c in cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        cells = [floats.format(v) if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _cycles(context: AssetExecutionContext, sop_data: SopDataResource) -> list[pd.Timestamp]:
+    with sop_data.warehouse() as con:
+        last = wh.last_history_month(con)
+    cycles = cycles_of_run(context.partition_keys, last, backfill_cycles())
+    if not cycles:
+        context.log.warning("the demand history does not reach this run's months: no forecast cycle")
+    return cycles
+
+
+DEMAND_DEPS = [AssetKey("demand_history_monthly")]
+
+
+@asset(
+    name="demand_forecast",
+    group_name=GROUP,
+    description="Statistical demand forecast, 18 months, for every level of the hierarchy (total, region, "
+    "family x region, SKU x region): models chosen per series by rolling-origin backtest, reconciled with "
+    "MinTrace and coherent to the cent, with 80/95% intervals. Table `marts.demand_forecast`.",
+    deps=DEMAND_DEPS,
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "python"},
+    metadata={"table": wh.DEMAND_FORECAST.name},
+)
+def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+    cycles = _cycles(context, sop_data)
+    total_rows, seconds, series = 0, 0.0, 0
+    last = None
+    for cycle in cycles:
+        with sop_data.warehouse() as con:
+            history = wh.demand_history(con, through=cycle)
+        started = time.perf_counter()
+        dc = forecast_demand(history, cycle, FORECAST_CONFIG)
+        seconds += time.perf_counter() - started
+        series += len(dc.hierarchy.nodes)
+        with sop_data.warehouse() as con:
+            total_rows += wh.replace_cycle(con, wh.DEMAND_FORECAST, cycle, dc.forecast)
+        context.log.info(f"demand forecast {cycle:%Y-%m}: {len(dc.hierarchy.nodes)} series in {time.perf_counter() - started:.1f}s")
+        last = dc
+    metadata = {
+        "dagster/row_count": total_rows,
+        "dagster/column_schema": _schema(wh.DEMAND_FORECAST.columns),
+        "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
+        "seconds": round(seconds, 1),
+        "series_per_second": round(series / seconds, 1) if seconds else 0.0,
+    }
+    if last is not None:
+        mix = model_mix(last.engine, last.hierarchy).reset_index()
+        scores = backtest_scores(last.engine)
+        fallbacks = int(last.engine.selection["fallback"].notna().sum())
+        month = f"{last.cycle:%Y-%m}"
+        chart_ids = ["total", *top_series(last.forecast, n=5)]
+        png_path = sop_data.paths.reports / month / "forecast_demand.png"
+        png = forecast_chart(last.history, last.forecast, chart_ids, png_path,
+                             f"Demand forecast, cycle {month}: total and top SKU x region")
+        metadata.update({
+            "series": len(last.hierarchy.nodes),
+            "fallback_series": fallbacks,
+            "model_mix": MetadataValue.md(f"Series per model and level, cycle {month}\n\n" + _md_table(mix)),
+            "backtest_scores": MetadataValue.md(
+                "Mean backtest MASE of the chosen model vs seasonal naive on the same origins, by demand class\n\n"
+                + _md_table(scores)),
+            "chart": MetadataValue.md(markdown_image(png, f"demand forecast {month}")),
+            "chart_file": MetadataValue.path(str(png_path)),
+        })
+    return MaterializeResult(metadata=metadata)
+
+
+@asset(
+    name="consensus_demand",
+    group_name=GROUP,
+    description="Consensus demand: the statistical forecast with the planners' overrides "
+    f"(`inputs/{OVERRIDES_FILE}`, read-only) applied and re-aggregated coherently. Tables "
+    "`marts.consensus_demand` and `marts.forecast_override_log` (every file row: applied or refused, and why).",
+    deps=[AssetKey("demand_forecast")],
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "csv"},
+    metadata={"table": wh.CONSENSUS_DEMAND.name, "override_log": wh.OVERRIDE_LOG.name},
+)
+def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+    path = sop_data.paths.inputs / OVERRIDES_FILE
+    cycles = _cycles(context, sop_data)
+    rows, applied, refused, errors = 0, 0, 0, []
+    for cycle in cycles:
+        with sop_data.warehouse() as con:
+            forecast = wh.read_cycle(con, wh.DEMAND_FORECAST, cycle)
+        if forecast.empty:
+            raise RuntimeError(f"marts.demand_forecast has no rows for cycle {cycle:%Y-%m}: materialize demand_forecast")
+        try:
+            check = check_overrides(path, forecast)
+            log = check.log()
+        except OverridesFileError as exc:
+            context.log.error(str(exc))
+            from orchestration.forecasting.overrides import OverrideCheck
+            check = OverrideCheck(path=path)
+            log = pd.DataFrame([{"row": 1, "status": "refused", "error": str(exc)}])
+        for r in check.refused:
+            context.log.warning(r["error"])
+        consensus = consensus_rows(forecast, check)
+        log = log.reindex(columns=[c for c in wh.OVERRIDE_LOG.columns if c not in ("cycle_month", "file")])
+        log.insert(0, "file", str(path))
+        log.insert(0, "cycle_month", cycle)
+        with sop_data.warehouse() as con:
+            rows += wh.replace_cycle(con, wh.CONSENSUS_DEMAND, cycle, consensus)
+            wh.replace_cycle(con, wh.OVERRIDE_LOG, cycle, log)
+        applied, refused = len(check.valid), int((log["status"] == "refused").sum())
+        errors = list(log.loc[log["status"] == "refused", "error"])
+    return MaterializeResult(metadata={
+        "dagster/row_count": rows,
+        "dagster/column_schema": _schema(wh.CONSENSUS_DEMAND.columns),
+        "overrides_file": MetadataValue.path(str(path)),
+        "overrides_file_exists": path.exists(),
+        "overrides_applied": applied,
+        "overrides_refused": refused,
+        "refused": MetadataValue.md("\n".join(f"- {e}" for e in errors) if errors else "_none_"),
+        "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
+    })
+
+
+@asset(
+    name="revenue_forecast",
+    group_name=GROUP,
+    description="Bookings forecast per region x month: statistical (engine on bookings history), pipeline "
+    "(open opportunities x win rate by stage and age, in the expected close month), their horizon-weighted "
+    "blend, and the reps' commit side by side. Table `marts.revenue_forecast`.",
+    deps=[AssetKey("revenue_monthly"), AssetKey("fct_pipeline_snapshot_monthly")],
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "python"},
+    metadata={"table": wh.REVENUE_FORECAST.name},
+)
+def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+    cycles = _cycles(context, sop_data)
+    rows, last, rates = 0, None, None
+    for cycle in cycles:
+        with sop_data.warehouse() as con:
+            bookings = wh.bookings_history(con, through=cycle)
+            snapshots = wh.pipeline_snapshots(con, through=cycle)
+        if bookings.empty:
+            context.log.warning(f"no bookings history up to {cycle:%Y-%m}: revenue forecast skipped")
+            continue
+        result = forecast_series(bookings.rename(columns={"region_code": "unique_id"}), FORECAST_CONFIG)
+        stat = result.forecasts.rename(columns={"unique_id": "region_code"})
+        table, rates = build_revenue_forecast(stat, snapshots, cycle, FORECAST_CONFIG.horizon)
+        table = table.rename(columns={"ds": "forecast_month"})
+        with sop_data.warehouse() as con:
+            rows += wh.replace_cycle(con, wh.REVENUE_FORECAST, cycle, table)
+        last = table
+    metadata = {
+        "dagster/row_count": rows,
+        "dagster/column_schema": _schema(wh.REVENUE_FORECAST.columns),
+        "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
+    }
+    if last is not None:
+        near = last[last["horizon_step"] <= 3].copy()
+        near["forecast_month"] = near["forecast_month"].dt.strftime("%Y-%m")
+        cols = ["region_code", "forecast_month", "statistical_usd", "pipeline_usd", "blended_usd", "commit_usd"]
+        metadata["next_3_months"] = MetadataValue.md(_md_table(near[cols], floats="{:,.0f}"))
+        metadata["win_rates"] = MetadataValue.md(_md_table(
+            rates[["stage_name", "age_bucket", "closed_opportunities", "win_rate", "win_rate_source"]]))
+    return MaterializeResult(metadata=metadata)
+
+
+@asset(
+    name="forecast_snapshots",
+    group_name=GROUP,
+    description="Immutable snapshot of each cycle's forecast (statistical with intervals and model, seasonal "
+    f"naive, consensus, MASE scale) in `{SNAPSHOT_TABLE}`. A cycle replaces only its own rows.",
+    deps=[AssetKey("demand_forecast"), AssetKey("consensus_demand"), AssetKey("demand_history_monthly")],
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    metadata={"table": SNAPSHOT_TABLE},
+)
+def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+    cycles = _cycles(context, sop_data)
+    per_cycle = {}
+    for cycle in cycles:
+        with sop_data.warehouse() as con:
+            forecast = wh.read_cycle(con, wh.DEMAND_FORECAST, cycle)
+            consensus = wh.read_cycle(con, wh.CONSENSUS_DEMAND, cycle)
+            history = wh.demand_history(con, through=cycle)
+        if forecast.empty or consensus.empty:
+            raise RuntimeError(f"no forecast or consensus rows for cycle {cycle:%Y-%m}: materialize them first")
+        scales = mase_scales(aggregate_history(history, hierarchy_of(forecast)))
+        f = forecast.rename(columns={"series_id": "unique_id", "forecast_month": "ds", "forecast_units": "yhat",
+                                     "lo_80_units": "lo_80", "hi_80_units": "hi_80", "lo_95_units": "lo_95",
+                                     "hi_95_units": "hi_95", "seasonal_naive_units": "yhat_seasonal_naive"})
+        c = consensus.rename(columns={"series_id": "unique_id", "forecast_month": "ds", "consensus_units": "consensus"})
+        rows = snapshot_frame(cycle, f, c, scales)
+        with sop_data.warehouse() as con:
+            per_cycle[f"{cycle:%Y-%m}"] = write_snapshot(con, cycle, rows)
+    return MaterializeResult(metadata={
+        "dagster/row_count": sum(per_cycle.values()),
+        "dagster/column_schema": TableSchema(columns=[TableColumn(name=c, type=t, description=d)
+                                                      for c, (t, d) in SNAPSHOT_COLUMNS.items()]),
+        "rows_by_cycle": MetadataValue.json(per_cycle),
+    })
+
+
+@asset(
+    name="forecast_accuracy",
+    group_name=GROUP,
+    description="Accuracy of past forecast snapshots against actual demand at lag 1 and lag 3, per series and "
+    "per level: WAPE, bias, MASE, 80/95% coverage for statistical, seasonal naive and consensus, and forecast "
+    "value added. Table `marts.forecast_accuracy`, rebuilt from all snapshots.",
+    deps=[AssetKey("forecast_snapshots"), AssetKey("demand_history_monthly")],
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    metadata={"table": "marts.forecast_accuracy"},
+)
+def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+    spec = wh.accuracy_spec()
+    with sop_data.warehouse() as con:
+        snapshots = read_snapshots(con)
+        history = wh.demand_history(con)
+    if history.empty:
+        actuals = pd.DataFrame(columns=["unique_id", "ds", "y"])
+    else:
+        actuals = aggregate_history(history, build_hierarchy(history[["sku", "region", "family"]]))
+    acc = forecast_accuracy(snapshots, actuals)
+    with sop_data.warehouse() as con:
+        rows = wh.replace_table(con, spec, acc)
+    levels = acc[acc["scope"] == "level"].copy() if not acc.empty else acc
+    summary = "_no cycle has actuals yet_"
+    if not levels.empty:
+        levels["cycle_month"] = pd.to_datetime(levels["cycle_month"]).dt.strftime("%Y-%m")
+        summary = _md_table(levels[["cycle_month", "lag", "level", "n_series", "wape_stat", "wape_seasonal_naive",
+                                    "wape_consensus", "mase_stat", "coverage_80_stat", "fva_stat_wape"]].tail(24))
+    return MaterializeResult(metadata={
+        "dagster/row_count": rows,
+        "dagster/column_schema": _schema(spec.columns),
+        "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
+        "accuracy_by_level": MetadataValue.md(summary),
+    })
+
+
+forecast_assets: list = [demand_forecast, consensus_demand, revenue_forecast, forecast_snapshots, forecast_accuracy_mart]
+FORECAST_MART_KEYS: list = [AssetKey("demand_forecast"), AssetKey("consensus_demand"), AssetKey("revenue_forecast"),
+                            AssetKey("forecast_accuracy")]
