@@ -1,0 +1,274 @@
+"""Run one suite for the months of a run and decide: pass, warn or block.
+
+The three kinds of suite (see ``suite_builder``) are run here on the run's own DuckDB
+connection; the asset checks in ``orchestration/defs/quality_checks.py`` only call these
+functions and turn the ``SuiteOutcome`` into an ``AssetCheckResult``.
+
+- raw suites validate the rows of the run's months once, then each month's freshness on a
+  one-row summary (its parameter ``fresh_after`` is month end minus the source's N days);
+  rows that break a row-level rule are written to the quarantine table (stage ``check``,
+  replacing that entity × month), and lines ingestion could not parse (stage ``ingest``,
+  severity error) fail the suite too;
+- mart suites validate the mart's rows of the run's months (or the whole table);
+- accuracy suites validate a small computed frame (one row per month, invoice or currency).
+
+Any failing expectation of severity ``error`` makes the outcome ``error`` (the check blocks);
+only ``warn`` ones make it ``warn``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.quality import datasets
+from orchestration.quality.data_docs import site_dir_for
+from orchestration.quality.quarantine import ingest_error_rows, replace_quarantine
+from orchestration.quality.settings import freshness_threshold, run_parameters, settings
+from orchestration.quality.validation import MAX_SAMPLES, Failure, Sample, Validation, load_suite_json, runner
+from orchestration.sources import SourceEntity
+
+ACCURACY_FRAMES = {
+    "bookings_vs_order_intake": datasets.bookings_vs_order_intake,
+    "invoice_headers_vs_lines": datasets.invoice_headers_vs_lines,
+    "fx_rate_coverage": datasets.fx_rate_coverage,
+    "mart_totals_vs_raw": datasets.mart_totals_vs_raw,
+}
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    months: list[str]
+    failures: list[Failure] = field(default_factory=list)
+    quarantined_rows: int = 0
+    rows_validated: int = 0
+    expectations: int = 0
+    data_docs: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def severity(self) -> str | None:
+        """``error`` if any failure is of severity error, ``warn`` if only warn ones, else None."""
+        if any(f.severity == "error" for f in self.failures):
+            return "error"
+        return "warn" if self.failures else None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def failures_json(self) -> list[dict]:
+        return [f.as_dict() for f in self.failures]
+
+    def failures_markdown(self) -> str:
+        """The failed expectations as a markdown table (rule, column, expectation, severity, count, sample)."""
+        if not self.failures:
+            return "All expectations passed."
+        lines = ["| rule | column | expectation | severity | unexpected | sample |", "|---|---|---|---|---:|---|"]
+        for f in self.failures:
+            sample = "; ".join(_where(s) + s.value for s in f.samples[:2]).replace("|", "\\|")
+            lines.append(f"| {f.rule} | {f.column or ''} | {f.expectation} | {f.severity} | "
+                         f"{f.unexpected_count:,} | {sample} |")
+        return "\n".join(lines)
+
+    def description(self) -> str:
+        """One line per failure: where (file and row of the first offender), rule, value, count."""
+        if not self.failures:
+            return f"{self.suite}: all {self.expectations} expectations passed for {', '.join(self.months)}"
+        lines = []
+        for f in self.failures:
+            first = f.samples[0] if f.samples else Sample(None, None, "")
+            where = _where(first).rstrip(": ") or (f"{self.suite} {f.month}" if f.month else self.suite)
+            count = f"{f.unexpected_count:,} row{'s' if f.unexpected_count != 1 else ''}"
+            lines.append(f"{where}: rule {f.rule} ({first.value}); {count}")
+        return "\n".join(lines)
+
+
+def _where(sample: Sample) -> str:
+    if sample.source_file and sample.source_row is not None:
+        return f"{sample.source_file} row {sample.source_row}: "
+    if sample.source_file:
+        return f"{sample.source_file}: "
+    return ""
+
+
+def _finish(outcome: SuiteOutcome, validations: list[Validation], reports_root: Path | None, started: float) -> SuiteOutcome:
+    outcome.expectations = sum(v.expectations for v in validations)
+    if reports_root is not None and validations:
+        outcome.data_docs = runner().build_data_docs(site_dir_for(reports_root, max(outcome.months)), validations)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+# ------------------------------------------------------------------------------------ raw
+def _row_json(frame: pd.DataFrame, entity: SourceEntity, positions) -> list[str]:
+    cols = [c for c in entity.column_names if c in frame.columns]
+    rows = frame.iloc[positions][cols]
+    return [json.dumps({c: (None if pd.isna(v) else str(v)) for c, v in zip(cols, values)}, ensure_ascii=False)
+            for values in rows.itertuples(index=False, name=None)]
+
+
+def quarantine_frame(frame: pd.DataFrame, entity: SourceEntity, failures: list[Failure]) -> pd.DataFrame:
+    """One quarantine row per (offending row, rule) of the row-level failures."""
+    parts = []
+    for f in failures:
+        if f.row_positions is None or not len(f.row_positions):
+            continue
+        pos = f.row_positions
+        column = f.column if f.column in frame.columns else None
+        values = frame.iloc[pos][column].map(lambda v: "NULL" if pd.isna(v) else str(v)) if column else None
+        reason = (f"{f.column} = " + values + f" breaks {f.rule} ({f.expectation})") if column is not None else \
+            pd.Series([f"{f.column} breaks {f.rule} ({f.expectation})"] * len(pos))
+        parts.append(pd.DataFrame({
+            "month": frame.iloc[pos]["_partition_month"].dt.strftime("%Y-%m").to_numpy(),
+            "rule": f.rule,
+            "severity": f.severity,
+            "source_file": frame.iloc[pos]["_source_file"].to_numpy(),
+            "source_row": frame.iloc[pos]["_source_row"].to_numpy(),
+            "load_id": frame.iloc[pos]["_load_id"].to_numpy(),
+            "reason": reason.to_numpy(),
+            "row_json": _row_json(frame, entity, pos),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["month", "rule", "severity", "source_file", "source_row", "load_id", "reason",
+                                     "row_json"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _ingest_failures(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list[str]) -> list[Failure]:
+    rows = ingest_error_rows(con, entity.name, months)
+    out = []
+    for rule, group in rows.groupby("rule", sort=True):
+        samples = [Sample(r.source_file, None if pd.isna(r.source_row) else int(r.source_row),
+                          str(r.reason or r.row_json or ""))
+                   for r in group.head(MAX_SAMPLES).itertuples()]
+        out.append(Failure(rule=str(rule), severity="error", expectation="ingestion: line could not be loaded",
+                           column=None, unexpected_count=len(group), samples=samples,
+                           month=str(group["partition_month"].iloc[0])))
+    return out
+
+
+def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list[str],
+                  reports_root: Path | None = None) -> SuiteOutcome:
+    """Validate ``raw.<entity>`` for ``months``; quarantine offending rows; report ingestion errors."""
+    started = time.perf_counter()
+    config = settings()
+    suite = load_suite_json(entity.asset_name)
+    outcome = SuiteOutcome(suite["name"], list(months))
+    gx = runner()
+    params = run_parameters(months, config)
+    frame = datasets.raw_frame(con, entity, months)
+    outcome.rows_validated = len(frame)
+    validations = []
+    rows_validation = gx.validate(suite, frame, params)
+    if rows_validation is not None:
+        validations.append(rows_validation)
+        outcome.failures.extend(rows_validation.failures)
+    days = config.freshness_days_for(entity.name)
+    for month in months:
+        month_params = dict(params, fresh_after=pd.Timestamp(freshness_threshold(month, days)))
+        summary = datasets.month_summary(frame, entity, month)
+        v = gx.validate(suite, summary, month_params, batch="month", month=month)
+        if v is not None:
+            validations.append(v)
+            for f in v.failures:
+                f.samples = [Sample(_files_of(frame, month), None,
+                                    f"newest {entity.updated_at} {_ts(summary['latest_updated_at'].iloc[0])}, "
+                                    f"expected on or after {month_params['fresh_after'].isoformat()} "
+                                    f"({days} days before the end of {month})")]
+            outcome.failures.extend(v.failures)
+    quarantine = quarantine_frame(frame, entity, outcome.failures)
+    for month in months:
+        rows = quarantine[quarantine["month"] == month].drop(columns="month")
+        outcome.quarantined_rows += replace_quarantine(con, entity.name, month, "check", rows)
+    outcome.failures.extend(_ingest_failures(con, entity, months))
+    return _finish(outcome, validations, reports_root, started)
+
+
+def _files_of(frame: pd.DataFrame, month: str) -> str | None:
+    rows = frame[frame["_partition_month"] == pd.Timestamp(month + "-01")]
+    files = sorted(rows["_source_file"].dropna().unique())
+    return ", ".join(files) if files else None
+
+
+def _ts(value) -> str:
+    return "none (no rows)" if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+
+
+# ------------------------------------------------------------------------------------ marts
+def run_mart_suite(con: duckdb.DuckDBPyConnection, mart: str, months: list[str],
+                   reports_root: Path | None = None) -> SuiteOutcome:
+    """Validate ``marts.<mart>`` for ``months`` (the whole table when it has no month column)."""
+    started = time.perf_counter()
+    suite = load_suite_json(f"mart_{mart}")
+    outcome = SuiteOutcome(suite["name"], list(months))
+    frame = datasets.mart_frame(con, mart, suite["meta"].get("month_column"), months)
+    outcome.rows_validated = len(frame)
+    v = runner().validate(suite, frame, run_parameters(months))
+    for f in v.failures:
+        f.samples = [Sample(f"marts.{mart}", None, s.value) for s in f.samples]
+    outcome.failures.extend(v.failures)
+    return _finish(outcome, [v], reports_root, started)
+
+
+# ------------------------------------------------------------------------------------ accuracy
+def run_accuracy_suite(con: duckdb.DuckDBPyConnection, name: str, months: list[str],
+                       reports_root: Path | None = None) -> SuiteOutcome:
+    """Validate the computed frame of accuracy suite ``name`` for ``months``."""
+    started = time.perf_counter()
+    suite = load_suite_json(name)
+    outcome = SuiteOutcome(suite["name"], list(months))
+    frame = ACCURACY_FRAMES[name](con, months)
+    outcome.rows_validated = len(frame)
+    v = runner().validate(suite, frame, run_parameters(months))
+    for f in v.failures:
+        f.samples = _accuracy_samples(name, frame, f)
+        f.unexpected_count = _accuracy_count(name, frame, f)
+    outcome.failures.extend(v.failures)
+    return _finish(outcome, [v], reports_root, started)
+
+
+def accuracy_offenders(name: str, frame: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+    """The rows of an accuracy frame that break its rule (the same bounds the suite uses)."""
+    p = params or run_parameters(sorted(set(frame["month"])) or ["2000-01"])
+    if name == "bookings_vs_order_intake":
+        return frame[frame["relative_difference"].abs() > p["bookings_max_relative_difference"]]
+    if name == "invoice_headers_vs_lines":
+        return frame[frame["lines_total"].isna() | (frame["difference"].abs() > p["invoice_max_abs_difference"])]
+    if name == "fx_rate_coverage":
+        return frame[frame["usd_per_unit"].isna()]
+    if name == "mart_totals_vs_raw":
+        return frame[frame["difference_usd"].abs() > p["mart_max_abs_difference_usd"]]
+    raise KeyError(name)
+
+
+def _accuracy_count(name: str, frame: pd.DataFrame, failure: Failure) -> int:
+    return max(len(accuracy_offenders(name, frame)), 1)
+
+
+def _accuracy_samples(name: str, frame: pd.DataFrame, failure: Failure) -> list[Sample]:
+    bad = accuracy_offenders(name, frame).head(MAX_SAMPLES)
+    out = []
+    for r in bad.to_dict("records"):
+        if name == "bookings_vs_order_intake":
+            value = (f"{r['month']}: CRM closed won {r['crm_closed_won_usd']:,.2f} USD vs ERP order intake "
+                     f"{r['erp_order_intake_usd']:,.2f} USD over {r['matched']} of {r['won_opportunities']} "
+                     f"won deals ({r['relative_difference']:+.1%})")
+            out.append(Sample(None, None, value))
+        elif name == "invoice_headers_vs_lines":
+            value = (f"invoice {r['invoice_number']}: total_amount = {r['total_amount']} vs lines "
+                     f"{r['lines_total']} {r['currency_code']}")
+            out.append(Sample(r["_source_file"], int(r["_source_row"]), value))
+        elif name == "fx_rate_coverage":
+            out.append(Sample(None, None, f"{r['month']}: no usd_per_unit for {r['currency_code']} "
+                                          f"(used by {r['used_by']})"))
+        else:
+            out.append(Sample(None, None, f"{r['month']} {r['measure']}: mart {r['mart_usd']:,.2f} vs raw "
+                                          f"{r['raw_usd']:,.2f} USD"))
+    return out or failure.samples

@@ -1,0 +1,126 @@
+"""The data-quality settings of ``expectations/checks.yml``: severities, freshness, tolerances.
+
+The file is the one place a deployment changes how hard a rule blocks (``error`` or
+``warn``), how fresh each source must be and how much the cross-table totals may differ.
+The suites carry rule ids and parameter names only; values that depend on the month
+(freshness threshold, date window) are computed here at run time and passed to GX as
+suite parameters.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+CHECKS_FILE = EXPECTATIONS_DIR / "checks.yml"
+SEVERITIES = ("error", "warn")
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    severities: dict[str, str]
+    freshness_days: dict[str, int]
+    earliest_date: str
+    future_years: int
+    timestamp_slack_days: int
+    signed_columns: frozenset[str]
+    accuracy: dict[str, dict]
+
+    def severity(self, rule: str) -> str:
+        """The configured severity of ``rule``; an unknown rule id is a configuration error."""
+        try:
+            return self.severities[rule]
+        except KeyError:
+            raise KeyError(f"rule {rule!r} has no severity in {CHECKS_FILE}") from None
+
+    def freshness_days_for(self, entity_name: str) -> int:
+        return int(self.freshness_days.get(entity_name, self.freshness_days["default"]))
+
+
+def load_settings(path: Path = CHECKS_FILE) -> QualitySettings:
+    """Read and validate ``checks.yml``; errors name the file and the bad entry."""
+    raw = yaml.safe_load(Path(path).read_text())
+    severities = {str(k): str(v) for k, v in raw["severities"].items()}
+    bad = {k: v for k, v in severities.items() if v not in SEVERITIES}
+    if bad:
+        raise ValueError(f"{path}: severities must be one of {SEVERITIES}: {bad}")
+    freshness = {str(k): int(v) for k, v in raw["freshness_days"].items()}
+    if "default" not in freshness:
+        raise ValueError(f"{path}: freshness_days needs a `default`")
+    dates = raw.get("dates", {})
+    return QualitySettings(
+        severities=severities,
+        freshness_days=freshness,
+        earliest_date=str(dates.get("earliest_date", "1990-01-01")),
+        future_years=int(dates.get("future_years", 10)),
+        timestamp_slack_days=int(dates.get("timestamp_slack_days", 1)),
+        signed_columns=frozenset(raw.get("signed_columns") or ()),
+        accuracy={k: dict(v or {}) for k, v in (raw.get("accuracy") or {}).items()},
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> QualitySettings:
+    """The settings of the committed ``checks.yml`` (read once per process)."""
+    return load_settings()
+
+
+@lru_cache(maxsize=1)
+def dbt_reference_lists() -> dict[str, list[str]]:
+    """The accepted-value lists the dbt tests use (vars of ``dbt_project.yml``)."""
+    dbt_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    return {
+        "currency_codes": list(dbt_vars["currency_codes"]),
+        "region_codes": list(dbt_vars["region_codes"]),
+        "opportunity_stages": list(dbt_vars["opportunity_stages"]),
+    }
+
+
+def month_start(month: str) -> date:
+    return datetime.strptime(month, "%Y-%m").date()
+
+
+def month_end(month: str) -> date:
+    """Last day of ``YYYY-MM``."""
+    start = month_start(month)
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def freshness_threshold(month: str, days: int) -> datetime:
+    """The oldest acceptable newest-update time: the end of the month's last day minus ``days``."""
+    end = datetime.combine(month_end(month) + timedelta(days=1), datetime.min.time())
+    return end - timedelta(days=days)
+
+
+def run_parameters(months: list[str], config: QualitySettings | None = None) -> dict:
+    """Suite parameters shared by every suite of a run covering ``months`` (``YYYY-MM``)."""
+    config = config or settings()
+    last = max(months)
+    end = month_end(last)
+    latest_date = end.replace(year=end.year + config.future_years, day=min(end.day, 28))
+    latest_ts = datetime.combine(end + timedelta(days=1 + config.timestamp_slack_days), datetime.min.time())
+    earliest = pd.Timestamp(config.earliest_date)
+    params = {
+        "earliest_date": earliest,
+        "latest_date": pd.Timestamp(latest_date),
+        "latest_timestamp": pd.Timestamp(latest_ts),
+    }
+    acc = config.accuracy
+    params["bookings_max_relative_difference"] = float(
+        acc.get("bookings_vs_order_intake", {}).get("max_relative_difference", 0.02))
+    params["invoice_max_abs_difference"] = float(
+        acc.get("invoice_headers_vs_lines", {}).get("max_abs_difference", 0.01))
+    params["mart_max_abs_difference_usd"] = float(
+        acc.get("mart_totals_vs_raw", {}).get("max_abs_difference_usd", 1.0))
+    for name in ("bookings_max_relative_difference", "invoice_max_abs_difference", "mart_max_abs_difference_usd"):
+        params[name.replace("_max_", "_min_")] = -params[name]
+    return params

@@ -1,0 +1,282 @@
+"""Run a suite of ``expectations/`` on a DataFrame with Great Expectations and explain the result.
+
+One GX context per process (ephemeral: nothing is written but the Data Docs site), suites
+parsed and validation definitions built once per process, progress bars off: GX's fixed cost
+is paid per expectation, not per run. The result becomes ``Failure``s: rule, severity,
+column, expectation, unexpected count and up to five sample rows (file and data row of the
+extract, the offending value). Row-level failures also name every offending row so the
+caller can quarantine them; the rows are found again with the same rule as a pandas filter
+(cheaper than asking GX for complete index lists on every run, and only done on failure).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from orchestration.quality.data_docs import site_config
+from orchestration.quality.suite_builder import SUITES_DIR
+
+MAX_SAMPLES = 5
+
+_lock = threading.RLock()
+
+
+@dataclass
+class Sample:
+    source_file: str | None
+    source_row: int | None
+    value: str
+
+    def as_dict(self) -> dict:
+        return {"source_file": self.source_file, "source_row": self.source_row, "value": self.value}
+
+
+@dataclass
+class Failure:
+    rule: str
+    severity: str
+    expectation: str
+    column: str | None
+    unexpected_count: int
+    samples: list[Sample] = field(default_factory=list)
+    month: str | None = None
+    #: positions (in the validated frame) of every offending row, for row-level rules
+    row_positions: np.ndarray | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "expectation": self.expectation,
+            "column": self.column,
+            "severity": self.severity,
+            "unexpected_count": int(self.unexpected_count),
+            "samples": [s.as_dict() for s in self.samples[:MAX_SAMPLES]],
+        }
+
+
+@dataclass
+class Validation:
+    """The outcome of one GX validation: its failures and the id Data Docs know it by."""
+
+    suite: str
+    success: bool
+    failures: list[Failure]
+    result: object  # ExpectationSuiteValidationResult
+    expectations: int
+
+
+def load_suite_json(name: str, suites_dir: Path = SUITES_DIR) -> dict:
+    path = Path(suites_dir) / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no suite {name!r}: expected {path}; run "
+                                "`python -m orchestration.quality.suite_builder --write`")
+    return json.loads(path.read_text())
+
+
+class GxRunner:
+    """A GX ephemeral context with the project's suites, reused for every validation of the process."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        asset = self.context.data_sources.add_pandas("sop_quality").add_dataframe_asset("frames")
+        self._asset = asset
+        self._definitions: dict[str, object] = {}
+        self._sites: dict[Path, str] = {}
+
+    def _definition(self, suite_json: dict, batch: str):
+        """The validation definition of the expectations of ``suite_json`` run on ``batch``."""
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+        name = f"{suite_json['name']}" if batch == "rows" else f"{suite_json['name']}.{batch}"
+        if name in self._definitions:
+            return self._definitions[name]
+        exps = [
+            ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e["meta"]).to_domain_obj()
+            for e in suite_json["expectations"]
+            if e["meta"].get("batch", "rows") == batch
+        ]
+        if not exps:
+            self._definitions[name] = None
+            return None
+        suite = self.context.suites.add(self.gx.ExpectationSuite(name=name, expectations=exps, meta=suite_json["meta"]))
+        batch_definition = self._asset.add_batch_definition_whole_dataframe(name)
+        definition = self.context.validation_definitions.add(
+            self.gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+        self._definitions[name] = definition
+        return definition
+
+    def validate(self, suite_json: dict, frame: pd.DataFrame, parameters: dict, batch: str = "rows",
+                 month: str | None = None) -> Validation | None:
+        """Validate ``frame`` against the ``batch`` part of the suite; None if that part is empty."""
+        with _lock:
+            definition = self._definition(suite_json, batch)
+            if definition is None:
+                return None
+            result = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
+                                    result_format="BOOLEAN_ONLY")
+        failures = [explain(r, frame, parameters, month) for r in result.results if not r.success]
+        return Validation(suite_json["name"], bool(result.success), failures, result, len(result.results))
+
+    def build_data_docs(self, site_dir: Path, validations: list[Validation]) -> Path | None:
+        """Add the pages of ``validations`` (and the index) to the static site in ``site_dir``.
+
+        Returns the page of the first validation (or the index)."""
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        site_dir = Path(site_dir)
+        with _lock:
+            name = self._sites.get(site_dir)
+            if name is None:
+                name = f"sop_site_{len(self._sites)}"
+                site_dir.mkdir(parents=True, exist_ok=True)
+                self.context.add_data_docs_site(name, site_config(site_dir))
+                self._sites[site_dir] = name
+            ids = [
+                ValidationResultIdentifier(
+                    batch_identifier=_batch_id(v.result),
+                    expectation_suite_identifier=ExpectationSuiteIdentifier(name=v.result.suite_name),
+                    run_id=v.result.meta["run_id"],
+                )
+                for v in validations
+            ]
+            try:
+                self.context.build_data_docs(site_names=[name], resource_identifiers=ids)
+            except Exception:  # noqa: BLE001 - the site is a report: a failure to render never fails a check
+                self.context.build_data_docs(site_names=[name])
+        pages = sorted(site_dir.glob(f"validations/{validations[0].suite}/**/*.html")) if validations else []
+        return pages[-1] if pages else (site_dir / "index.html")
+
+
+def _batch_id(result) -> str:
+    """The batch id GX stores a validation result under (``<datasource>-<asset>``)."""
+    batch = result.meta["active_batch_definition"]
+    return f"{batch['datasource_name']}-{batch['data_asset_name']}"
+
+
+@lru_cache(maxsize=1)
+def runner() -> GxRunner:
+    """The process-wide runner (GX context and suites are built once)."""
+    return GxRunner()
+
+
+# ---------------------------------------------------------------------------- explaining results
+def _resolve(value, parameters: dict):
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return parameters[value["$PARAMETER"]]
+    return value
+
+
+def offending_mask(expectation_type: str, kwargs: dict, frame: pd.DataFrame, parameters: dict) -> pd.Series | None:
+    """The rows of ``frame`` that break a row-level expectation (the same rule GX applies)."""
+    if expectation_type == "expect_compound_columns_to_be_unique":
+        cols = kwargs["column_list"]
+        return frame.duplicated(cols, keep=False) & frame[cols].notna().all(axis=1)
+    column = kwargs.get("column")
+    if column not in frame.columns:
+        return None
+    values = frame[column]
+    present = values.notna()
+    if expectation_type == "expect_column_values_to_not_be_null":
+        return ~present
+    if expectation_type == "expect_column_values_to_be_unique":
+        return values.duplicated(keep=False) & present
+    if expectation_type == "expect_column_values_to_match_regex":
+        pattern = re.compile(kwargs["regex"])
+        return present & ~values.astype(str).map(lambda v: bool(pattern.search(v)))
+    if expectation_type == "expect_column_values_to_be_in_set":
+        return present & ~values.isin(kwargs["value_set"])
+    if expectation_type == "expect_column_values_to_be_between":
+        low, high = _resolve(kwargs.get("min_value"), parameters), _resolve(kwargs.get("max_value"), parameters)
+        bad = pd.Series(False, index=frame.index)
+        if low is not None:
+            bad |= present & (values < low)
+        if high is not None:
+            bad |= present & (values > high)
+        return bad
+    if expectation_type == "expect_column_min_to_be_between":
+        low = _resolve(kwargs.get("min_value"), parameters)
+        return present & (values < low) if low is not None else None
+    if expectation_type == "expect_column_max_to_be_between":
+        high = _resolve(kwargs.get("max_value"), parameters)
+        return present & (values > high) if high is not None else None
+    if expectation_type == "expect_column_values_to_be_in_type_list":
+        return pd.Series(str(values.dtype) not in kwargs["type_list"], index=frame.index)
+    return None
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return "NULL"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) -> Failure:
+    """Turn one failed GX expectation result into a ``Failure`` with counts and sample rows."""
+    config = result.expectation_config
+    meta = config.meta or {}
+    kwargs = dict(config.kwargs)
+    column = meta.get("column") or kwargs.get("column")
+    summary = result.result or {}
+    count = summary.get("unexpected_count")
+    failure = Failure(
+        rule=meta.get("rule", config.type), severity=meta.get("severity", "error"), expectation=config.type,
+        column=column, unexpected_count=int(count) if count is not None else 0, month=month,
+    )
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        failure.samples.append(Sample(None, None, f"GX could not evaluate: {result.exception_info.get('exception_message')}"))
+        failure.unexpected_count = failure.unexpected_count or 1
+        return failure
+    if meta.get("row_level"):
+        mask = offending_mask(config.type, kwargs, frame, parameters)
+        if mask is not None and mask.any():
+            positions = np.flatnonzero(mask.to_numpy())
+            failure.row_positions = positions
+            failure.unexpected_count = failure.unexpected_count or len(positions)
+            shown = [c for c in (kwargs.get("column_list") or [meta.get("column") or kwargs.get("column")])
+                     if c in frame.columns]
+            for pos in positions[:MAX_SAMPLES]:
+                row = frame.iloc[pos]
+                value = ", ".join(f"{c} = {_cell(row[c])}" for c in shown)
+                failure.samples.append(Sample(
+                    row.get("_source_file") if "_source_file" in frame.columns else None,
+                    int(row["_source_row"]) if "_source_row" in frame.columns and pd.notna(row["_source_row"]) else None,
+                    value,
+                ))
+            return failure
+    # table-level rule (or nothing found again): show what GX observed
+    observed = summary.get("observed_value")
+    if observed is None and config.type == "expect_table_columns_to_match_set":
+        observed = summary.get("details", {}).get("mismatched")
+    if config.type == "expect_table_columns_to_match_set":
+        missing = sorted(set(kwargs["column_set"]) - set(frame.columns))
+        extra = sorted(set(frame.columns) - set(kwargs["column_set"])) if kwargs.get("exact_match") else []
+        observed = "; ".join(filter(None, [missing and f"missing {missing}", extra and f"unexpected {extra}"]))
+    value = f"{column} observed {_cell(observed)}" if column else _cell(observed)
+    bounds = [b for b in (kwargs.get("min_value"), kwargs.get("max_value")) if b is not None]
+    if bounds:
+        low = _cell(_resolve(kwargs.get("min_value"), parameters)) if kwargs.get("min_value") is not None else "-inf"
+        high = _cell(_resolve(kwargs.get("max_value"), parameters)) if kwargs.get("max_value") is not None else "+inf"
+        value += f", expected between {low} and {high}"
+    failure.samples.append(Sample(None, None, value))
+    failure.unexpected_count = failure.unexpected_count or 1
+    return failure
