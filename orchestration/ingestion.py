@@ -212,12 +212,13 @@ def read_extract_file(entity: SourceEntity, path: Path, relative_to: Path, *,
     return _read_parquet(entity, path, rel, allow_unexpected_columns)
 
 
-def _not_empty(entity: SourceEntity, rel: str, size: int) -> None:
-    if size == 0:
+def _not_empty(entity: SourceEntity, rel: str, data_size: int) -> None:
+    """A file without even a header line: an export that failed or was cut off, never a quiet month."""
+    if data_size == 0:
         raise IngestionError.of(
             entity.name, rel, "extract.not_empty",
-            "the file has zero bytes, not even a header: the export failed or was cut off; "
-            "ask the source for the file again",
+            "the file is empty (zero bytes, or blanks only), not even a header: the export failed "
+            "or was cut off; ask the source for the file again",
         )
 
 

@@ -264,7 +264,7 @@ def test_a_zero_byte_file_is_an_empty_extract(tmp_path):
     with pytest.raises(IngestionError) as err:
         load_month(duckdb.connect(), FX, "2024-01", LandingFolderReader(landing), "l")
     assert err.value.rule == "extract.not_empty"
-    assert "market/fx_rates/2024-01/fx_rates_202401.csv: rule extract.not_empty — the file has zero bytes" in str(err.value)
+    assert "market/fx_rates/2024-01/fx_rates_202401.csv: rule extract.not_empty — the file is empty (zero bytes" in str(err.value)
 
 
 def test_a_header_only_snapshot_is_an_empty_extract(tmp_path):
