@@ -30,11 +30,24 @@ FIRST, MONTH = "2021-01", "2021-02"  # the faulty month is MONTH; FIRST stays cl
 PROBLEM_LINE = re.compile(r"(?<!\S)(?P<file>[^\s:]+)(?: row (?P<row>\d+)(?: \([^)]*\))?)?: rule (?P<rule>[\w.]+)")
 
 
-def make_clean_landing(root: Path, first: str = FIRST, through: str = MONTH) -> Path:
+def make_clean_landing(root: Path, first: str = FIRST, through: str = MONTH, scale: float = SCALE) -> Path:
     """The demo company's extracts, fault-free, under ``root/landing``."""
     landing = root / "landing"
-    generate_company(landing, seed=SEED, scale=SCALE, start=first, through=through)
+    generate_company(landing, seed=SEED, scale=scale, start=first, through=through)
     return landing
+
+
+def preload(root: Path, entities: list[str], months: list[str]) -> None:
+    """Load clean months of ``entities`` into the warehouse directly (what earlier runs would have left)."""
+    from orchestration.ingestion import LandingFolderReader, load_month
+
+    warehouse = root / "warehouse" / "sop.duckdb"
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    reader = LandingFolderReader(root / "landing")
+    with duckdb.connect(str(warehouse)) as con:
+        for entity in entities:
+            for month in months:
+                load_month(con, BY_NAME[entity], month, reader, "earlier-run")
 
 
 def copy_company(clean_landing: Path, root: Path) -> Path:
@@ -154,11 +167,13 @@ def raw_checks_for(asset_names: list[str]) -> list:
     return selected
 
 
-def materialize_raw(root: Path, entities: list[str], month: str, instance):
+def materialize_raw(root: Path, entities: list[str], month: str, instance, checks: list[tuple[str, str]] | None = None):
     """Materialize the raw assets of ``entities`` for ``month`` with their checks, in process.
 
-    Only raw assets and the checks that need nothing else run (no dbt): the ingestion-level
-    and raw-check-level behaviour of a month. Returns the ``ExecuteInProcessResult``.
+    Only raw assets and checks that read nothing else run (no dbt): the ingestion-level and
+    raw-check-level behaviour of a month. ``checks`` (asset, check name) narrows the checks;
+    by default every check on these assets whose inputs are among them runs. Returns the
+    ``ExecuteInProcessResult``.
     """
     from dagster import AssetKey, AssetSelection, materialize
 
@@ -169,10 +184,11 @@ def materialize_raw(root: Path, entities: list[str], month: str, instance):
     names = [BY_NAME[e].asset_name for e in entities]
     raw_keys = {a.key for a in raw_assets}
     check_keys = raw_checks_for(names)
-    usable_checks = [
-        c for c in quality_checks
-        if all(s.asset_key in raw_keys and {d.asset_key for d in s.additional_deps} <= raw_keys for s in c.check_specs)
-    ]
+    if checks is not None:
+        check_keys = [k for k in check_keys if (k.asset_key.to_user_string(), k.name) in set(checks)]
+    wanted = set(check_keys)
+    usable_checks = [c for c in quality_checks if any(s.key in wanted for s in c.check_specs)]
+    assert all(k in raw_keys for k in [AssetKey(n) for n in names])
     selection = AssetSelection.assets(*[AssetKey(n) for n in names])
     if check_keys:
         selection = selection | AssetSelection.checks(*check_keys)

@@ -23,6 +23,7 @@ from tests.integration.bad_input_support import (
     inject,
     make_clean_landing,
     materialize_raw,
+    preload,
     month_in_raw,
     problems,
     quarantined,
@@ -153,6 +154,8 @@ CHECK_LEVEL = [
     ("stale_extract", "market_fx_rates", "gx_suite", "freshness.updated_within", False),
     ("crm_erp_mismatch", "crm_opportunities", "gx_bookings_vs_order_intake", "accuracy.bookings_vs_order_intake", False),
 ]
+#: the company for the CRM/ERP comparison: enough won deals, and the months in which the ERP enters them
+MISMATCH_COMPANY = {"scale": 0.1, "first": "2021-01", "through": "2021-05", "month": "2021-04"}
 
 
 def check_inputs(check: str, entity: str) -> tuple[str, list[str]]:
@@ -164,7 +167,7 @@ def check_inputs(check: str, entity: str) -> tuple[str, list[str]]:
         for spec in checks_def.check_specs:
             keys = [spec.asset_key.to_user_string()] + [d.asset_key.to_user_string() for d in spec.additional_deps]
             if spec.name == check and asset in keys:
-                return keys[0], [k.removeprefix("raw_") for k in keys]
+                return keys[0], [k.removeprefix("raw_") for k in dict.fromkeys(keys)]
     pytest.fail(f"no check {check} on or reading {asset}")
 
 
@@ -177,16 +180,32 @@ def is_damaged(entity: str, clean: list[list[str]], faulty: list[list[str]], row
     return sum(1 for r in faulty if tuple(r[i] for i in positions) == key) > 1
 
 
+@pytest.fixture(scope="module")
+def mismatch_landing(tmp_path_factory):
+    c = MISMATCH_COMPANY
+    return make_clean_landing(tmp_path_factory.mktemp("bad-input-mismatch"), c["first"], c["through"], c["scale"])
+
+
 @pytest.mark.parametrize("kind, entity, check, rule, row_level", CHECK_LEVEL, ids=[c[0] for c in CHECK_LEVEL])
 def test_a_fault_the_checks_catch_blocks_the_month_and_raw_keeps_every_row(
-        company, clean_landing, kind, entity, check, rule, row_level):
-    instance = DagsterInstance.ephemeral()
-    warehouse = company / "warehouse" / "sop.duckdb"
+        request, tmp_path, clean_landing, kind, entity, check, rule, row_level):
     check_asset, entities = check_inputs(check, entity)
-    path = inject(company, kind, entity)
+    month, clean = MONTH, clean_landing
+    if kind == "crm_erp_mismatch":
+        month, clean = MISMATCH_COMPANY["month"], request.getfixturevalue("mismatch_landing")
+    root = copy_company(clean, tmp_path / "data")
+    # the other months of what the check reads are in the warehouse already, as earlier runs left them
+    months = sorted(p.name for p in (clean / BY_NAME[entity].system / BY_NAME[entity].entity).iterdir())
+    preload(root, entities, [m for m in months if m != month])
+    if kind == "crm_erp_mismatch":  # the comparison allocates deal amounts over their CRM line items
+        preload(root, [e for e in ["crm_opportunity_line_items"] if e not in entities], months)
+    selected = [(check_asset, check), (BY_NAME[entity].asset_name, "gx_suite")]
+    instance = DagsterInstance.ephemeral()
+    warehouse = root / "warehouse" / "sop.duckdb"
+    path = inject(root, kind, entity, month)
     delivered = file_digest(path)
 
-    run = materialize_raw(company, entities, MONTH, instance)
+    run = materialize_raw(root, entities, month, instance, checks=selected)
 
     assert not run.success
     failure = the_failure(run, instance, check_asset, check)
@@ -194,18 +213,18 @@ def test_a_fault_the_checks_catch_blocks_the_month_and_raw_keeps_every_row(
     found = [p for p in problems(failure.message) if p["rule"] == rule]
     assert found, failure.message
     if row_level:  # the named file and rows are the damaged ones
-        assert {p["file"] for p in found} == {relative_file(entity)}, failure.message
-        clean, faulty = csv_records(landing_file(clean_landing.parent, entity)), csv_records(path)
+        assert {p["file"] for p in found} == {relative_file(entity, month)}, failure.message
+        clean_rows, faulty_rows = csv_records(landing_file(clean.parent, entity, month)), csv_records(path)
         for p in found:
-            assert p["row"] is not None and is_damaged(entity, clean, faulty, int(p["row"])), (p, failure.message)
+            assert p["row"] is not None and is_damaged(entity, clean_rows, faulty_rows, int(p["row"])), (p, failure.message)
     # raw keeps every delivered row; the landing file is as delivered
-    assert month_in_raw(warehouse, entity).rows == delivered_rows(path)
+    assert month_in_raw(warehouse, entity, month).rows == delivered_rows(path)
     assert file_digest(path) == delivered
 
-    restore(clean_landing, company, entity)
-    rerun = materialize_raw(company, entities, MONTH, instance)
+    restore(clean, root, entity, month)
+    rerun = materialize_raw(root, entities, month, instance, checks=selected)
     assert rerun.success, run_failures(instance, rerun.run_id)
-    assert month_in_raw(warehouse, entity).rows == delivered_rows(landing_file(company, entity))
+    assert month_in_raw(warehouse, entity, month).rows == delivered_rows(landing_file(root, entity, month))
 
 
 # ---------------------------------------------------------------- the whole monthly job
