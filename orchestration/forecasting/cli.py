@@ -1,10 +1,144 @@
-"""``sop forecast ...`` subcommands."""
+"""``sop forecast ...`` subcommands.
+
+    sop forecast evaluate FILE.csv --horizon H [--json] [--candidates A,B,...]
+        hold out the last H months of every series, run the production model selection on the
+        rest, print sMAPE, MASE and 80% coverage for the selection, each candidate alone,
+        seasonal naive and Naive2
+    sop forecast bench --scale S [--scale S2 ...] | --history CSV
+        time the whole forecast step on the demo company at scale S (or on a file)
+"""
 
 import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _candidates(text: str) -> tuple[str, ...]:
+    from orchestration.forecasting.candidates import validate_candidates
+
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    try:
+        return validate_candidates(names)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _config(args, **overrides):
+    from orchestration.forecasting.engine import ForecastConfig
+
+    kwargs = dict(overrides)
+    if getattr(args, "candidates", None):
+        kwargs["candidates"] = args.candidates
+    if getattr(args, "n_jobs", None) is not None:
+        kwargs["n_jobs"] = args.n_jobs
+    return ForecastConfig(**kwargs)
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def cmd_evaluate(args) -> int:
+    from orchestration.forecasting.evaluate import evaluate, format_report, read_series_csv
+
+    try:
+        history = read_series_csv(args.file)
+        report = evaluate(history, args.horizon, _config(args))
+    except ValueError as exc:
+        print(f"sop forecast evaluate: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(_json_safe(report)))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from orchestration.forecasting.bench import export_reference_datasets, run_forecast_bench
+    from orchestration.settings import data_paths
+
+    root = data_paths(args.data_dir).root
+    os.environ["SOP_DATA_DIR"] = str(root)
+    if args.export_datasets:
+        for path in export_reference_datasets(Path(args.export_datasets),
+                                              Path(args.warehouse) if args.warehouse else None):
+            print(f"wrote {path}")
+        return 0
+    results = Path(args.output_dir) if args.output_dir else root / "bench"
+    config = _config(args, horizon=args.horizon)
+    try:
+        if args.history:
+            run_forecast_bench(scale=None, history_csv=Path(args.history), config=config, results_dir=results)
+        for scale in args.scale or ([] if args.history else [1.0]):
+            run_forecast_bench(scale=scale, seed=args.seed, start=args.start, through=args.through,
+                               config=config, results_dir=results,
+                               work_dir=Path(args.work_dir) / f"scale{scale:g}" if args.work_dir else None)
+    except ValueError as exc:
+        print(f"sop forecast bench: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``sop forecast`` and its subcommands on the top-level parser's subparsers."""
+    from orchestration.cli import _month, last_complete_month
+    from orchestration.settings import history_start
+
     p = sub.add_parser("forecast", help="forecasting tools: evaluate on a CSV, benchmark",
                        description="Forecasting tools.")
-    p.add_subparsers(dest="forecast_command", required=True, metavar="SUBCOMMAND")
+    fsub = p.add_subparsers(dest="forecast_command", required=True, metavar="SUBCOMMAND")
+
+    e = fsub.add_parser(
+        "evaluate", help="hold out the last H months and score the model selection",
+        description="Hold out the last H months of every series of FILE.csv (long format: unique_id, ds, y; "
+        "monthly, ds the first of the month), run the production model selection on the rest and print "
+        "sMAPE, MASE and 80%%-interval coverage for the selection, each candidate alone, seasonal naive "
+        "and Naive2, and the time taken.")
+    e.add_argument("file", metavar="FILE.csv", help="long monthly CSV with columns unique_id, ds, y")
+    e.add_argument("--horizon", type=_positive_int, required=True, help="months held out and forecast")
+    e.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    e.add_argument("--candidates", type=_candidates, metavar="A,B,...",
+                   help="comma-separated candidate models instead of the default set (e.g. AutoETS,SeasonalNaive)")
+    e.add_argument("--n-jobs", type=int, default=None, help="worker processes (default -1: all cores)")
+    e.set_defaults(func=cmd_evaluate)
+
+    default_start = history_start()[:7]
+    b = fsub.add_parser(
+        "bench", help="time the whole forecast step at one or more scales",
+        description="Generate the demo company at each --scale in a scratch folder, build its SKU x region x "
+        "month demand history with DuckDB, time classification, backtest, selection, final fit and intervals, "
+        "print series, seconds, series per second and model mix, and write <data>/bench/forecast-scale<S>.json.")
+    b.add_argument("--data-dir", help="data root (default: $SOP_DATA_DIR or ./data)")
+    b.add_argument("--scale", type=float, action="append", help="scale to measure (repeatable; default 1)")
+    b.add_argument("--history", metavar="CSV", help="time the forecast on this long CSV instead of the demo company")
+    b.add_argument("--horizon", type=_positive_int, default=18, help="forecast horizon in months (default 18)")
+    b.add_argument("--candidates", type=_candidates, metavar="A,B,...", help="candidate models (default set)")
+    b.add_argument("--n-jobs", type=int, default=None, help="worker processes (default -1: all cores)")
+    b.add_argument("--seed", type=int, default=7, help="random seed of the demo company (default 7)")
+    b.add_argument("--start", type=_month, default=default_start, help=f"first month (default {default_start})")
+    b.add_argument("--through", type=_month, default=last_complete_month(), help="last month (default: last complete)")
+    b.add_argument("--work-dir", help="keep the generated company here (default: a temporary folder, removed)")
+    b.add_argument("--output-dir", help="folder for the JSON figures (default <data>/bench)")
+    b.add_argument("--export-datasets", metavar="DIR",
+                   help="instead of timing, write the reference datasets (aus_retail, pbs, wineind) as CSVs to DIR")
+    b.add_argument("--warehouse", metavar="DUCKDB",
+                   help="with --export-datasets: also write demo.csv from this warehouse copy's demand history")
+    b.set_defaults(func=cmd_bench)
