@@ -1,6 +1,131 @@
 """Data-quality asset checks: the Great Expectations suites of ``expectations/`` as blocking checks.
 
-``quality_checks`` is the list the code location loads (``orchestration.definitions``).
+``quality_checks`` is the list the code location loads (``orchestration.definitions``):
+
+- ``gx_suite`` on every raw asset ``raw_<system>_<entity>`` and every BI-facing mart;
+- ``gx_<suite>`` for the cross-table accuracy suites, on the asset named in
+  ``expectations/suites.yml`` and also depending on the assets they read.
+
+All are blocking: a failure of severity ERROR stops everything downstream of the asset in
+the run (the dbt build after a raw asset, publishing after a mart), so the published marts
+stay on their last good version. The work is in ``orchestration.quality.engine``; a check
+only opens the run's warehouse connection, calls it and reports.
 """
 
-quality_checks: list = []
+from pathlib import Path
+
+import yaml
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from orchestration.defs.partitions import WAREHOUSE_POOL, month_of, monthly_partitions
+from orchestration.defs.resources import SopDataResource
+from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_mart_suite, run_raw_suite
+from orchestration.quality.suite_builder import MAPPING_FILE
+from orchestration.sources import CATALOG, SourceEntity
+
+
+def check_result(outcome: SuiteOutcome) -> AssetCheckResult:
+    """The check's verdict and metadata: failed expectations, samples, quarantine, Data Docs."""
+    severity = AssetCheckSeverity.ERROR if outcome.severity == "error" else AssetCheckSeverity.WARN
+    metadata = {
+        "suite": outcome.suite,
+        "months": ", ".join(outcome.months),
+        "failed_expectations": MetadataValue.md(outcome.failures_markdown()),
+        "failures": MetadataValue.json(outcome.failures_json()),
+        "quarantined_rows": outcome.quarantined_rows,
+        "rows_validated": outcome.rows_validated,
+        "expectations": outcome.expectations,
+        "seconds": round(outcome.seconds, 2),
+    }
+    if outcome.data_docs is not None:
+        metadata["data_docs"] = MetadataValue.path(str(outcome.data_docs))
+    return AssetCheckResult(
+        passed=outcome.passed,
+        severity=severity,
+        description=outcome.description(),
+        metadata=metadata,
+    )
+
+
+def _months(context: AssetCheckExecutionContext) -> list[str]:
+    return [month_of(k) for k in context.partition_keys]
+
+
+def build_raw_check(entity: SourceEntity):
+    @asset_check(
+        asset=AssetKey(entity.asset_name),
+        name="gx_suite",
+        description=f"GX suite {entity.asset_name}: required columns and types, complete and unique keys, "
+        "allowed values, non-negative amounts, dates in range and freshness of the month's extract; "
+        "offending rows are quarantined.",
+        blocking=True,
+        partitions_def=monthly_partitions,
+        pool=WAREHOUSE_POOL,
+    )
+    def _check(context: AssetCheckExecutionContext, sop_data: SopDataResource) -> AssetCheckResult:
+        with sop_data.warehouse() as con:
+            outcome = run_raw_suite(con, entity, _months(context), sop_data.paths.reports)
+        return check_result(outcome)
+
+    return _check
+
+
+def build_mart_check(mart: str):
+    @asset_check(
+        asset=AssetKey(mart),
+        name="gx_suite",
+        description=f"GX suite mart_{mart}: the contract's columns, a complete and unique key.",
+        blocking=True,
+        partitions_def=monthly_partitions,
+        pool=WAREHOUSE_POOL,
+    )
+    def _check(context: AssetCheckExecutionContext, sop_data: SopDataResource) -> AssetCheckResult:
+        with sop_data.warehouse() as con:
+            outcome = run_mart_suite(con, mart, _months(context), sop_data.paths.reports)
+        return check_result(outcome)
+
+    return _check
+
+
+def build_accuracy_check(name: str, asset: str, reads: list[str], description: str):
+    @asset_check(
+        asset=AssetKey(asset),
+        name=f"gx_{name}",
+        description=f"GX suite {name}: {description}.",
+        blocking=True,
+        additional_deps=[AssetKey(a) for a in reads],
+        partitions_def=monthly_partitions,
+        pool=WAREHOUSE_POOL,
+    )
+    def _check(context: AssetCheckExecutionContext, sop_data: SopDataResource) -> AssetCheckResult:
+        with sop_data.warehouse() as con:
+            outcome = run_accuracy_suite(con, name, _months(context), sop_data.paths.reports)
+        return check_result(outcome)
+
+    return _check
+
+
+def _build_checks() -> list:
+    mapping = yaml.safe_load(Path(MAPPING_FILE).read_text())["suites"]
+    by_asset = {e.asset_name: e for e in CATALOG}
+    checks = []
+    for name, spec in mapping.items():
+        if name in by_asset:
+            checks.append(build_raw_check(by_asset[name]))
+        elif name.startswith("mart_") and "reads" not in spec:
+            checks.append(build_mart_check(spec["asset"]))
+        else:
+            from orchestration.quality.suite_builder import ACCURACY_SUITES
+
+            checks.append(build_accuracy_check(name, spec["asset"], spec["reads"], ACCURACY_SUITES[name][2]))
+    return checks
+
+
+quality_checks: list = _build_checks()

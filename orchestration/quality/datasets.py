@@ -119,19 +119,19 @@ _FX = """
 
 
 def bookings_vs_order_intake(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
-    """Per close month: the CRM closed-won amount of the month's won deals against the ERP
-    order intake of the same deals, in USD at the close month's rate.
+    """Per close month and currency: the CRM closed-won amount of the month's won deals against
+    the ERP order intake of the same deals, in the deal currency (the ERP order carries it too).
 
     The ERP enters a won deal's products as order lines (same SKU, quantity and price), some
     of them months after the close. So the comparison is per deal and product: only products
     whose ERP order lines are loaded count, and the deal's ``Amount`` is allocated to the
-    units ordered so far by each product's share of the line-item total. ``won_opportunities`` and ``matched``
-    (deals with at least one product ordered) show the coverage.
+    units ordered so far by each product's share of the line-item total. ``won_opportunities``
+    and ``matched`` (deals with at least one product ordered) show the coverage. Amounts stay
+    in their currency, so this control does not depend on the FX feed.
     """
     marks = ", ".join("?" for _ in months)
     return con.execute(f"""
-        with {_FX.strip()},
-        won as (
+        with won as (
             select "Id" as opportunity_id, _partition_month as month,
                    try_cast(nullif(trim("Amount"), '') as double) as amount, "CurrencyIsoCode" as currency_code
             from raw.crm_opportunities
@@ -160,25 +160,32 @@ def bookings_vs_order_intake(con: duckdb.DuckDBPyConnection, months: list[str]) 
             group by 1, 2
         ),
         matched as (
-            select won.month, won.opportunity_id,
-                   won.amount * shares.share_per_unit * ordered.quantity * {_usd('fx', 'won.currency_code')} as crm_usd,
-                   ordered.order_value * {_usd('fx', 'won.currency_code')} as erp_usd
+            select won.month, won.currency_code, won.opportunity_id,
+                   won.amount * shares.share_per_unit * ordered.quantity as crm_amount,
+                   ordered.order_value as erp_amount
             from won
             join ordered using (opportunity_id)
             join shares using (opportunity_id, sku)
-            left join fx on fx.rate_month = won.month and fx.currency_code = won.currency_code
         ),
-        months as (select unnest(?::date[]) as month)
-        select strftime(months.month, '%Y-%m') as month,
-               (select count(*) from won where won.month = months.month) as won_opportunities,
+        months as (select unnest(?::date[]) as month),
+        cells as (
+            select months.month, won.currency_code, count(*) as won_opportunities
+            from months left join won on won.month = months.month
+            group by all
+        )
+        select strftime(cells.month, '%Y-%m') as month, cells.currency_code,
+               max(case when cells.currency_code is null then 0 else cells.won_opportunities end)
+                   as won_opportunities,
                count(distinct matched.opportunity_id) as matched,
-               round(coalesce(sum(matched.crm_usd), 0), 2) as crm_closed_won_usd,
-               round(coalesce(sum(matched.erp_usd), 0), 2) as erp_order_intake_usd,
-               case when coalesce(sum(matched.crm_usd), 0) = 0 then 0
-                    else (sum(matched.erp_usd) - sum(matched.crm_usd)) / sum(matched.crm_usd) end
+               round(coalesce(sum(matched.crm_amount), 0), 2) as crm_closed_won,
+               round(coalesce(sum(matched.erp_amount), 0), 2) as erp_order_intake,
+               case when coalesce(sum(matched.crm_amount), 0) = 0 then 0
+                    else (sum(matched.erp_amount) - sum(matched.crm_amount)) / sum(matched.crm_amount) end
                    as relative_difference
-        from months left join matched on matched.month = months.month
-        group by months.month order by months.month
+        from cells left join matched
+            on matched.month = cells.month and matched.currency_code = cells.currency_code
+        group by cells.month, cells.currency_code
+        order by 1, 2
     """, [*month_dates(months), month_dates(months)]).df()
 
 

@@ -257,9 +257,9 @@ def _accuracy_samples(name: str, frame: pd.DataFrame, failure: Failure) -> list[
     out = []
     for r in bad.to_dict("records"):
         if name == "bookings_vs_order_intake":
-            value = (f"{r['month']}: CRM closed won {r['crm_closed_won_usd']:,.2f} USD vs ERP order intake "
-                     f"{r['erp_order_intake_usd']:,.2f} USD over {r['matched']} of {r['won_opportunities']} "
-                     f"won deals ({r['relative_difference']:+.1%})")
+            value = (f"{r['month']} {r['currency_code']}: CRM closed won {r['crm_closed_won']:,.2f} {r['currency_code']} vs ERP order "
+                     f"intake {r['erp_order_intake']:,.2f} {r['currency_code']} over {r['matched']} of "
+                     f"{r['won_opportunities']} won deals ({r['relative_difference']:+.1%})")
             out.append(Sample(None, None, value))
         elif name == "invoice_headers_vs_lines":
             value = (f"invoice {r['invoice_number']}: total_amount = {r['total_amount']} vs lines "

@@ -124,11 +124,26 @@ def replace_quarantine(
     return len(frame)
 
 
+def _table_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [QUARANTINE_SCHEMA, QUARANTINE_TABLE.split(".")[1]],
+    ).fetchone()[0])
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in QUARANTINE_COLUMNS})
+
+
 def quarantined_rows(
     con: duckdb.DuckDBPyConnection, entity: str | None = None, month: str | None = None
 ) -> pd.DataFrame:
-    """The quarantined rows, optionally of one entity and/or month, oldest file row first."""
-    ensure_quarantine_table(con)
+    """The quarantined rows, optionally of one entity and/or month, oldest file row first.
+
+    Works on a read-only connection; a warehouse without the table has no quarantined rows.
+    """
+    if not _table_exists(con):
+        return _empty()
     where, params = [], []
     if entity is not None:
         where.append("entity = ?")
@@ -145,9 +160,8 @@ def quarantined_rows(
 
 def ingest_error_rows(con: duckdb.DuckDBPyConnection, entity: str, months: list[str]) -> pd.DataFrame:
     """Error rows that ingestion quarantined for ``entity`` in ``months`` (they block the raw check)."""
-    ensure_quarantine_table(con)
-    if not months:
-        return pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    if not months or not _table_exists(con):
+        return _empty()
     marks = ", ".join("?" for _ in months)
     return con.execute(
         f"SELECT * FROM {QUARANTINE_TABLE} WHERE entity = ? AND stage = 'ingest' AND severity = 'error' "

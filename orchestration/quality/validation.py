@@ -89,6 +89,8 @@ class GxRunner:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        import orchestration.quality.gx_page_view  # noqa: F401 - compiled templates, assets copied once
+
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
