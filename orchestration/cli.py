@@ -112,11 +112,12 @@ _PROBLEM = re.compile(
 )
 
 
-def problem_blocks(asset: str, check: str | None, message: str) -> list[str]:
+def problem_blocks(asset: str, check: str | None, message: str, samples=()) -> list[str]:
     """One block of text per problem in a failure message: asset, rule, file, row, detail.
 
-    Each line of ``message`` naming ``<file> row <n>: rule <rule>`` becomes its own block; a
-    message without one (a crashed step) is shown whole under the asset.
+    Each line of ``message`` naming ``<file> row <n>: rule <rule>`` becomes its own block; the
+    check's sample rows of the same rule and file (``samples``, from its metadata) are listed
+    with the row. A message without such a line (a crashed step) is shown whole.
     """
     where = f"{asset} (check {check})" if check else f"{asset} (step failed)"
     blocks = []
@@ -126,12 +127,19 @@ def problem_blocks(asset: str, check: str | None, message: str) -> list[str]:
         if not found:
             continue
         detail = found["detail"].strip().lstrip("—-:; ").strip()
-        row = f"{found['row']}{found['row_note'] or ''}" if found["row"] else "-"
+        rows = [str(found["row"])] if found["row"] else []
+        for sample in samples:
+            row = sample.get("source_row")
+            if (sample.get("rule") == found["rule"] and sample.get("source_file") == found["file"]
+                    and row is not None and str(row) not in rows):
+                rows.append(str(row))
+        if found["row"] and found["row_note"]:
+            rows[0] += found["row_note"]
         blocks.append("\n".join([
             f"  ✗ {where}",
             f"      rule    {found['rule']}",
             f"      file    {found['file']}",
-            f"      row     {row}",
+            f"      row     {', '.join(rows) or '-'}",
             f"      detail  {detail or line}",
         ]))
     if not blocks:
@@ -147,7 +155,7 @@ def blocked_report(run, first: str, last: str, publication: str, log_path: Path)
     out = [f"Month {months} is BLOCKED: {len(failures)} failure(s) in run {run.run_id}; nothing downstream of "
            "them was built and nothing was published."]
     for failure in failures:
-        out.extend(problem_blocks(failure.asset, failure.check, failure.message))
+        out.extend(problem_blocks(failure.asset, failure.check, failure.message, failure.samples))
     if not failures:
         out.append(f"  ✗ steps {run.steps_failed or '-'}; failed checks {run.failed_checks or '-'}")
     out.append(publication)
@@ -357,12 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quiet_known_warnings() -> None:
-    """Single-run backfills are a Dagster beta parameter; the warning says nothing to a user."""
+    """Single-run backfills and partitioned checks are Dagster beta/preview features; the warnings say nothing to a user."""
     import warnings
 
-    from dagster import BetaWarning
+    from dagster import BetaWarning, PreviewWarning
 
     warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
 
 
 def main(argv: list[str] | None = None) -> int:

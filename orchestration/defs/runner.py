@@ -7,6 +7,7 @@ A range of months is one run (single-run backfill), exactly like a backfill from
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -62,6 +63,9 @@ class RunFailure:
     message: str
     #: "ERROR" blocks what depends on it; "WARN" is reported only
     severity: str = "ERROR"
+    #: the rows a failed check names, from its ``failures`` metadata: dicts with rule,
+    #: source_file, source_row and value (at most a few per rule)
+    samples: tuple = ()
 
 
 @dataclass
@@ -191,6 +195,7 @@ def run_failures(instance: DagsterInstance, run_id: str) -> tuple[list[RunFailur
                 step=event.step_key or "",
                 message=(evaluation.description or "failed (no description)").strip(),
                 severity="ERROR" if evaluation.severity == AssetCheckSeverity.ERROR else "WARN",
+                samples=_samples(evaluation.metadata.get("failures")),
             )
             (failures if failure.severity == "ERROR" else warnings).append(failure)
             continue
@@ -200,6 +205,25 @@ def run_failures(instance: DagsterInstance, run_id: str) -> tuple[list[RunFailur
         message = _error_text(error) if error is not None else "failed"
         failures.append(RunFailure(asset=event.step_key, check=None, step=event.step_key, message=message))
     return failures, warnings
+
+
+def _samples(failures) -> tuple:
+    """Flatten a check's ``failures`` metadata (a JSON list per failed expectation) to sample rows."""
+    value = getattr(failures, "value", failures)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return ()
+    rows = []
+    for failure in value if isinstance(value, list) else []:
+        if not isinstance(failure, dict):
+            continue
+        for sample in failure.get("samples") or []:
+            if isinstance(sample, dict):
+                rows.append({"rule": failure.get("rule"), "source_file": sample.get("source_file"),
+                             "source_row": sample.get("source_row"), "value": sample.get("value")})
+    return tuple(rows)
 
 
 def _chain(error) -> list[str]:

@@ -63,6 +63,21 @@ def test_a_failure_message_becomes_one_block_per_problem():
     assert "      row     -" in blocks[1] and "rule    freshness.updated_within" in blocks[1]
 
 
+def test_the_checks_sample_rows_of_the_same_rule_and_file_are_listed_with_the_row():
+    from orchestration.cli import problem_blocks
+
+    path = "crm/opportunities/2024-03/opportunities_202403.csv"
+    samples = [
+        {"rule": "csv.well_formed", "source_file": path, "source_row": 1, "value": "x"},
+        {"rule": "csv.well_formed", "source_file": path, "source_row": 6, "value": "y"},
+        {"rule": "csv.well_formed", "source_file": "other.csv", "source_row": 9, "value": "z"},
+        {"rule": "keys.unique", "source_file": path, "source_row": 4, "value": "k"},
+    ]
+    (block,) = problem_blocks("raw_crm_opportunities", "gx_suite", f"{path} row 1: rule csv.well_formed (bad); 2 rows",
+                              samples)
+    assert "      row     1, 6\n" in block
+
+
 def test_an_ingestion_error_and_a_crash_are_shown_whole():
     from orchestration.cli import problem_blocks
 

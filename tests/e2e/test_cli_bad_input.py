@@ -20,7 +20,8 @@ MONTH = "2021-02"
 
 
 def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_path):
-    faults = [Fault("wrong_encoding", "crm_users", MONTH), Fault("empty_file", "erp_invoices", MONTH)]
+    faults = [Fault("wrong_encoding", "crm_users", MONTH), Fault("empty_file", "erp_invoices", MONTH),
+              Fault("malformed_row", "crm_opportunities", MONTH)]
     generate_company(tmp_path / "landing", seed=7, scale=0.02, start="2021-01", through=MONTH, faults=faults)
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
     # the instance's event log commits every event; in memory-backed storage when there is one
@@ -41,6 +42,10 @@ def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_p
     empty = next(b for b in blocks if b.startswith("raw_erp_invoices (step failed)"))
     assert re.search(r"rule\s+extract\.not_empty\n", empty)
     assert re.search(rf"file\s+erp/invoices/{MONTH}/invoices_{MONTH.replace('-', '')}\.parquet\n", empty)
+    malformed = [b for b in blocks if b.startswith("raw_crm_opportunities (check gx_suite)")]
+    assert malformed, err
+    assert any(re.search(r"rule\s+csv\.well_formed\n", b) and re.search(r"row\s+\d+, \d+, \d+\n", b) and
+               f"file    crm/opportunities/{MONTH}/opportunities_{MONTH.replace('-', '')}.csv" in b for b in malformed), err
     assert "Published version: nothing is published yet." in err
     assert f"sop run --month {MONTH}" in err
     assert not (tmp_path / "serve" / "sop.duckdb").exists()

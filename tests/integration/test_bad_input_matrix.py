@@ -227,6 +227,13 @@ def test_a_fault_the_checks_catch_blocks_the_month_and_raw_keeps_every_row(
     assert month_in_raw(warehouse, entity, month).rows == delivered_rows(landing_file(root, entity, month))
 
 
+def test_the_matrix_covers_every_fault_kind_of_the_demo_generator():
+    from orchestration.demo import FAULT_KINDS
+
+    covered = {c[0] for c in FILE_LEVEL} | {c[0] for c in CHECK_LEVEL} | {"malformed_row"}
+    assert covered == set(FAULT_KINDS)
+
+
 # ---------------------------------------------------------------- the whole monthly job
 CYCLE_FAULTS = [
     # kind, entity, asset, check (None: the step fails), rule
