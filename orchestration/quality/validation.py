@@ -255,7 +255,7 @@ def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) ->
             failure.row_positions = positions
             failure.unexpected_count = failure.unexpected_count or len(positions)
             shown = [c for c in (kwargs.get("column_list") or [meta.get("column") or kwargs.get("column")])
-                     if c in frame.columns]
+                     if c in frame.columns and c != "_partition_month"]
             for pos in positions[:MAX_SAMPLES]:
                 row = frame.iloc[pos]
                 value = ", ".join(f"{c} = {_cell(row[c])}" for c in shown)

@@ -1,0 +1,184 @@
+"""The data-quality engine on small hand-made extracts: what fails, how it is told, what is quarantined.
+
+No Dagster: raw tables are loaded with the ingestion functions into an in-memory DuckDB and
+the suites run through ``orchestration.quality.engine``. Expected counts come from the rows
+written here, not from the engine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.ingestion import LandingFolderReader, load_month
+from orchestration.quality import datasets
+from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_raw_suite
+from orchestration.quality.quarantine import quarantined_rows
+from orchestration.quality.settings import freshness_threshold, run_parameters
+from orchestration.quality.validation import Failure, Sample
+from orchestration.sources import BY_NAME
+
+OPPS = BY_NAME["crm_opportunities"]
+MONTH = "2024-03"
+
+
+def _opportunity(i: int, **changes) -> dict:
+    row = {
+        "Id": f"006{i:012d}", "Name": f"Deal {i}", "AccountId": "001000000000001", "OwnerId": "005000000000001",
+        "Type": "New Business", "LeadSource": "Web", "StageName": "Closed Won", "Amount": f"{1000 + i}.00",
+        "CurrencyIsoCode": "EUR", "Probability": "100", "ForecastCategoryName": "Closed",
+        "CloseDate": "2024-03-15", "IsClosed": "true", "IsWon": "true",
+        "CreatedDate": "2024-01-10T09:00:00Z", "LastModifiedDate": "2024-03-28T17:00:00Z",
+    }
+    row.update(changes)
+    return row
+
+
+def _write_csv(landing: Path, entity, month: str, rows: list[dict]) -> str:
+    folder = entity.landing_dir(landing, month)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{entity.entity}_{month.replace('-', '')}.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(entity.column_names), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return str(path.relative_to(landing))
+
+
+def _load(tmp_path: Path, rows: list[dict], month: str = MONTH):
+    landing = tmp_path / "landing"
+    rel = _write_csv(landing, OPPS, month, rows)
+    con = duckdb.connect()
+    load_month(con, OPPS, month, LandingFolderReader(landing), load_id="load-1")
+    return con, rel
+
+
+def test_clean_month_passes(tmp_path):
+    con, _ = _load(tmp_path, [_opportunity(i) for i in range(1, 6)])
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    assert outcome.passed and outcome.severity is None and outcome.quarantined_rows == 0
+    assert outcome.rows_validated == 5 and outcome.expectations > 20
+
+
+def test_row_level_errors_are_counted_sampled_and_quarantined(tmp_path):
+    rows = [_opportunity(i) for i in range(1, 9)]
+    rows[1]["Amount"] = "-1200.00"                    # data row 2
+    rows[4]["Amount"] = "-5.50"                       # data row 5
+    rows[2]["CurrencyIsoCode"] = "XXX"                # data row 3
+    rows[6]["Probability"] = "n/a"                    # data row 7
+    rows[7]["Id"] = rows[0]["Id"]                     # rows 1 and 8 share a key
+    con, rel = _load(tmp_path, rows)
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    by_rule = {f.rule: f for f in outcome.failures}
+    assert set(by_rule) == {"values.non_negative", "values.allowed_currency", "schema.types", "keys.unique"}
+    assert outcome.severity == "error"
+    neg = by_rule["values.non_negative"]
+    assert neg.unexpected_count == 2 and neg.column == "Amount"
+    assert [(s.source_file, s.source_row) for s in neg.samples] == [(rel, 2), (rel, 5)]
+    assert neg.samples[0].value == "Amount = -1200.00"
+    assert by_rule["schema.types"].column == "Probability" and by_rule["schema.types"].samples[0].source_row == 7
+    assert by_rule["keys.unique"].unexpected_count == 2
+    assert f"{rel} row 2: rule values.non_negative (Amount = -1200.00); 2 rows" in outcome.description().splitlines()
+    assert f"{rel} row 1: rule keys.unique (Id = {rows[0]['Id']}); 2 rows" in outcome.description().splitlines()
+    q = quarantined_rows(con, "crm_opportunities", MONTH)
+    assert sorted(zip(q["rule"], q["source_row"])) == sorted([
+        ("values.non_negative", 2), ("values.non_negative", 5), ("values.allowed_currency", 3),
+        ("schema.types", 7), ("keys.unique", 1), ("keys.unique", 8)])
+    assert set(q["load_id"]) == {"load-1"} and set(q["source_file"]) == {rel}
+    assert json.loads(q[q["source_row"] == 3]["row_json"].iloc[0])["CurrencyIsoCode"] == "XXX"
+    assert outcome.quarantined_rows == 6
+    # the fixed file, loaded again and checked again, clears the month's quarantine
+    con2_rows = [_opportunity(i) for i in range(1, 9)]
+    _write_csv(tmp_path / "landing", OPPS, MONTH, con2_rows)
+    load_month(con, OPPS, MONTH, LandingFolderReader(tmp_path / "landing"), load_id="load-2")
+    assert run_raw_suite(con, OPPS, [MONTH]).passed
+    assert quarantined_rows(con, "crm_opportunities", MONTH).empty
+
+
+def test_only_warn_rules_failing_is_a_warning(tmp_path):
+    rows = [_opportunity(i) for i in range(1, 4)]
+    rows[0]["CloseDate"] = "2199-01-31"                # beyond the date window: values.dates_in_range (warn)
+    con, _ = _load(tmp_path, rows)
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    assert [f.rule for f in outcome.failures] == ["values.dates_in_range"]
+    assert outcome.severity == "warn" and outcome.quarantined_rows == 1
+
+
+def test_freshness_threshold_is_month_end_minus_n_days():
+    assert freshness_threshold("2024-02", 35) == datetime(2024, 3, 1) - timedelta(days=35)
+    assert freshness_threshold("2024-12", 7) == datetime(2024, 12, 25)
+
+
+def test_stale_month_fails_freshness_with_its_threshold(tmp_path):
+    stale = (datetime(2024, 3, 28, 17) - timedelta(days=45)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    con, _ = _load(tmp_path, [_opportunity(i, LastModifiedDate=stale, CreatedDate="2024-01-01T00:00:00Z")
+                              for i in range(1, 4)])
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    assert [(f.rule, f.severity) for f in outcome.failures] == [("freshness.updated_within", "error")]
+    threshold = datetime(2024, 4, 1) - timedelta(days=35)     # N = 35 for opportunities in checks.yml
+    assert f"expected on or after {threshold.isoformat()}" in outcome.description()
+
+
+def test_outcome_reports_for_metadata():
+    outcome = SuiteOutcome("raw_x", [MONTH], failures=[
+        Failure("values.non_negative", "error", "expect_column_values_to_be_between", "Amount", 3,
+                [Sample("crm/x.csv", 17, "Amount = -1200.00")] * 7)])
+    [item] = outcome.failures_json()
+    assert item["unexpected_count"] == 3 and len(item["samples"]) == 5
+    assert item["samples"][0] == {"source_file": "crm/x.csv", "source_row": 17, "value": "Amount = -1200.00"}
+    assert outcome.failures_markdown().splitlines()[0] == "| rule | column | expectation | severity | unexpected | sample |"
+    assert outcome.description() == "crm/x.csv row 17: rule values.non_negative (Amount = -1200.00); 3 rows"
+
+
+def _invoices(con, headers: list[tuple], lines: list[tuple]) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute("create table raw.erp_invoices (invoice_number varchar, currency_code varchar, total_amount double, "
+                "_partition_month date, _source_file varchar, _source_row bigint, _load_id varchar)")
+    con.execute("create table raw.erp_invoice_lines (invoice_number varchar, net_amount double, currency_code varchar, "
+                "_partition_month date)")
+    for i, (number, total) in enumerate(headers, 1):
+        con.execute("insert into raw.erp_invoices values (?, 'EUR', ?, '2024-03-01', 'erp/inv.parquet', ?, 'l')",
+                    [number, total, i])
+    for number, amount in lines:
+        con.execute("insert into raw.erp_invoice_lines values (?, ?, 'EUR', '2024-03-01')", [number, amount])
+
+
+def test_invoice_headers_must_equal_the_sum_of_their_lines():
+    con = duckdb.connect()
+    _invoices(con, [("INV1", 300.0), ("INV2", 99.0), ("INV3", 10.0)],
+              [("INV1", 100.0), ("INV1", 200.0), ("INV2", 100.0)])
+    frame = datasets.invoice_headers_vs_lines(con, [MONTH])
+    assert dict(zip(frame["invoice_number"], frame["difference"])) == {"INV1": 0.0, "INV2": -1.0, "INV3": 10.0}
+    outcome = run_accuracy_suite(con, "invoice_headers_vs_lines", [MONTH])
+    assert outcome.severity == "error"
+    samples = [s for f in outcome.failures for s in f.samples]
+    assert {s.source_row for s in samples} == {2, 3}
+    assert all(s.source_file == "erp/inv.parquet" for s in samples)
+
+
+def test_fx_coverage_names_the_missing_currency_and_month():
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.erp_invoices (currency_code varchar, _partition_month date)")
+    con.execute("insert into raw.erp_invoices values ('EUR', '2024-03-01'), ('JPY', '2024-03-01'), ('USD', '2024-03-01')")
+    con.execute("create table raw.market_fx_rates (rate_month varchar, currency_code varchar, usd_per_unit varchar, "
+                "_partition_month date)")
+    con.execute("insert into raw.market_fx_rates values ('2024-03-01', 'EUR', '1.08', '2024-03-01')")
+    frame = datasets.fx_rate_coverage(con, [MONTH])
+    assert frame.set_index("currency_code")["usd_per_unit"].isna().to_dict() == {"EUR": False, "JPY": True, "USD": False}
+    outcome = run_accuracy_suite(con, "fx_rate_coverage", [MONTH])
+    assert not outcome.passed and outcome.failures[0].unexpected_count == 1
+    assert "2024-03: no usd_per_unit for JPY (used by erp_invoices)" in outcome.description()
+
+
+@pytest.mark.parametrize("months", [["2024-03"], ["2024-01", "2024-03"]])
+def test_run_parameters_follow_the_last_month(months):
+    params = run_parameters(months)
+    assert params["latest_timestamp"] == pd.Timestamp("2024-04-02")
+    assert params["bookings_min_relative_difference"] == -params["bookings_max_relative_difference"]
