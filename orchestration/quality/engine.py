@@ -272,3 +272,22 @@ def _accuracy_samples(name: str, frame: pd.DataFrame, failure: Failure) -> list[
             out.append(Sample(None, None, f"{r['month']} {r['measure']}: mart {r['mart_usd']:,.2f} vs raw "
                                           f"{r['raw_usd']:,.2f} USD"))
     return out or failure.samples
+
+
+# ------------------------------------------------------------------------------------ all suites
+def run_all_suites(con: duckdb.DuckDBPyConnection, months: list[str],
+                   reports_root: Path | None = None) -> list[SuiteOutcome]:
+    """Every suite of ``expectations/suites.yml`` for ``months``, in the order a run meets them:
+    raw entities, the cross-table controls, then the marts (for benchmarks and re-checks)."""
+    import yaml
+
+    from orchestration.quality.suite_builder import MAPPING_FILE
+    from orchestration.sources import BY_NAME
+
+    mapping = yaml.safe_load(Path(MAPPING_FILE).read_text())["suites"]
+    raw = {e.asset_name: e for e in BY_NAME.values()}
+    outcomes = [run_raw_suite(con, raw[name], months, reports_root) for name in mapping if name in raw]
+    outcomes += [run_accuracy_suite(con, name, months, reports_root) for name, spec in mapping.items() if "reads" in spec]
+    outcomes += [run_mart_suite(con, spec["asset"], months, reports_root)
+                 for name, spec in mapping.items() if name not in raw and "reads" not in spec]
+    return outcomes
