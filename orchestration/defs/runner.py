@@ -203,8 +203,29 @@ def run_failures(instance: DagsterInstance, run_id: str) -> tuple[list[RunFailur
         if error is not None and "DagsterAssetCheckFailedError" in _chain(error):
             continue
         message = _error_text(error) if error is not None else "failed"
-        failures.append(RunFailure(asset=event.step_key, check=None, step=event.step_key, message=message))
+        asset, check = _step_target(instance, run_id, event.step_key)
+        failures.append(RunFailure(asset=asset, check=check, step=event.step_key, message=message))
     return failures, warnings
+
+
+def _step_target(instance: DagsterInstance, run_id: str, step_key: str) -> tuple[str, str | None]:
+    """(asset, check) a step was planned to produce when it is exactly one; else (step key, None)."""
+    checks, assets = set(), set()
+    types = {DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, DagsterEventType.ASSET_MATERIALIZATION_PLANNED}
+    for entry in instance.all_logs(run_id, of_type=types):
+        event = entry.dagster_event
+        if event.step_key != step_key:
+            continue
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
+            planned = event.asset_check_planned_data
+            checks.add((planned.asset_key.to_user_string(), planned.check_name))
+        else:
+            assets.add(event.asset_materialization_planned_data.asset_key.to_user_string())
+    if len(assets) == 1 and not checks:
+        return assets.pop(), None
+    if len(checks) == 1 and not assets:
+        return checks.pop()
+    return step_key, None
 
 
 def _samples(failures) -> tuple:
