@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from orchestration.quality.quarantine import replace_quarantine
+from orchestration.quality.quarantine import QUARANTINE_TABLE, replace_quarantine
 from orchestration.sources import LINEAGE_COLUMNS, SourceEntity
 
 RAW_SCHEMA = "raw"
@@ -395,6 +395,20 @@ def _type_error(con: duckdb.DuckDBPyConnection, entity: SourceEntity, rel: str, 
     return IngestionError.of(entity.name, rel, "schema.types", f"does not match the catalog types: {exc}")
 
 
+def _has_ingest_quarantine(con: duckdb.DuckDBPyConnection, entity: SourceEntity, month: str) -> bool:
+    """Whether an earlier load set lines of this entity-month aside (then a clean load clears them)."""
+    schema, table = QUARANTINE_TABLE.split(".")
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+    ).fetchone()[0]
+    if not exists:
+        return False
+    return con.execute(
+        f"SELECT count(*) FROM {QUARANTINE_TABLE} WHERE entity = ? AND partition_month = ? AND stage = ?",
+        [entity.name, month, INGEST_STAGE],
+    ).fetchone()[0] > 0
+
+
 def _rejected_frame(rejected: list[RejectedLine], load_id: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -462,7 +476,8 @@ def load_month(
     types = raw_column_types(entity)
     select = ", ".join(f"CAST({_quote(n)} AS {t}) AS {_quote(n)}" for n, t in types.items())
     # quarantine first: if anything stops between the two writes, the month stays blocked
-    replace_quarantine(con, entity.name, month, INGEST_STAGE, _rejected_frame(rejected, load_id))
+    if rejected or _has_ingest_quarantine(con, entity, month):
+        replace_quarantine(con, entity.name, month, INGEST_STAGE, _rejected_frame(rejected, load_id))
     rows, failure = 0, None
     con.execute("BEGIN TRANSACTION")
     try:
