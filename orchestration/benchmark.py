@@ -2,8 +2,13 @@
 
 Stages are timed on the plain domain functions (no Dagster in the way), in a scratch data
 root: generate the demo company, ingest every entity and month into raw, ``dbt build``
-(models and tests), publish. Figures (seconds, rows, rows per second, peak memory) are
-printed and written as JSON so they can be compared between commits and machines.
+(models and tests), publish. Then the cost of data quality: ``close_month`` closes the last
+month again (re-ingest its extracts, ``dbt build`` for that month) and ``quality`` runs every
+GX suite for that month (raw entities, cross-table controls, marts, with quarantine and Data
+Docs), in this process from cold (GX import and suite set-up included);
+``quality.ratio_to_close_month`` is the share the checks add to closing a month (target
+< 0.20). Figures (seconds, rows, rows per second, peak memory) are printed and written as
+JSON so they can be compared between commits and machines.
 """
 
 from __future__ import annotations
@@ -56,6 +61,41 @@ def dbt_build(warehouse_db: Path, first_month: str, last_month: str) -> None:
         raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
 
 
+def _quality_stages(paths, month: str, say: Callable[[str], None]) -> dict[str, dict]:
+    """Time closing ``month`` again (ingest + dbt build) and then every GX suite for it."""
+    reader = LandingFolderReader(paths.landing)
+    t0 = time.perf_counter()
+    rows = 0
+    with duckdb.connect(str(paths.warehouse_db)) as con:
+        for entity in CATALOG:
+            rows += load_month(con, entity, month, reader, load_id=f"bench-close:{entity.name}").rows
+    dbt_build(paths.warehouse_db, month, month)
+    close = {"seconds": time.perf_counter() - t0, "rows": rows}
+    say(f"  close {month} {close['seconds']:8.1f}s  {rows:>12,} rows (re-ingest + dbt build of the month)")
+
+    t0 = time.perf_counter()
+    from orchestration.quality.engine import run_all_suites
+    from orchestration.quality.validation import runner
+
+    runner()
+    init = time.perf_counter() - t0
+    with duckdb.connect(str(paths.warehouse_db)) as con:
+        outcomes = run_all_suites(con, [month], paths.reports)
+    seconds = time.perf_counter() - t0
+    quality = {
+        "seconds": seconds,
+        "rows": sum(o.rows_validated for o in outcomes),
+        "suites": len(outcomes),
+        "expectations": sum(o.expectations for o in outcomes),
+        "failed_suites": sorted(o.suite for o in outcomes if not o.passed),
+        "gx_setup_seconds": round(init, 2),
+        "ratio_to_close_month": round(seconds / close["seconds"], 3),
+    }
+    say(f"  quality   {seconds:8.1f}s  {quality['suites']} suites, {quality['expectations']} expectations "
+        f"= {quality['ratio_to_close_month']:.0%} of closing the month (GX set-up {init:.1f}s)")
+    return {"close_month": close, "quality": quality}
+
+
 def _peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -101,6 +141,8 @@ def run_benchmark(
         dbt_build(paths.warehouse_db, start, through)
         stages["dbt_build"] = {"seconds": time.perf_counter() - t0}
         say(f"  dbt build {stages['dbt_build']['seconds']:8.1f}s")
+
+        stages.update(_quality_stages(paths, through, say))
 
         t0 = time.perf_counter()
         published = publish_marts(paths.warehouse_db, paths.serve_dir, run_id="bench", months=(f"{start}-01", f"{through}-01"))

@@ -66,11 +66,24 @@ def raw_frame(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list
             select.append(_q(col.name))
     select += [_q(c) for c in LINEAGE]
     marks = ", ".join("?" for _ in months)
-    return con.execute(
+    frame = con.execute(
         f"SELECT {', '.join(select)} FROM {raw_table(entity)} WHERE _partition_month IN ({marks}) "
         "ORDER BY _partition_month, _source_file, _source_row",
         month_dates(months),
     ).df()
+    return with_nanosecond_datetimes(frame)
+
+
+def with_nanosecond_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Datetime columns as ``datetime64[ns]``: GX compares those vectorized (others row by row)."""
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype) and not isinstance(dtype, pd.DatetimeTZDtype):
+            try:
+                frame[column] = frame[column].astype("datetime64[ns]")
+            except (OverflowError, pd.errors.OutOfBoundsDatetime):
+                pass  # a date beyond 2262 (a typo like 9999-12-31): compared row by row instead
+    return frame
 
 
 def updated_value_column(entity: SourceEntity) -> str:

@@ -133,15 +133,11 @@ def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
             exps.append(_exp("expect_column_values_to_be_between", "values.non_negative", config,
                              row_level=True, about=col.name, **{"column": target, "min_value": 0}))
         elif col.type in ("date", "timestamp"):
-            # as column min and max: aggregates GX computes vectorized (its row-wise `between`
-            # on datetimes runs in Python); the offending rows are found on failure
             latest = "latest_date" if col.type == "date" else "latest_timestamp"
-            exps.append(_exp("expect_column_min_to_be_between", "values.dates_in_range", config,
+            exps.append(_exp("expect_column_values_to_be_between", "values.dates_in_range", config,
                              row_level=True, about=col.name,
-                             **{"column": target, "min_value": {"$PARAMETER": "earliest_date"}}))
-            exps.append(_exp("expect_column_max_to_be_between", "values.dates_in_range", config,
-                             row_level=True, about=col.name,
-                             **{"column": target, "max_value": {"$PARAMETER": latest}}))
+                             **{"column": target, "min_value": {"$PARAMETER": "earliest_date"},
+                                "max_value": {"$PARAMETER": latest}}))
     # one row per month: its newest update (NULL for an empty delta extract: nothing to judge)
     exps.append(_exp("expect_column_values_to_be_between", "freshness.updated_within", config, row_level=False,
                      about=entity.updated_at, batch="month",

@@ -182,3 +182,16 @@ def test_run_parameters_follow_the_last_month(months):
     params = run_parameters(months)
     assert params["latest_timestamp"] == pd.Timestamp("2024-04-02")
     assert params["bookings_min_relative_difference"] == -params["bookings_max_relative_difference"]
+
+
+def test_an_empty_delta_month_passes(tmp_path):
+    """A month in which nothing changed delivers a header-only extract: nothing to judge, no failure."""
+    con, _ = _load(tmp_path, [])
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    assert outcome.passed and outcome.rows_validated == 0
+
+
+def test_a_date_beyond_the_nanosecond_range_is_reported_not_crashed(tmp_path):
+    con, rel = _load(tmp_path, [_opportunity(1), _opportunity(2, CloseDate="9999-12-31")])
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    assert outcome.description() == f"{rel} row 2: rule values.dates_in_range (CloseDate = 9999-12-31); 1 row"
