@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ INGEST_RULES = {
     "schema.types": "Parquet values have the catalog's types",
     "csv.well_formed": "every CSV line is one record with as many fields as the header",
 }
+_LOG = logging.getLogger(__name__)
+
 #: Quarantine stage and severity of the lines ingestion sets aside.
 INGEST_STAGE = "ingest"
 MALFORMED_RULE = "csv.well_formed"
@@ -439,12 +442,14 @@ def load_month(
     Raises ``IngestionError`` (and leaves raw and quarantine untouched) when the month has no
     file or a file cannot be loaded as a whole. Malformed CSV lines do not stop the load: they
     replace the month's ``ingest`` quarantine (an empty list clears it, so a fixed file clears
-    its month), are returned in ``LoadResult.rejected`` and, when given, reported to ``log``
-    one line each. A column the catalog does not declare fails the load unless
+    its month), are returned in ``LoadResult.rejected`` and reported to ``log`` one line each
+    (default: the ``orchestration.ingestion`` logger, which the Dagster instance written by
+    ``sop`` captures into the run's event log). A column the catalog does not declare fails the load unless
     ``allow_unexpected_columns`` (then it is left out, and named in the result and the log).
     """
     started = time.perf_counter()
     loaded_at = (loaded_at or datetime.now(timezone.utc)).replace(tzinfo=None)
+    log = log or _LOG.warning
     files = reader.files(entity, month)
     if not files:
         folder = entity.landing_dir(reader.root(), month)
@@ -460,7 +465,7 @@ def load_month(
         rel_files.append(rel)
         extract = read_extract_file(entity, path, reader.root(), allow_unexpected_columns=allow_unexpected_columns)
         rejected.extend(extract.rejected)
-        if extract.ignored_columns and log is not None:
+        if extract.ignored_columns:
             log(f"{entity.name}: {rel}: columns {', '.join(extract.ignored_columns)} are not in the catalog; "
                 "left out (unexpected columns allowed)")
         ignored.extend(c for c in extract.ignored_columns if c not in ignored)
@@ -502,10 +507,9 @@ def load_month(
             raise _type_error(con, entity, rel, exc) from exc
         finally:
             con.unregister("_extract")
-    if log is not None:
-        for r in rejected:
-            log(f"{entity.name}: {r.source_file} row {r.source_row}: rule {MALFORMED_RULE} — {r.reason}; "
-                f"line set aside in quarantine: {r.text[:200]}")
+    for r in rejected:
+        log(f"{entity.name}: {r.source_file} row {r.source_row}: rule {MALFORMED_RULE} — {r.reason}; "
+            f"line set aside in quarantine: {r.text[:200]}")
     return LoadResult(entity.name, month, rows, rel_files, load_id, time.perf_counter() - started, rejected, ignored)
 
 

@@ -32,6 +32,10 @@ concurrency:
   pools:
     # every step that writes the warehouse DuckDB file takes a slot of pool sop_warehouse
     default_limit: 1
+python_logs:
+  # what ingestion reports (malformed lines set aside, columns left out) shows in the run's log
+  managed_python_loggers:
+    - orchestration.ingestion
 """
 
 
