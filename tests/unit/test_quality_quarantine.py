@@ -87,3 +87,43 @@ def test_ingest_errors_are_found_for_the_months_asked():
 def test_bad_scope_or_severity_is_refused(month, stage, severity):
     with pytest.raises(ValueError):
         replace_quarantine(duckdb.connect(), "crm_users", month, stage, _rows(1, severity=severity))
+
+
+def _render_exclude_macro(entity: str, alias: str = "raw_rows") -> str:
+    import jinja2
+
+    text = (DBT_PROJECT_DIR / "macros" / "exclude_quarantined.sql").read_text()
+    env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    module = env.from_string(text).module
+    return str(module.exclude_quarantined(entity, alias))
+
+
+def test_every_staging_model_leaves_out_its_quarantined_rows():
+    from orchestration.sources import CATALOG
+
+    staging = DBT_PROJECT_DIR / "models" / "staging"
+    for entity in CATALOG:
+        sql = (staging / entity.system / f"stg_{entity.system}__{entity.entity}.sql").read_text()
+        assert f"{{{{ source('{entity.system}', '{entity.entity}') }}}} as raw_rows" in sql, entity.name
+        assert sql.count(f"exclude_quarantined('{entity.name}')") == 1, entity.name
+
+
+def test_exclusion_matches_load_file_and_row_of_check_quarantine_only():
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.crm_opportunities (\"Id\" varchar, _load_id varchar, _source_file varchar, "
+                "_source_row bigint)")
+    f = "crm/opportunities/2024-03/opportunities.csv"
+    con.execute("insert into raw.crm_opportunities values "
+                f"('a', 'run2:crm_opportunities', '{f}', 1), ('b', 'run2:crm_opportunities', '{f}', 2), "
+                f"('c', 'run2:crm_opportunities', '{f}', 3), ('d', 'run2:crm_opportunities', 'other.csv', 2)")
+    rows = _rows(1, rule="values.dates_in_range", severity="warn", load_id="run2:crm_opportunities")
+    rows["source_row"] = [2]
+    replace_quarantine(con, "crm_opportunities", "2024-03", "check", rows)
+    # same row number, but quarantined by ingestion (never in raw) or by an older load: kept
+    replace_quarantine(con, "crm_opportunities", "2024-03", "ingest", _rows(3, "csv.well_formed",
+                                                                            load_id="run2:crm_opportunities"))
+    replace_quarantine(con, "crm_opportunities", "2024-02", "check", _rows(3, load_id="run1:crm_opportunities"))
+    condition = _render_exclude_macro("crm_opportunities")
+    kept = con.execute(f"select \"Id\" from raw.crm_opportunities as raw_rows where {condition} order by 1").fetchall()
+    assert [k[0] for k in kept] == ["a", "c", "d"]
