@@ -12,6 +12,7 @@ marts, call it, write the tables and attach metadata (docs/forecasting.md).
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,7 @@ from orchestration.forecasting.demand import backtest_scores, forecast_demand, h
 from orchestration.forecasting.engine import ForecastConfig, forecast_series
 from orchestration.forecasting.hierarchy import aggregate_history, build_hierarchy
 from orchestration.forecasting.overrides import OVERRIDES_FILE, OverridesFileError
+from orchestration.forecasting.revenue import BLEND_STEPS, blend_backtest, choose_pipeline_weights
 from orchestration.forecasting.revenue import revenue_forecast as build_revenue_forecast
 from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
 from orchestration.forecasting.snapshots import TABLE as SNAPSHOT_TABLE
@@ -46,6 +48,16 @@ DEFAULT_BACKFILL_CYCLES = 3
 
 GROUP = "forecasts"
 FORECAST_CONFIG = ForecastConfig()
+#: Below this many series the engine runs in the step's own process (n_jobs=1): a worker pool
+#: costs more than it saves on a handful of series, and every fork of the run's process is a
+#: chance to inherit a lock held by another of its threads.
+POOL_MIN_SERIES = 200
+
+
+def engine_config(n_series: int, horizon: int = FORECAST_CONFIG.horizon) -> ForecastConfig:
+    """The production engine settings for a problem of ``n_series`` series."""
+    config = FORECAST_CONFIG if horizon == FORECAST_CONFIG.horizon else replace(FORECAST_CONFIG, horizon=horizon)
+    return replace(config, n_jobs=1) if n_series < POOL_MIN_SERIES else config
 
 
 def backfill_cycles() -> int:
@@ -115,7 +127,8 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -
         with sop_data.warehouse() as con:
             history = wh.demand_history(con, through=cycle)
         started = time.perf_counter()
-        dc = forecast_demand(history, cycle, FORECAST_CONFIG)
+        n_series = history.loc[history["ds"] == cycle, ["sku", "region"]].drop_duplicates().shape[0]
+        dc = forecast_demand(history, cycle, engine_config(2 * n_series))  # + upper levels, at most as many
         seconds += time.perf_counter() - started
         series += len(dc.hierarchy.nodes)
         with sop_data.warehouse() as con:
@@ -204,6 +217,13 @@ def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource) 
     })
 
 
+def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """The engine on bookings per region (region_code, ds, y) -> region_code, ds, yhat, ..."""
+    config = engine_config(history["region_code"].nunique(), horizon)
+    result = forecast_series(history.rename(columns={"region_code": "unique_id"}), config)
+    return result.forecasts.rename(columns={"unique_id": "region_code"})
+
+
 @asset(
     name="revenue_forecast",
     group_name=GROUP,
@@ -219,7 +239,7 @@ def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource) 
 )
 def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     cycles = _cycles(context, sop_data)
-    rows, last, rates = 0, None, None
+    rows, last, rates, weights = 0, None, None, None
     for cycle in cycles:
         with sop_data.warehouse() as con:
             bookings = wh.bookings_history(con, through=cycle)
@@ -227,12 +247,16 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) 
         if bookings.empty:
             context.log.warning(f"no bookings history up to {cycle:%Y-%m}: revenue forecast skipped")
             continue
-        result = forecast_series(bookings.rename(columns={"region_code": "unique_id"}), FORECAST_CONFIG)
-        stat = result.forecasts.rename(columns={"unique_id": "region_code"})
-        table, rates = build_revenue_forecast(stat, snapshots, cycle, FORECAST_CONFIG.horizon)
+        backtest = blend_backtest(bookings, snapshots, cycle, _bookings_forecaster, steps=BLEND_STEPS)
+        weights = choose_pipeline_weights(backtest)
+        stat = _bookings_forecaster(bookings, FORECAST_CONFIG.horizon)
+        table, rates = build_revenue_forecast(stat, snapshots, cycle, FORECAST_CONFIG.horizon,
+                                              weights=tuple(weights["weight"]))
         table = table.rename(columns={"ds": "forecast_month"})
         with sop_data.warehouse() as con:
             rows += wh.replace_cycle(con, wh.REVENUE_FORECAST, cycle, table)
+        context.log.info(f"revenue forecast {cycle:%Y-%m}: pipeline weights by step {list(weights['weight'])} "
+                         f"({', '.join(sorted(set(weights['source'])))})")
         last = table
     metadata = {
         "dagster/row_count": rows,
@@ -246,6 +270,9 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) 
         metadata["next_3_months"] = MetadataValue.md(_md_table(near[cols], floats="{:,.0f}"))
         metadata["win_rates"] = MetadataValue.md(_md_table(
             rates[["stage_name", "age_bucket", "closed_opportunities", "win_rate", "win_rate_source"]]))
+        metadata["blend_weights"] = MetadataValue.md(
+            "Pipeline weight in the blend by horizon step (backtest over past origins; default when too few)\n\n"
+            + _md_table(weights))
     return MaterializeResult(metadata=metadata)
 
 

@@ -14,8 +14,14 @@ the quantity both a statistical model and the open pipeline can forecast.
   than ``min_closed`` closed opportunities falls back to the stage's rate over all ages, then to
   the overall rate, then (no closed opportunity at all) to the CRM stage probability.
 - **Blend**: ``w_h x pipeline + (1 - w_h) x statistical`` with the pipeline weight ``w_h`` by
-  horizon step ``h`` (``PIPELINE_WEIGHTS``: 0.7, 0.5, 0.3 for months 1-3, 0 afterwards): the
-  open pipeline covers most of the next quarter's bookings and little beyond it.
+  horizon step ``h``, chosen by backtest (``blend_backtest`` + ``choose_pipeline_weights``):
+  at up to ``BLEND_ORIGINS`` past origins, 3 months apart, both forecasts are made with only
+  the data known then and compared with the bookings that followed; for each step 1..6 the
+  weight on a 0, 0.1, ..., 1 grid with the lowest total absolute error wins. A step with
+  fewer than ``MIN_BLEND_ORIGINS`` scored origins keeps the default ``PIPELINE_WEIGHTS``
+  (0.7, 0.5, 0.3 for months 1-3); steps after 6 have weight 0 (the open pipeline holds
+  little that far out). On the scale-1 demo the backtest gives the pipeline little weight
+  in month 1 (close dates there are optimistic: the deals slip) and most in month 3.
 - **Commit** (the reps' own call, shown side by side): the open amount in forecast category
   ``Commit`` placed in its expected close month, plus the amount already closed won in that
   month (0 for months after the cycle at the time of the cycle).
@@ -32,6 +38,12 @@ import pandas as pd
 AGE_BUCKETS = ((30, "0-30"), (90, "31-90"), (180, "91-180"), (None, "181+"))
 #: Pipeline weight of the blend by horizon step 1, 2, 3, ...; 0 after the last.
 PIPELINE_WEIGHTS = (0.7, 0.5, 0.3)
+#: Steps whose blend weight is chosen by backtest, past origins used, and origins a step needs.
+BLEND_STEPS = 6
+BLEND_ORIGINS = 8
+BLEND_ORIGIN_SPACING = 3
+MIN_BLEND_ORIGINS = 4
+WEIGHT_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 #: A stage x age cell needs this many closed opportunities to be used on its own.
 MIN_CLOSED_PER_CELL = 5
 COMMIT_CATEGORY = "Commit"
@@ -151,6 +163,71 @@ def closed_won_by_month(snapshots: pd.DataFrame, cycle: pd.Timestamp) -> pd.Data
 def pipeline_weight(step: int, weights: tuple[float, ...] = PIPELINE_WEIGHTS) -> float:
     """Weight of the pipeline forecast in the blend at horizon step ``step`` (1-based)."""
     return float(weights[step - 1]) if 1 <= step <= len(weights) else 0.0
+
+
+def blend_origins(cycle: pd.Timestamp, first_month: pd.Timestamp, min_history: int = 12,
+                  n: int = BLEND_ORIGINS, spacing: int = BLEND_ORIGIN_SPACING) -> list[pd.Timestamp]:
+    """Past origins for the blend backtest: cycle - 1, cycle - 4, ... months, each with at least
+    ``min_history`` months of bookings before it (oldest first)."""
+    cycle, first_month = pd.Timestamp(cycle), pd.Timestamp(first_month)
+    out = []
+    for k in range(n):
+        origin = cycle - pd.DateOffset(months=1 + spacing * k)
+        if (origin.year - first_month.year) * 12 + origin.month - first_month.month + 1 < min_history:
+            break
+        out.append(origin)
+    return sorted(out)
+
+
+def blend_backtest(bookings: pd.DataFrame, snapshots: pd.DataFrame, cycle: pd.Timestamp, forecaster,
+                   steps: int = BLEND_STEPS, min_closed: int = MIN_CLOSED_PER_CELL) -> pd.DataFrame:
+    """Statistical and pipeline forecasts at past origins next to the bookings that followed.
+
+    ``bookings``: region_code, ds, y up to the cycle; ``forecaster(history, horizon)`` returns
+    region_code, ds, yhat from a history (region_code, ds, y). Only (origin, step) pairs whose
+    month is at or before the cycle are kept. Returns origin, step, region_code, ds,
+    statistical, pipeline, actual.
+    """
+    cycle = pd.Timestamp(cycle)
+    if bookings.empty:
+        return pd.DataFrame(columns=["origin", "step", "region_code", "ds", "statistical", "pipeline", "actual"])
+    frames = []
+    for origin in blend_origins(cycle, bookings["ds"].min()):
+        stat = forecaster(bookings[bookings["ds"] <= origin], steps)[["region_code", "ds", "yhat"]]
+        snaps = snapshots[pd.to_datetime(snapshots["snapshot_month"]) <= origin]
+        pipe = pipeline_forecast(snaps, win_rates(snaps, origin, min_closed), origin, steps)
+        m = stat.merge(pipe[["region_code", "ds", "pipeline_usd"]], on=["region_code", "ds"], how="left")
+        m = m.merge(bookings.rename(columns={"y": "actual"}), on=["region_code", "ds"], how="inner")
+        m["step"] = (m["ds"].dt.year - origin.year) * 12 + m["ds"].dt.month - origin.month
+        m["origin"] = origin
+        frames.append(m.rename(columns={"yhat": "statistical", "pipeline_usd": "pipeline"}))
+    if not frames:
+        return pd.DataFrame(columns=["origin", "step", "region_code", "ds", "statistical", "pipeline", "actual"])
+    out = pd.concat(frames, ignore_index=True).fillna({"pipeline": 0.0})
+    return out[out["ds"] <= cycle][["origin", "step", "region_code", "ds", "statistical", "pipeline", "actual"]]
+
+
+def choose_pipeline_weights(backtest: pd.DataFrame, steps: int = BLEND_STEPS, min_origins: int = MIN_BLEND_ORIGINS,
+                            default: tuple[float, ...] = PIPELINE_WEIGHTS) -> pd.DataFrame:
+    """Pipeline weight per step 1..``steps``: the grid weight with the lowest total absolute
+    error over the backtest (ties to the smaller weight), or the default when the step has
+    fewer than ``min_origins`` origins. Returns step, weight, origins, source, and the WAPE of
+    statistical, pipeline and blend at that step (null for defaults)."""
+    rows = []
+    for step in range(1, steps + 1):
+        g = backtest[backtest["step"] == step] if not backtest.empty else backtest
+        n = int(g["origin"].nunique()) if len(g) else 0
+        if n < min_origins:
+            rows.append((step, pipeline_weight(step, default), n, "default", np.nan, np.nan, np.nan))
+            continue
+        y, s, p = (g[c].to_numpy(float) for c in ("actual", "statistical", "pipeline"))
+        errors = [np.abs(w * p + (1 - w) * s - y).sum() for w in WEIGHT_GRID]
+        w = WEIGHT_GRID[int(np.argmin(errors))]
+        den = np.abs(y).sum()
+        wape = (lambda f: float(np.abs(f - y).sum() / den) if den > 0 else np.nan)
+        rows.append((step, w, n, "backtest", wape(s), wape(p), wape(w * p + (1 - w) * s)))
+    return pd.DataFrame(rows, columns=["step", "weight", "origins", "source", "wape_statistical", "wape_pipeline",
+                                       "wape_blend"])
 
 
 def revenue_forecast(

@@ -169,7 +169,9 @@ def test_consensus_applies_valid_overrides_and_logs_refused(ran):
 
 
 def test_revenue_forecast_rows(ran):
-    root, _ = ran
+    root, result = ran
+    weights = result.asset_materializations_for_node("revenue_forecast")[0].metadata["blend_weights"].value
+    assert "| step | weight | origins | source |" in weights
     r = _q(root, "SELECT * FROM marts.revenue_forecast WHERE cycle_month = '2023-06-01' ORDER BY region_code, forecast_month")
     assert len(r) == 2 * 18
     first = r[r["horizon_step"] == 1].iloc[0]

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from orchestration.forecasting.revenue import age_bucket, expected_close_month, revenue_forecast, win_rates
+import numpy as np
+
+from orchestration.forecasting.revenue import (
+    age_bucket,
+    blend_backtest,
+    blend_origins,
+    choose_pipeline_weights,
+    expected_close_month,
+    revenue_forecast,
+    win_rates,
+)
 
 CYCLE = pd.Timestamp("2025-03-01")
 COLS = ["snapshot_month", "opportunity_id", "region_code", "stage_name", "forecast_category", "probability",
@@ -96,3 +106,50 @@ def test_pipeline_placement_blend_and_commit_by_hand():
     assert out.loc[("EUR", "2025-07"), "blended_usd"] == 600.0
     assert out.loc[("NAM"), "pipeline_usd"].sum() == 0.0
     assert len(out) == 8
+
+
+def test_blend_origins_need_a_year_of_history():
+    origins = blend_origins(pd.Timestamp("2023-06-01"), pd.Timestamp("2021-01-01"))
+    # cycle - 1, - 4, ...; 2021-11 would have only 11 months of history
+    assert [o.strftime("%Y-%m") for o in origins] == ["2022-02", "2022-05", "2022-08", "2022-11", "2023-02", "2023-05"]
+
+
+def test_choose_pipeline_weights_by_hand():
+    rows = []
+    for k in range(5):
+        origin = pd.Timestamp("2024-01-01") + pd.DateOffset(months=3 * k)
+        # step 1: the pipeline is exact, the statistical forecast 100 too high -> weight 1
+        rows.append((origin, 1, 1000.0 + k + 100, 1000.0 + k, 1000.0 + k))
+        # step 2: the statistical forecast is exact, the pipeline half -> weight 0
+        rows.append((origin, 2, 800.0, 400.0, 800.0))
+        # step 3: stat 10 too low, pipeline 20 too high: the blend 90 + 30w misses by |30w - 10|,
+        # 1 at w = 0.3 (the best on the grid), 2 at w = 0.4
+        rows.append((origin, 3, 90.0, 120.0, 100.0))
+    bt = pd.DataFrame(rows, columns=["origin", "step", "statistical", "pipeline", "actual"])
+    bt = pd.concat([bt, pd.DataFrame([(pd.Timestamp("2024-01-01"), 4, 1.0, 2.0, 2.0)], columns=bt.columns)])
+    w = choose_pipeline_weights(bt, steps=5, min_origins=4).set_index("step")
+    assert w.loc[1, "weight"] == 1.0 and w.loc[1, "source"] == "backtest" and w.loc[1, "wape_blend"] == 0.0
+    assert w.loc[2, "weight"] == 0.0
+    assert w.loc[3, "weight"] == 0.3
+    assert w.loc[3, "wape_statistical"] == pytest.approx(10 / 100)
+    # step 4 has one origin, step 5 none: the defaults (0 after step 3)
+    assert w.loc[4, "source"] == "default" and w.loc[4, "origins"] == 1 and w.loc[4, "weight"] == 0.0
+    assert w.loc[5, "source"] == "default"
+
+
+def test_blend_backtest_uses_only_data_known_at_each_origin():
+    months = pd.date_range("2023-01-01", "2024-06-01", freq="MS")
+    bookings = pd.DataFrame({"region_code": "EUR", "ds": months, "y": np.arange(len(months), dtype=float) * 10})
+    seen = []
+
+    def forecaster(history, horizon):
+        seen.append(history["ds"].max())
+        ds = pd.date_range(history["ds"].max() + pd.DateOffset(months=1), periods=horizon, freq="MS")
+        return pd.DataFrame({"region_code": "EUR", "ds": ds, "yhat": history["y"].iloc[-1]})
+
+    bt = blend_backtest(bookings, _snapshots().iloc[0:0], pd.Timestamp("2024-06-01"), forecaster, steps=3)
+    assert seen == sorted(seen) and seen[-1] == pd.Timestamp("2024-05-01")
+    assert (bt["ds"] <= pd.Timestamp("2024-06-01")).all()
+    last = bt[bt["origin"] == pd.Timestamp("2024-05-01")]
+    assert list(last["step"]) == [1] and last["statistical"].item() == 160.0 and last["actual"].item() == 170.0
+    assert (bt["pipeline"] == 0).all()
