@@ -8,12 +8,14 @@ Each case runs only the affected raw asset(s) and their checks, in process, on a
 
 from __future__ import annotations
 
+import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterEventType, DagsterInstance
 
 from orchestration.defs.runner import run_failures
-from orchestration.sources import BY_NAME
 from orchestration.demo import extract_path
+from orchestration.ingestion import INGEST_RULES
+from orchestration.sources import BY_NAME
 from tests.integration.bad_input_support import (
     MONTH,
     copy_company,
@@ -23,8 +25,8 @@ from tests.integration.bad_input_support import (
     inject,
     make_clean_landing,
     materialize_raw,
-    preload,
     month_in_raw,
+    preload,
     problems,
     quarantined,
     relative_file,
@@ -88,6 +90,7 @@ def test_a_file_ingestion_refuses_fails_its_asset_and_keeps_the_month(company, c
     assert len(found) == 1, failure.message
     expected_file = relative_file(entity) if kind != "missing_file" else f"{relative_file(entity).rsplit('/', 1)[0]}/*.csv"
     assert found[0]["file"] == expected_file and found[0]["rule"] == rule, failure.message
+    assert rule in INGEST_RULES  # a documented rule
     assert (found[0]["row"] is not None) == has_row, failure.message
     if kind == "renamed_column":
         assert "looks like" in failure.message and "renamed" in failure.message
@@ -95,8 +98,6 @@ def test_a_file_ingestion_refuses_fails_its_asset_and_keeps_the_month(company, c
         assert "legacy_code" in failure.message
     if has_row and kind == "wrong_type":
         reported = int(found[0]["row"])
-        import pyarrow.parquet as pq
-
         values = pq.read_table(path).column("quantity").to_pylist()
         with pytest.raises(ValueError):
             float(values[reported - 1])  # the named row holds the text
