@@ -219,3 +219,19 @@ def test_rerun_of_last_cycle_keeps_earlier_snapshots(ran):
                     "WHERE cycle_month = '2023-06-01' AND series_id = 'sku=P2|region=NAM' AND horizon_step = 1")
     assert june["c"].item() == 1.0
     assert _q(root, "SELECT count(*) n FROM forecast.forecast_snapshots WHERE cycle_month = '2023-06-01'")["n"].item() == 27 * 18
+
+
+def test_docs_describe_every_column_of_every_forecast_table():
+    from orchestration.forecasting import warehouse as wh
+    from orchestration.forecasting.snapshots import COLUMNS, TABLE
+    from orchestration.settings import PROJECT_ROOT
+
+    doc = (PROJECT_ROOT / "docs" / "forecasting.md").read_text()
+    specs = [wh.DEMAND_FORECAST, wh.CONSENSUS_DEMAND, wh.OVERRIDE_LOG, wh.REVENUE_FORECAST, wh.accuracy_spec(),
+             wh.TableSpec(TABLE, COLUMNS, "")]
+    for spec in specs:
+        section = doc.split(f"### `{spec.name}`", 1)
+        assert len(section) == 2, f"docs/forecasting.md has no section for {spec.name}"
+        body = section[1].split("\n### ", 1)[0]
+        for column in spec.columns:
+            assert f"| `{column}` |" in body, f"{spec.name}.{column} is not documented"
