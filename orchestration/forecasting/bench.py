@@ -133,7 +133,7 @@ def _load_average() -> list[float] | None:
         return None
 
 
-def run_forecast_bench(*, scale: float | None, seed: int = 7, start: str = "2021-01", through: str,
+def run_forecast_bench(*, scale: float | None, seed: int = 7, start: str = "2021-01", through: str = "2026-10",
                        history_csv: Path | None = None, config: ForecastConfig = ForecastConfig(),
                        results_dir: Path, work_dir: Path | None = None,
                        say: Callable[[str], None] = print) -> dict:

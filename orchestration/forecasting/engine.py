@@ -40,7 +40,7 @@ from orchestration.forecasting.candidates import (
     validate_candidates,
 )
 from orchestration.forecasting.intervals import conformal_half_widths, gaussian_half_width, make_monotone
-from orchestration.forecasting.selection import add_ensemble, choose, ensemble_members
+from orchestration.forecasting.selection import add_ensemble, choose, ensemble_members, selection_scores
 
 RECENT_MEAN = "RecentMean"
 ZERO_MODEL = "Zero"
@@ -48,7 +48,7 @@ ZERO_MODEL = "Zero"
 FORECAST_COLUMNS = ["unique_id", "ds", "model", "yhat", "lo_80", "hi_80", "lo_95", "hi_95", "yhat_seasonal_naive"]
 SELECTION_COLUMNS = ["unique_id", "demand_class", "adi", "cv2", "n_obs", "model", "fallback",
                      "backtest_mase", "seasonal_naive_mase", "ensemble_members", "backtest_horizon"]
-BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "wape"]
+BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "wape", "score"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class ForecastConfig:
     backtest_step: int = 3  # months between backtest origins (full design)
     backtest_refit: bool = False  # False: models with ``forward`` are fitted once, at the first origin
     ensemble_size: int = 3  # members of the ensemble candidate; 0 or 1 turns the ensemble off
+    ensemble_margin: float = 0.1  # a single model replaces the ensemble only when it scores this much lower
+    score_weight: float = 0.5  # weight of the series' own backtest in its selection score (rest: group mean)
     min_train: int = 12  # months before the first origin for the full backtest design
     short_backtest_horizon: int = 3  # horizon of the short design (origins one month apart)
     short_min_train: int = 6  # months before the first origin for the short design
@@ -92,8 +94,9 @@ class ForecastConfig:
 class ForecastResult:
     forecasts: pd.DataFrame  # unique_id, ds, model, yhat, lo_80, hi_80, lo_95, hi_95, yhat_seasonal_naive
     selection: pd.DataFrame  # unique_id, demand_class, adi, cv2, n_obs, model, fallback, backtest_mase, seasonal_naive_mase, ...
-    backtest: pd.DataFrame  # unique_id, model, mase, smape, wape: one row per series x candidate (incl. ensemble)
+    backtest: pd.DataFrame  # unique_id, model, mase, smape, wape, score (selection score): series x candidate (incl. ensemble)
     candidate_forecasts: pd.DataFrame | None = field(default=None, repr=False)  # evaluate only: every candidate
+    backtest_forecasts: pd.DataFrame | None = field(default=None, repr=False)  # evaluate only: backtest rows, wide
 
 
 # ---------------------------------------------------------------- input
@@ -245,7 +248,7 @@ def forecast_series(history: pd.DataFrame, config: ForecastConfig = ForecastConf
     plan = _plan(classes, config).merge(classes, on="unique_id")
     by_id = {uid: g for uid, g in df.groupby("unique_id", sort=False)}
 
-    forecasts, selections, backtests, cand_frames = [], [], [], []
+    forecasts, selections, backtests, cand_frames, cv_frames = [], [], [], [], []
     competing_all = [c for c in config.candidates if c != ENSEMBLE]
 
     modelled = plan[plan["design"].notna()]
@@ -264,19 +267,29 @@ def forecast_series(history: pd.DataFrame, config: ForecastConfig = ForecastConf
         scores = score(cv, models + ["SeasonalNaiveBenchmark"], scales)
         members = {}
         order = list(competing)
+        scores = pd.concat([selection_scores(scores[scores["model"].isin(competing)], config.score_weight),
+                            scores[~scores["model"].isin(competing)]], ignore_index=True)
         if config.use_ensemble and len(competing) >= 2:
             members = ensemble_members(scores, competing, config.ensemble_size)
             cv = add_ensemble(cv, members, competing)
-            scores = pd.concat([scores, score(cv, [ENSEMBLE], scales)], ignore_index=True)
+            ens = score(cv, [ENSEMBLE], scales)
+            ens["score"] = np.where(np.isfinite(ens["wape"]), ens["wape"], ens["mase"])
+            # a series scored on MASE (zero backtest actuals) keeps MASE for the ensemble too
+            own = scores[scores["model"].isin(competing)].groupby("unique_id")["wape"].apply(
+                lambda w: np.isfinite(w).any())
+            ens.loc[~ens["unique_id"].map(own).fillna(False).astype(bool), "score"] = ens["mase"]
+            scores = pd.concat([scores, ens], ignore_index=True)
             order.append(ENSEMBLE)
-        chosen = choose(scores, order)
+        chosen = choose(scores, order, margin=config.ensemble_margin if members else 0.0)
         snaive = scores[scores["model"] == "SeasonalNaiveBenchmark"].set_index("unique_id")["mase"]
         chosen["seasonal_naive_mase"] = chosen["unique_id"].map(snaive)
         chosen["ensemble_members"] = chosen.apply(
             lambda r: ",".join(members.get(r["unique_id"], ())) if r["model"] == ENSEMBLE else None, axis=1)
         chosen["backtest_horizon"] = design.horizon
         selections.append(chosen)
-        backtests.append(scores[scores["model"].isin(order + extra)])
+        if all_candidates:
+            cv_frames.append(cv)
+        backtests.append(scores[scores["model"].isin(order + extra)].reindex(columns=BACKTEST_COLUMNS))
 
         # final fit: each model needed by some series (chosen, ensemble member, or every one when evaluating)
         need: dict[str, set] = {}
@@ -336,7 +349,8 @@ def forecast_series(history: pd.DataFrame, config: ForecastConfig = ForecastConf
     candidates = None
     if all_candidates:
         candidates = _finish(pd.concat(cand_frames, ignore_index=True), df, config) if cand_frames else None
-    return ForecastResult(forecasts=fcst, selection=selection, backtest=backtest, candidate_forecasts=candidates)
+    return ForecastResult(forecasts=fcst, selection=selection, backtest=backtest, candidate_forecasts=candidates,
+                          backtest_forecasts=pd.concat(cv_frames, ignore_index=True) if cv_frames else None)
 
 
 def _backtest_seasonal_naive(hist: pd.DataFrame, cv: pd.DataFrame, season_length: int) -> np.ndarray:

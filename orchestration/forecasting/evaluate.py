@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from orchestration.forecasting import metrics
 from orchestration.forecasting.engine import ForecastConfig, forecast_series
 
 Z80 = NormalDist().inv_cdf(0.9)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$")
 
 
 # ---------------------------------------------------------------- input
@@ -44,10 +46,13 @@ def read_series_csv(path) -> pd.DataFrame:
             raise ValueError(f"{path}: header lacks column(s) {missing}; needs unique_id, ds, y (found {header})")
         ids, dss, ys = [], [], []
         for row_no, row in enumerate(reader, start=2):
+            text = (row["ds"] or "").strip()
             try:
-                ds = pd.Timestamp(row["ds"])
+                if not ISO_DATE.match(text):
+                    raise ValueError
+                ds = pd.Timestamp(text)
             except (ValueError, TypeError):
-                raise ValueError(f"{path}, row {row_no}: ds {row['ds']!r} is not a date") from None
+                raise ValueError(f"{path}, row {row_no}: ds {row['ds']!r} is not a date like 2024-03-01") from None
             if ds != ds.to_period("M").to_timestamp():
                 raise ValueError(f"{path}, row {row_no}: ds {row['ds']!r} is not the first day of a month")
             try:
