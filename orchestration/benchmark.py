@@ -61,7 +61,7 @@ def dbt_build(warehouse_db: Path, first_month: str, last_month: str) -> None:
         raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
 
 
-def _quality_stages(paths, month: str, say: Callable[[str], None]) -> dict[str, dict]:
+def quality_cost_stages(paths, month: str, say: Callable[[str], None]) -> dict[str, dict]:
     """Time closing ``month`` again (ingest + dbt build) and then every GX suite for it."""
     reader = LandingFolderReader(paths.landing)
     t0 = time.perf_counter()
@@ -142,7 +142,7 @@ def run_benchmark(
         stages["dbt_build"] = {"seconds": time.perf_counter() - t0}
         say(f"  dbt build {stages['dbt_build']['seconds']:8.1f}s")
 
-        stages.update(_quality_stages(paths, through, say))
+        stages.update(quality_cost_stages(paths, through, say))
 
         t0 = time.perf_counter()
         published = publish_marts(paths.warehouse_db, paths.serve_dir, run_id="bench", months=(f"{start}-01", f"{through}-01"))
