@@ -13,7 +13,6 @@ marts, call it, write the tables and attach metadata (docs/forecasting.md).
 import os
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 from dagster import (
@@ -35,7 +34,7 @@ from orchestration.forecasting.consensus import check_overrides, consensus_rows
 from orchestration.forecasting.demand import backtest_scores, forecast_demand, hierarchy_of, model_mix
 from orchestration.forecasting.engine import ForecastConfig, forecast_series
 from orchestration.forecasting.hierarchy import aggregate_history, build_hierarchy
-from orchestration.forecasting.overrides import OVERRIDES_FILE, OverridesFileError
+from orchestration.forecasting.overrides import OVERRIDES_FILE, OverrideCheck, OverridesFileError
 from orchestration.forecasting.revenue import BLEND_STEPS, blend_backtest, choose_pipeline_weights
 from orchestration.forecasting.revenue import revenue_forecast as build_revenue_forecast
 from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
@@ -117,7 +116,7 @@ DEMAND_DEPS = [AssetKey("demand_history_monthly")]
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
-    metadata={"table": wh.DEMAND_FORECAST.name},
+    metadata={"table": wh.DEMAND_FORECAST.name, "dagster/column_schema": _schema(wh.DEMAND_FORECAST.columns)},
 )
 def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     cycles = _cycles(context, sop_data)
@@ -175,7 +174,8 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "csv"},
-    metadata={"table": wh.CONSENSUS_DEMAND.name, "override_log": wh.OVERRIDE_LOG.name},
+    metadata={"table": wh.CONSENSUS_DEMAND.name, "override_log": wh.OVERRIDE_LOG.name,
+              "dagster/column_schema": _schema(wh.CONSENSUS_DEMAND.columns)},
 )
 def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     path = sop_data.paths.inputs / OVERRIDES_FILE
@@ -191,7 +191,6 @@ def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource) 
             log = check.log()
         except OverridesFileError as exc:
             context.log.error(str(exc))
-            from orchestration.forecasting.overrides import OverrideCheck
             check = OverrideCheck(path=path)
             log = pd.DataFrame([{"row": 1, "status": "refused", "error": str(exc)}])
         for r in check.refused:
@@ -235,7 +234,7 @@ def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
-    metadata={"table": wh.REVENUE_FORECAST.name},
+    metadata={"table": wh.REVENUE_FORECAST.name, "dagster/column_schema": _schema(wh.REVENUE_FORECAST.columns)},
 )
 def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     cycles = _cycles(context, sop_data)
@@ -286,7 +285,7 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) 
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
-    metadata={"table": SNAPSHOT_TABLE},
+    metadata={"table": SNAPSHOT_TABLE, "dagster/column_schema": _schema(SNAPSHOT_COLUMNS)},
 )
 def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     cycles = _cycles(context, sop_data)
@@ -308,8 +307,7 @@ def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource
             per_cycle[f"{cycle:%Y-%m}"] = write_snapshot(con, cycle, rows)
     return MaterializeResult(metadata={
         "dagster/row_count": sum(per_cycle.values()),
-        "dagster/column_schema": TableSchema(columns=[TableColumn(name=c, type=t, description=d)
-                                                      for c, (t, d) in SNAPSHOT_COLUMNS.items()]),
+        "dagster/column_schema": _schema(SNAPSHOT_COLUMNS),
         "rows_by_cycle": MetadataValue.json(per_cycle),
     })
 
@@ -325,7 +323,7 @@ def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
-    metadata={"table": "marts.forecast_accuracy"},
+    metadata={"table": "marts.forecast_accuracy", "dagster/column_schema": _schema(wh.accuracy_spec().columns)},
 )
 def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     spec = wh.accuracy_spec()
