@@ -56,4 +56,5 @@ def consensus_rows(forecast_rows: pd.DataFrame, check: OverrideCheck) -> pd.Data
                   on=["series_id", "forecast_month"], how="left"))
     out["override_units"] = (out["consensus_units"] - out["statistical_units"]).round(2)
     out["overridden_series"] = out["overridden_series"].fillna(0).astype(int)
+    out["override_rows"] = out["override_rows"].astype(object).where(out["override_rows"].notna(), None)
     return out.sort_values(["series_id", "forecast_month"]).reset_index(drop=True)

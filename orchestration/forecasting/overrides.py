@@ -21,7 +21,8 @@ and reason present, and no conflicting duplicates (two rows for the same level, 
 region and month with different kind or value: all of them are refused; identical copies
 are applied once).
 
-Applying (on the SKU x region statistical forecast, to the cent):
+Applying (on the SKU x region statistical forecast, to the cent; values and percentages in
+decimal arithmetic, rounded half up):
 
 - **family** rows set the family x region month: absolute = ``value``, percent = the
   family's statistical total x (1 + value/100); the new total is spread over the family's
@@ -41,6 +42,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -202,6 +204,18 @@ def _row_error(f, all_skus, all_families, regions, skus_by_region, families_by_r
     return None
 
 
+def scale_cents(cents: int, percent: float) -> int:
+    """``cents`` x (1 + percent/100), rounded half up to a whole cent, in exact decimal arithmetic
+    (5.55 +10 % = 6.11, not 6.10 as binary floating point would give)."""
+    value = Decimal(int(cents)) * (Decimal(100) + Decimal(str(percent))) / Decimal(100)
+    return max(int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)), 0)
+
+
+def value_cents(value: float) -> int:
+    """An absolute override value in whole cents, rounded half up."""
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _to_cents(x) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float) * 100.0).astype(np.int64)
 
@@ -241,8 +255,7 @@ def apply_overrides(stat: pd.DataFrame, overrides: list[Override]) -> pd.DataFra
         if len(idx) == 0:
             continue
         stat_cents = _to_cents(df.loc[idx, "statistical"])
-        target = (int(round(o.value * 100)) if o.kind == "absolute"
-                  else int(round(stat_cents.sum() * (1.0 + o.value / 100.0))))
+        target = value_cents(o.value) if o.kind == "absolute" else scale_cents(int(stat_cents.sum()), o.value)
         cents[idx] = distribute_cents(max(target, 0), stat_cents.astype(float))
         for i in idx:
             applied[i].append(o.row)
@@ -250,8 +263,7 @@ def apply_overrides(stat: pd.DataFrame, overrides: list[Override]) -> pd.DataFra
         idx = np.flatnonzero(((df["sku"] == o.item) & (df["region"] == o.region) & (df["month"] == o.month)).to_numpy())
         for i in idx:
             stat_cents = int(_to_cents(df.loc[i, "statistical"]))
-            cents[i] = (int(round(o.value * 100)) if o.kind == "absolute"
-                        else max(int(round(stat_cents * (1.0 + o.value / 100.0))), 0))
+            cents[i] = value_cents(o.value) if o.kind == "absolute" else scale_cents(stat_cents, o.value)
             applied[i].append(o.row)
     df["consensus"] = cents / 100.0
     df["override_rows"] = [",".join(str(r) for r in rows) if rows else None for rows in applied]

@@ -137,3 +137,37 @@ def test_reading_never_changes_the_file(tmp_path):
     apply_overrides(STAT, check.valid)
     check.log()
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+
+
+def test_consensus_is_coherent_at_every_level():
+    from orchestration.forecasting.consensus import consensus_rows
+    from orchestration.forecasting.overrides import OverrideCheck, Override
+
+    bottom = [("A", "EUR", "Pumps", 10.0), ("B", "EUR", "Pumps", 30.0), ("C", "EUR", "Valves", 5.55),
+              ("A", "NAM", "Pumps", 7.0)]
+    rows = []
+    for sku, region, family, units in bottom:
+        rows.append((f"sku={sku}|region={region}", "sku_region", region, family, sku, units))
+    for (family, region), units in {("Pumps", "EUR"): 40.0, ("Valves", "EUR"): 5.55, ("Pumps", "NAM"): 7.0}.items():
+        rows.append((f"family={family}|region={region}", "family_region", region, family, None, units))
+    rows += [("region=EUR", "region", "EUR", None, None, 45.55), ("region=NAM", "region", "NAM", None, None, 7.0),
+             ("total", "total", None, None, None, 52.55)]
+    f = pd.DataFrame(rows, columns=["series_id", "level", "region_code", "product_family", "sku", "forecast_units"])
+    f["cycle_month"] = pd.Timestamp("2024-12-01")
+    f["forecast_month"] = pd.Timestamp("2025-01-01")
+    f["horizon_step"] = 1
+    check = OverrideCheck(path=None, valid=[
+        Override(2, "family", "Pumps", "EUR", "2025-01", "absolute", 100.01, "ann", "fair"),
+        Override(3, "sku", "C", "EUR", "2025-01", "percent", 10, "ann", "price"),
+    ])
+    out = consensus_rows(f, check).set_index("series_id")
+    # Pumps EUR 100.01 split 10:30 -> 25.00 / 75.01 (largest remainder); C 5.55 * 1.1 = 6.11 (rounded)
+    assert out.loc["sku=A|region=EUR", "consensus_units"] + out.loc["sku=B|region=EUR", "consensus_units"] == \
+        pytest.approx(100.01)
+    assert out.loc["sku=C|region=EUR", "consensus_units"] == 6.11
+    assert out.loc["family=Pumps|region=EUR", "consensus_units"] == pytest.approx(100.01)
+    assert out.loc["region=EUR", "consensus_units"] == pytest.approx(100.01 + 6.11)
+    assert out.loc["total", "consensus_units"] == pytest.approx(100.01 + 6.11 + 7.0)
+    assert out.loc["total", "override_units"] == pytest.approx(100.01 + 6.11 + 7.0 - 52.55)
+    assert out.loc["region=EUR", "overridden_series"] == 3 and out.loc["region=NAM", "overridden_series"] == 0
+    assert out.loc["sku=A|region=NAM", "consensus_units"] == 7.0 and out.loc["total", "override_rows"] is None
