@@ -78,6 +78,10 @@ def cmd_generate(args) -> int:
 
 
 # ---------------------------------------------------------------- run
+#: lines of a warning (a failed WARN check) printed on the terminal; the log has them all
+WARNING_LINES_SHOWN = 5
+
+
 def _run_cycle(first: str, last: str, log_path: Path, paths) -> int:
     from orchestration.defs.runner import ensure_dagster_home, run_monthly_cycle
 
@@ -94,8 +98,11 @@ def _run_cycle(first: str, last: str, log_path: Path, paths) -> int:
         run = run_monthly_cycle(first, last, progress=progress, log_file=log_path, console_log_level="CRITICAL")
     for warning in run.warnings:
         _complain(f"Warning from {warning.asset}:{warning.check} (does not block):")
-        for line in warning.message.splitlines():
+        lines = warning.message.splitlines()
+        for line in lines[:WARNING_LINES_SHOWN]:
             _complain(f"    {line}")
+        if len(lines) > WARNING_LINES_SHOWN:
+            _complain(f"    … {len(lines) - WARNING_LINES_SHOWN} more in {log_path}")
     if not run.success:
         _complain(blocked_report(run, first, last, _publication_line(paths.serve_db), log_path))
         return 1
