@@ -86,6 +86,7 @@ def test_a_file_ingestion_refuses_fails_its_asset_and_keeps_the_month(company, c
 
     assert not run.success
     failure = the_failure(run, instance, asset)
+    assert failure.message.startswith(f"{entity}: ")  # the error itself, not Dagster's wrapper
     found = problems(failure.message)
     assert len(found) == 1, failure.message
     expected_file = relative_file(entity) if kind != "missing_file" else f"{relative_file(entity).rsplit('/', 1)[0]}/*.csv"
