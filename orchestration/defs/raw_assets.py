@@ -38,9 +38,11 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
         results = []
         with sop_data.warehouse() as con:
             for month in months:
-                results.append(load_month(con, entity, month, reader, load_id))
+                results.append(load_month(con, entity, month, reader, load_id, log=context.log.warning))
         total = sum(r.rows for r in results)
-        context.log.info(f"{entity.name}: loaded {total:,} rows for {len(months)} month(s)")
+        rejected = [line for r in results for line in r.rejected]
+        context.log.info(f"{entity.name}: loaded {total:,} rows for {len(months)} month(s)"
+                         + (f"; {len(rejected)} malformed line(s) set aside in quarantine" if rejected else ""))
         per_month = "\n".join(
             ["| month | rows | files |", "|---|---:|---|"]
             + [f"| {r.month} | {r.rows:,} | {', '.join(r.files)} |" for r in results[-24:]]
@@ -55,6 +57,11 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
                 "load_id": load_id,
                 "rows_by_month": MetadataValue.md(per_month),
                 "seconds": round(sum(r.seconds for r in results), 2),
+                "quarantined_lines": len(rejected),
+                **({"malformed_lines": MetadataValue.md(
+                    "\n".join(["| file | row | reason |", "|---|---:|---|"]
+                              + [f"| {r.source_file} | {r.source_row} | {r.reason} |" for r in rejected[:50]])
+                )} if rejected else {}),
             }
         )
 
