@@ -235,3 +235,18 @@ def test_docs_describe_every_column_of_every_forecast_table():
         body = section[1].split("\n### ", 1)[0]
         for column in spec.columns:
             assert f"| `{column}` |" in body, f"{spec.name}.{column} is not documented"
+
+
+def test_unreadable_overrides_file_is_reported_and_consensus_is_statistical(ran):
+    root, _ = ran
+    overrides = root / "inputs" / "forecast_overrides.csv"
+    overrides.write_text("level,item,region,month,kind,value\nsku,P1,EUR,2023-08,absolute,500\n")
+    result = _run(root, partition_key="2023-06-01", selection=["consensus_demand"])
+    meta = result.asset_materializations_for_node("consensus_demand")[0].metadata
+    assert meta["overrides_applied"].value == 0 and meta["overrides_refused"].value == 1
+    log = _q(root, "SELECT row, status, error FROM marts.forecast_override_log WHERE cycle_month = '2023-06-01'")
+    assert len(log) == 1 and log["status"].item() == "refused"
+    assert "forecast_overrides.csv: missing column(s) author, reason" in log["error"].item()
+    diff = _q(root, "SELECT max(abs(consensus_units - statistical_units)) d, count(*) n FROM marts.consensus_demand "
+                    "WHERE cycle_month = '2023-06-01'")
+    assert diff["d"].item() == 0 and diff["n"].item() == 27 * 18
