@@ -58,12 +58,17 @@ def _json_safe(value):
 def cmd_evaluate(args) -> int:
     from orchestration.forecasting.evaluate import evaluate, format_report, read_series_csv
 
+    per_series = {} if args.per_series else None
     try:
         history = read_series_csv(args.file)
-        report = evaluate(history, args.horizon, _config(args))
+        report = evaluate(history, args.horizon, _config(args), per_series=per_series)
     except ValueError as exc:
         print(f"sop forecast evaluate: {exc}", file=sys.stderr)
         return 2
+    if per_series is not None:
+        import pandas as pd
+
+        pd.DataFrame(per_series).rename_axis("unique_id").to_csv(args.per_series)
     if args.json:
         print(json.dumps(_json_safe(report)))
     else:
@@ -118,6 +123,8 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--candidates", type=_candidates, metavar="A,B,...",
                    help="comma-separated candidate models instead of the default set (e.g. AutoETS,SeasonalNaive)")
     e.add_argument("--n-jobs", type=int, default=None, help="worker processes (default -1: all cores)")
+    e.add_argument("--per-series", metavar="CSV",
+                   help="also write each series' MASE per forecast, its demand class and chosen model to CSV")
     e.set_defaults(func=cmd_evaluate)
 
     default_start = history_start()[:7]

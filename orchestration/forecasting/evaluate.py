@@ -159,13 +159,17 @@ def naive2_benchmark(y, horizon: int, season_length: int = 12):
 
 
 # ---------------------------------------------------------------- scoring
-def _score(actuals: dict, scales: dict, forecasts: dict) -> dict:
-    """Average sMAPE and MASE over series and pooled 80% coverage: forecasts[uid] = (yhat, lo, hi)."""
+def _score(actuals: dict, scales: dict, forecasts: dict, per_series: dict | None = None) -> dict:
+    """Average sMAPE and MASE over series and pooled 80% coverage: forecasts[uid] = (yhat, lo, hi).
+
+    ``per_series``, when given, receives each series' MASE."""
     smapes, mases, inside, points = [], [], 0, 0
     for uid, y in actuals.items():
         yhat, lo, hi = forecasts[uid]
         smapes.append(metrics.smape(y, yhat))
         m = metrics.mase(y, yhat, scales[uid])
+        if per_series is not None:
+            per_series[uid] = m
         if np.isfinite(m):
             mases.append(m)
         inside += int(np.sum((y >= lo) & (y <= hi)))
@@ -179,12 +183,14 @@ def _frame_to_dict(fc: pd.DataFrame) -> dict:
             for uid, g in fc.groupby("unique_id", sort=False)}
 
 
-def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None = None) -> dict:
+def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None = None,
+             per_series: dict | None = None) -> dict:
     """Hold out the last ``horizon`` months, forecast the rest, score (see the module doc).
 
     Returns {"selection": {smape, mase, coverage80}, "candidates": {model: {...}},
     "seasonal_naive": {...}, "naive2": {...}, "series": N, "seconds": s} plus
     "skipped_short", "unscored_zero_train" and "model_mix" (series per chosen model).
+    ``per_series``, when given, is filled with {forecast name: {series: MASE}}.
     """
     began = time.perf_counter()
     config = replace(config or ForecastConfig(), horizon=horizon)
@@ -214,12 +220,23 @@ def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None 
         naive2[uid] = naive2_benchmark(y_train, horizon, config.season_length)
     unscored = len(train_by) - len(actuals)
 
-    out = {"selection": _score(actuals, scales, _frame_to_dict(result.forecasts)), "candidates": {}}
+    def sink(name):
+        if per_series is None:
+            return None
+        return per_series.setdefault(name, {})
+
+    out = {"selection": _score(actuals, scales, _frame_to_dict(result.forecasts), sink("selection")),
+           "candidates": {}}
     cands = result.candidate_forecasts
     for model in sorted(cands["model"].unique()):
-        out["candidates"][model] = _score(actuals, scales, _frame_to_dict(cands[cands["model"] == model]))
-    out["seasonal_naive"] = _score(actuals, scales, snaive)
-    out["naive2"] = _score(actuals, scales, naive2)
+        out["candidates"][model] = _score(actuals, scales, _frame_to_dict(cands[cands["model"] == model]),
+                                          sink(model))
+    out["seasonal_naive"] = _score(actuals, scales, snaive, sink("seasonal_naive"))
+    out["naive2"] = _score(actuals, scales, naive2, sink("naive2"))
+    if per_series is not None:
+        chosen = result.selection.set_index("unique_id")
+        per_series["chosen_model"] = {u: chosen.at[u, "model"] for u in actuals}
+        per_series["demand_class"] = {u: chosen.at[u, "demand_class"] for u in actuals}
     out["series"] = len(actuals)
     out["skipped_short"] = skipped
     out["unscored_zero_train"] = unscored

@@ -43,10 +43,14 @@ def test_help(args, expected):
         assert word in out
 
 
-def test_evaluate_prints_one_json_object(tiny_csv):
+def test_evaluate_prints_one_json_object(tiny_csv, tmp_path):
     proc = sop("forecast", "evaluate", str(tiny_csv), "--horizon", "6", "--json",
-               "--candidates", "AutoETS,SeasonalNaive", "--n-jobs", "1")
+               "--candidates", "AutoETS,SeasonalNaive", "--n-jobs", "1", "--per-series", str(tmp_path / "mase.csv"))
     report = json.loads(proc.stdout)
+    per_series = pd.read_csv(tmp_path / "mase.csv")
+    assert sorted(per_series["unique_id"]) == ["s0", "s1", "s2"]
+    assert per_series["selection"].mean() == pytest.approx(report["selection"]["mase"])
+    assert per_series["seasonal_naive"].mean() == pytest.approx(report["seasonal_naive"]["mase"])
     assert report["series"] == 3
     assert set(report["candidates"]) == {"AutoETS", "SeasonalNaive", "Ensemble"}
     for key in ("selection", "seasonal_naive", "naive2"):
