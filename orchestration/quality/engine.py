@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.quality import datasets
-from orchestration.quality.data_docs import site_dir_for
+from orchestration.quality.data_docs import site_dir_for, update_index
 from orchestration.quality.quarantine import ingest_error_rows, replace_quarantine
 from orchestration.quality.settings import freshness_threshold, run_parameters, settings
 from orchestration.quality.validation import MAX_SAMPLES, Failure, Sample, Validation, load_suite_json, runner
@@ -101,7 +102,15 @@ def _where(sample: Sample) -> str:
 def _finish(outcome: SuiteOutcome, validations: list[Validation], reports_root: Path | None, started: float) -> SuiteOutcome:
     outcome.expectations = sum(v.expectations for v in validations)
     if reports_root is not None and validations:
-        outcome.data_docs = runner().build_data_docs(site_dir_for(reports_root, max(outcome.months)), validations)
+        site = site_dir_for(reports_root, max(outcome.months))
+        page = runner().build_data_docs(site, validations)
+        index = update_index(site, {
+            "suite": outcome.suite, "months": outcome.months, "passed": outcome.passed,
+            "severity": outcome.severity or "", "failures": len(outcome.failures),
+            "page": str(page) if page else "",
+            "validated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        })
+        outcome.data_docs = page or index
     outcome.seconds = time.perf_counter() - started
     return outcome
 

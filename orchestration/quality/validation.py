@@ -160,11 +160,21 @@ class GxRunner:
                 for v in validations
             ]
             try:
-                self.context.build_data_docs(site_names=[name], resource_identifiers=ids)
-            except Exception:  # noqa: BLE001 - the site is a report: a failure to render never fails a check
-                self.context.build_data_docs(site_names=[name])
-        pages = sorted(site_dir.glob(f"validations/{validations[0].suite}/**/*.html")) if validations else []
-        return pages[-1] if pages else (site_dir / "index.html")
+                # pages only: GX's index re-reads every stored result on each build (quadratic
+                # over a run); the site's index is written by ``data_docs.update_index`` instead
+                self.context.build_data_docs(site_names=[name], resource_identifiers=ids, build_index=False)
+            finally:
+                # the pages are on disk now: keep the in-memory store (and the next build) small
+                for key in ids:
+                    try:
+                        self.context.validation_results_store.remove_key(key)
+                    except Exception:  # noqa: BLE001 - already gone
+                        pass
+        pages = []
+        for key in ids:
+            pages += sorted(site_dir.glob(f"validations/{key.expectation_suite_identifier.name.replace('.', '/')}/"
+                                          f"**/{key.run_id.to_tuple()[1]}/*.html"))
+        return pages[0] if pages else None
 
 
 def _batch_id(result) -> str:

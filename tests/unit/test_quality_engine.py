@@ -195,3 +195,22 @@ def test_a_date_beyond_the_nanosecond_range_is_reported_not_crashed(tmp_path):
     con, rel = _load(tmp_path, [_opportunity(1), _opportunity(2, CloseDate="9999-12-31")])
     outcome = run_raw_suite(con, OPPS, [MONTH])
     assert outcome.description() == f"{rel} row 2: rule values.dates_in_range (CloseDate = 9999-12-31); 1 row"
+
+
+def test_data_docs_page_and_index_are_written_per_check(tmp_path):
+    rows = [_opportunity(i) for i in range(1, 4)]
+    rows[0]["Amount"] = "-1.00"
+    con, _ = _load(tmp_path, rows)
+    outcome = run_raw_suite(con, OPPS, [MONTH], reports_root=tmp_path / "reports")
+    site = tmp_path / "reports" / MONTH / "data_docs"
+    assert outcome.data_docs.is_file() and outcome.data_docs.is_relative_to(site / "validations" / "raw_crm_opportunities")
+    assert "values.non_negative" in outcome.data_docs.read_text() or "Amount" in outcome.data_docs.read_text()
+    index = (site / "index.html").read_text()
+    assert "raw_crm_opportunities" in index and "failed (error)" in index
+    assert outcome.data_docs.relative_to(site).as_posix() in index
+    # a second check of the same month replaces its line in the index
+    _write_csv(tmp_path / "landing", OPPS, MONTH, [_opportunity(i) for i in range(1, 4)])
+    load_month(con, OPPS, MONTH, LandingFolderReader(tmp_path / "landing"), load_id="load-2")
+    run_raw_suite(con, OPPS, [MONTH], reports_root=tmp_path / "reports")
+    index = (site / "index.html").read_text()
+    assert index.count(">raw_crm_opportunities<") == 1 and "failed (error)" not in index
