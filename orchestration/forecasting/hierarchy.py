@@ -15,10 +15,11 @@ Coherence is reached in two steps:
 
 1. **Reconciliation** of the base forecasts of every node with hierarchicalforecast's
    ``MinTrace(method="wls_struct")``: weights proportional to the number of bottom series
-   under a node. It needs no in-sample residuals (``mint_shrink`` needs the fitted values of
-   every model for every node, which the engine does not produce and which would cost a
-   second pass over ~1,000 series), and on a four-level hierarchy it lets the well
-   estimated upper levels move the noisy SKU forecasts, which ``ols`` does less.
+   under a node. It needs no in-sample residuals: ``mint_shrink`` reconciles about as fast
+   (0.43 s against 0.2 s on the 914 nodes of the scale-1 demo) but needs the in-sample fitted
+   values of every node's model over a common window, which the engine does not produce and
+   new SKUs do not have; and unlike ``ols`` it lets the well estimated upper levels weigh in
+   proportion to what they cover.
 2. **Exact coherence in cents**: bottom forecasts are clipped at 0 and rounded to 2
    decimals, and every upper node is recomputed as the exact sum of its bottom series
    (in integer cents), so that sales, finance and supply read the same totals to the cent.
