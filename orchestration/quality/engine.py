@@ -4,8 +4,9 @@ The three kinds of suite (see ``suite_builder``) are run here on the run's own D
 connection; the asset checks in ``orchestration/defs/quality_checks.py`` only call these
 functions and turn the ``SuiteOutcome`` into an ``AssetCheckResult``.
 
-- raw suites validate the rows of the run's months once, then each month's freshness on a
-  one-row summary (its parameter ``fresh_after`` is month end minus the source's N days);
+- raw suites validate the rows of the run's months once and each month's freshness (its
+  parameter ``fresh_after`` is month end minus the source's N days): for one month in the
+  same validation, for a range on a one-row summary per month;
   rows that break a row-level rule are written to the quarantine table (stage ``check``,
   replacing that entity × month), and lines ingestion could not parse (stage ``ingest``,
   severity error) fail the suite too;
@@ -175,23 +176,40 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
     frame = datasets.raw_frame(con, entity, months)
     outcome.rows_validated = len(frame)
     validations = []
-    rows_validation = gx.validate(suite, frame, params)
-    if rows_validation is not None:
-        validations.append(rows_validation)
-        outcome.failures.extend(rows_validation.failures)
     days = config.freshness_days_for(entity.name)
-    for month in months:
-        month_params = dict(params, fresh_after=pd.Timestamp(freshness_threshold(month, days)))
-        summary = datasets.month_summary(frame, entity, month)
-        v = gx.validate(suite, summary, month_params, batch="month", month=month)
-        if v is not None:
-            validations.append(v)
-            for f in v.failures:
+
+    def explain_freshness(v, month: str, fresh_after: pd.Timestamp, latest) -> None:
+        for f in v.failures:
+            if f.rule.startswith("freshness."):
+                f.month = month
+                f.unexpected_count = 1
                 f.samples = [Sample(_files_of(frame, month), None,
-                                    f"newest {entity.updated_at} {_ts(summary['latest_updated_at'].iloc[0])}, "
-                                    f"expected on or after {month_params['fresh_after'].isoformat()} "
-                                    f"({days} days before the end of {month})")]
-            outcome.failures.extend(v.failures)
+                                    f"newest {entity.updated_at} {_ts(latest)}, expected on or after "
+                                    f"{fresh_after.isoformat()} ({days} days before the end of {month})")]
+
+    if len(months) == 1:
+        # one month (closing a month): its freshness is judged on the same frame, one validation
+        month = months[0]
+        fresh_after = pd.Timestamp(freshness_threshold(month, days))
+        latest = datasets.month_summary(frame, entity, month)["latest_updated_at"].iloc[0]
+        frame["latest_updated_at"] = pd.Series(latest, index=frame.index, dtype="datetime64[ns]")
+        v = gx.validate(suite, frame, dict(params, fresh_after=fresh_after), batch="rows+month", month=month)
+        explain_freshness(v, month, fresh_after, latest)
+        validations.append(v)
+        outcome.failures.extend(v.failures)
+    else:
+        rows_validation = gx.validate(suite, frame, params)
+        if rows_validation is not None:
+            validations.append(rows_validation)
+            outcome.failures.extend(rows_validation.failures)
+        for month in months:
+            fresh_after = pd.Timestamp(freshness_threshold(month, days))
+            summary = datasets.month_summary(frame, entity, month)
+            v = gx.validate(suite, summary, dict(params, fresh_after=fresh_after), batch="month", month=month)
+            if v is not None:
+                explain_freshness(v, month, fresh_after, summary["latest_updated_at"].iloc[0])
+                validations.append(v)
+                outcome.failures.extend(v.failures)
     quarantine = quarantine_frame(frame, entity, outcome.failures)
     for month in months:
         rows = quarantine[quarantine["month"] == month].drop(columns="month")

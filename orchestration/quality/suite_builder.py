@@ -6,8 +6,9 @@ cross-table accuracy rule. Each expectation carries its rule in ``meta``:
 ``{"rule": ..., "severity": "error"|"warn", "row_level": bool, "column": ...}``; values that
 depend on the month are ``{"$PARAMETER": ...}`` references filled in at run time (see
 ``orchestration.quality.settings.run_parameters``). Expectations with
-``meta.batch == "month"`` run on a one-row summary of each month (freshness); the rest run on
-the rows of the run's months.
+``meta.batch == "month"`` (freshness) judge each month's newest update: on a one-row summary
+per month when a run covers several months, on the rows themselves (summary column added) when
+it covers one; the rest run on the rows of the run's months.
 
 Also writes ``expectations/suites.yml``: which suite checks which Dagster asset, under which
 check name, and what else it reads.

@@ -101,16 +101,23 @@ class GxRunner:
         self._sites: dict[Path, str] = {}
 
     def _definition(self, suite_json: dict, batch: str):
-        """The validation definition of the expectations of ``suite_json`` run on ``batch``."""
+        """The validation definition of the expectations of ``suite_json`` run on ``batch``.
+
+        ``batch`` is ``rows`` (the rows of the run's months), ``month`` (a one-row summary of a
+        month) or ``rows+month`` (both kinds on the rows of a single month, whose summary
+        columns are added to every row: one validation instead of two)."""
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-        name = f"{suite_json['name']}" if batch == "rows" else f"{suite_json['name']}.{batch}"
+        # a whole suite keeps its own name in Data Docs; a part of one is named after the part
+        kinds = {e["meta"].get("batch", "rows") for e in suite_json["expectations"]}
+        whole = kinds <= set(batch.split("+"))
+        name = suite_json["name"] if whole else f"{suite_json['name']}.{batch}"
         if name in self._definitions:
             return self._definitions[name]
         exps = [
             ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e["meta"]).to_domain_obj()
             for e in suite_json["expectations"]
-            if e["meta"].get("batch", "rows") == batch
+            if e["meta"].get("batch", "rows") in batch.split("+")
         ]
         if not exps:
             self._definitions[name] = None
@@ -170,11 +177,10 @@ class GxRunner:
                         self.context.validation_results_store.remove_key(key)
                     except Exception:  # noqa: BLE001 - already gone
                         pass
-        pages = []
-        for key in ids:
-            pages += sorted(site_dir.glob(f"validations/{key.expectation_suite_identifier.name.replace('.', '/')}/"
-                                          f"**/{key.run_id.to_tuple()[1]}/*.html"))
-        return pages[0] if pages else None
+        # where GX writes a validation page: validations/<suite, split on dots>/<run name>/<run time>/<batch>.html
+        pages = [site_dir.joinpath("validations", *key.expectation_suite_identifier.name.split("."),
+                                   *key.run_id.to_tuple(), f"{key.batch_identifier}.html") for key in ids]
+        return next((p for p in pages if p.is_file()), None)
 
 
 def _batch_id(result) -> str:
