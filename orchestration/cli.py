@@ -4,7 +4,8 @@
     sop generate  write the demo company's extracts into the landing folder (with faults)
     sop run       run the monthly S&OP cycle for one month or a range, in this process
     sop status    where everything is, and what is published
-    sop bench     time each stage (generate, ingest, dbt, publish) at one or more scales
+    sop bench     time each stage (generate, ingest, dbt, checks, publish) at one or more scales
+    sop forecast  evaluate the forecast model selection on a CSV; benchmark the forecast step
     sop dev       the Dagster UI on localhost:3000
 
 Every subcommand has ``--help``. ``--data-dir`` (or ``$SOP_DATA_DIR``, default ``./data``)
