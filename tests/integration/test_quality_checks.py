@@ -22,7 +22,7 @@ from orchestration.defs.raw_assets import raw_assets
 from orchestration.defs.resources import SopDataResource
 from orchestration.demo import generate_company
 from orchestration.demo.faults import Fault, apply_fault
-from orchestration.quality.quarantine import quarantined_rows, replace_quarantine
+from orchestration.quality.quarantine import quarantined_rows
 
 SCALE = 0.03
 FIRST, LAST = "2021-01", "2021-04"
