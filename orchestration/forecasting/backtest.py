@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsforecast import StatsForecast
-from statsforecast.models import Naive
 
 from orchestration.forecasting.candidates import REGISTRY, build_models
 from orchestration.forecasting.metrics import seasonal_naive_scale
@@ -49,6 +47,9 @@ def cross_validate(history: pd.DataFrame, models: list[str], design: BacktestDes
     first origin and only re-filtered on the later origins (their parameters stay fixed);
     the others are refitted at every origin.
     """
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
     if refit:
         groups = [(models, True)]
     else:

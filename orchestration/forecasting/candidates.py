@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from statsforecast import models as sfm
 
 ENSEMBLE = "Ensemble"
 """Name of the combination candidate: the mean of the best ``ensemble_size`` candidates."""
@@ -36,6 +35,19 @@ class Candidate:
     native_intervals: bool  # the model computes its own prediction intervals
     seasonal: bool  # needs at least two full seasons of history to be useful
     forward: bool  # supports statsforecast's ``forward`` (cross-validation without refit)
+
+
+class _LazyModels:
+    """statsforecast.models, imported on first use (the import compiles numba code for seconds;
+    validating a candidate name on the command line should not wait for it)."""
+
+    def __getattr__(self, name):
+        from statsforecast import models
+
+        return getattr(models, name)
+
+
+sfm = _LazyModels()
 
 
 def _tsb(_season_length: int):

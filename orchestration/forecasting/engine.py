@@ -30,8 +30,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from statsforecast import StatsForecast
-from statsforecast.models import Naive
 
 from orchestration.forecasting import classification as cls
 from orchestration.forecasting.backtest import BacktestDesign, cross_validate, month_number, scales_before_first_origin, score
@@ -105,6 +103,8 @@ def validate_history(history: pd.DataFrame) -> pd.DataFrame:
     missing = {"unique_id", "ds", "y"} - set(history.columns)
     if missing:
         raise ValueError(f"history lacks column(s) {sorted(missing)}; needs unique_id, ds, y")
+    if history.empty:
+        raise ValueError("history has no rows")
     df = history[["unique_id", "ds", "y"]].copy()
     df["unique_id"] = df["unique_id"].astype(str)
     df["ds"] = pd.to_datetime(df["ds"])
@@ -175,6 +175,9 @@ def _fit_forecast(history: pd.DataFrame, model: str, seasonal: bool, config: For
 
     Returns unique_id, ds, yhat and, with ``native_levels``, lo_<L>/hi_<L> from the model.
     """
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
     sf = StatsForecast(models=build_models([model], config.season_length, seasonal), freq="MS",
                        n_jobs=config.n_jobs, fallback_model=Naive())
     levels = list(config.levels) if native_levels else None

@@ -232,6 +232,8 @@ def test_bad_history_is_refused_with_the_rule():
     gap = pd.concat([frame("a", [1, 2, 3]), frame("a", [5], start=5)])
     with pytest.raises(ValueError, match="series 'a' has a gap before 2019-06"):
         validate_history(gap)
+    with pytest.raises(ValueError, match="history has no rows"):
+        validate_history(frame("a", [])[["unique_id", "ds", "y"]])
     with pytest.raises(ValueError, match="lacks column"):
         validate_history(pd.DataFrame({"unique_id": ["a"], "y": [1.0]}))
     with pytest.raises(ValueError, match="unknown forecast candidate"):
