@@ -44,6 +44,10 @@ def _config(args, **overrides):
         kwargs["candidates"] = args.candidates
     if getattr(args, "n_jobs", None) is not None:
         kwargs["n_jobs"] = args.n_jobs
+    if getattr(args, "intervals", None):
+        kwargs["interval_method"] = args.intervals
+    if getattr(args, "backtest_refit", False):
+        kwargs["backtest_refit"] = True
     return ForecastConfig(**kwargs)
 
 
@@ -123,6 +127,10 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--candidates", type=_candidates, metavar="A,B,...",
                    help="comma-separated candidate models instead of the default set (e.g. AutoETS,SeasonalNaive)")
     e.add_argument("--n-jobs", type=int, default=None, help="worker processes (default -1: all cores)")
+    e.add_argument("--backtest-refit", action="store_true",
+                   help="refit every model at every backtest origin (default: fit once, then re-filter)")
+    e.add_argument("--intervals", choices=("native", "conformal"),
+                   help="native: the model's own intervals where it has them (default); conformal: always from the backtest")
     e.add_argument("--per-series", metavar="CSV",
                    help="also write each series' MASE per forecast, its demand class and chosen model to CSV")
     e.set_defaults(func=cmd_evaluate)
@@ -139,6 +147,10 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--horizon", type=_positive_int, default=18, help="forecast horizon in months (default 18)")
     b.add_argument("--candidates", type=_candidates, metavar="A,B,...", help="candidate models (default set)")
     b.add_argument("--n-jobs", type=int, default=None, help="worker processes (default -1: all cores)")
+    b.add_argument("--backtest-refit", action="store_true",
+                   help="refit every model at every backtest origin (default: fit once, then re-filter)")
+    b.add_argument("--intervals", choices=("native", "conformal"),
+                   help="native: the model's own intervals where it has them (default); conformal: always from the backtest")
     b.add_argument("--seed", type=int, default=7, help="random seed of the demo company (default 7)")
     b.add_argument("--start", type=_month, default=default_start, help=f"first month (default {default_start})")
     b.add_argument("--through", type=_month, default=last_complete_month(), help="last month (default: last complete)")

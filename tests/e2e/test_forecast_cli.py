@@ -33,7 +33,8 @@ def tiny_csv(tmp_path):
 
 @pytest.mark.parametrize("args, expected", [
     (["forecast", "--help"], ["evaluate", "bench"]),
-    (["forecast", "evaluate", "--help"], ["--horizon", "--json", "--candidates"]),
+    (["forecast", "evaluate", "--help"], ["--horizon", "--json", "--candidates", "--per-series", "--backtest-refit",
+                                          "--intervals"]),
     (["forecast", "bench", "--help"], ["--scale", "--history", "--data-dir"]),
 ])
 def test_help(args, expected):

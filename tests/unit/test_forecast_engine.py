@@ -213,6 +213,18 @@ def test_fallbacks_for_one_five_thirteen_months_and_all_zero(synthetic):
     assert (fc.loc["zeros", ["yhat", "lo_95", "hi_95"]] == 0).all().all()
 
 
+def test_refit_and_conformal_options_keep_the_contract():
+    rng = np.random.default_rng(8)
+    history = pd.concat([frame(f"t{i}", trend_season(rng)) for i in range(2)], ignore_index=True)
+    config = ForecastConfig(horizon=6, n_jobs=1, candidates=("AutoETS", "SeasonalNaive", "TSB"),
+                            backtest_refit=True, interval_method="conformal")
+    result = forecast_series(history, config)
+    f = result.forecasts
+    assert len(f) == 12 and f[["yhat", "lo_80", "hi_80", "lo_95", "hi_95"]].notna().all().all()
+    assert (f["lo_95"] <= f["lo_80"]).all() and (f["hi_80"] <= f["hi_95"]).all()
+    assert (f["hi_80"] > f["lo_80"]).all()  # conformal widths from real backtest errors, not zero
+
+
 def test_configured_candidates_are_the_only_ones_that_compete():
     rng = np.random.default_rng(3)
     history = pd.concat([frame(f"t{i}", trend_season(rng)) for i in range(2)], ignore_index=True)
