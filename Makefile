@@ -37,7 +37,7 @@ demo: install
 	$(SOP) demo $(DEMO_ARGS)
 
 test: install
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
 
 test-fast: install
 	$(PY) -m pytest -n 2 -m "not slow"

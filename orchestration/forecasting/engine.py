@@ -37,6 +37,7 @@ from orchestration.forecasting.candidates import (
     CONTINUOUS, DEFAULT_CANDIDATES, ENSEMBLE, INTERMITTENT, REGISTRY, build_models, candidates_for,
     validate_candidates,
 )
+from orchestration.forecasting.workers import default_signal_handlers
 from orchestration.forecasting.intervals import conformal_half_widths, gaussian_half_width, make_monotone
 from orchestration.forecasting.selection import add_ensemble, choose, ensemble_members, selection_scores
 
@@ -245,6 +246,11 @@ def forecast_series(history: pd.DataFrame, config: ForecastConfig = ForecastConf
     also backtested and forecast on every modelled series, outside the selection, and returned
     in ``candidate_forecasts`` (one row per series x month x candidate, with intervals).
     """
+    with default_signal_handlers():
+        return _forecast_series(history, config, all_candidates=all_candidates)
+
+
+def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candidates: bool) -> ForecastResult:
     df = validate_history(history)
     config = replace(config, n_jobs=config.n_jobs if config.n_jobs != 0 else 1)
     classes = cls.classify_series(df, min_obs=config.min_obs, min_nonzero=config.min_nonzero)
