@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.forecasting.metrics import seasonal_naive_scale
+from orchestration.forecasting.warehouse import replace_cycle_rows
 
 SCHEMA = "forecast"
 TABLE = f"{SCHEMA}.forecast_snapshots"
@@ -83,19 +84,7 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp, rows: pd
     if not rows.empty and (pd.to_datetime(rows["cycle_month"]) != cycle).any():
         raise ValueError(f"snapshot rows for cycle {cycle:%Y-%m} include other cycles")
     ensure_table(con)
-    con.register("_snapshot_rows", rows[list(COLUMNS)])
-    try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM {TABLE} WHERE cycle_month = ?", [cycle.date()])
-        cols = ", ".join(COLUMNS)
-        con.execute(f"INSERT INTO {TABLE} ({cols}) SELECT {cols} FROM _snapshot_rows")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_snapshot_rows")
-    return len(rows)
+    return replace_cycle_rows(con, TABLE, COLUMNS, cycle, rows[list(COLUMNS)])
 
 
 def read_snapshots(con: duckdb.DuckDBPyConnection, through: pd.Timestamp | None = None) -> pd.DataFrame:

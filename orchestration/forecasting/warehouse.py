@@ -142,16 +142,19 @@ def _frame_for(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     return df[list(spec.columns)]
 
 
-def replace_cycle(con: duckdb.DuckDBPyConnection, spec: TableSpec, cycle: pd.Timestamp, df: pd.DataFrame) -> int:
-    """Replace ``spec``'s rows of ``cycle`` by ``df`` (one transaction); other cycles stay."""
-    spec.create(con)
-    frame = _frame_for(spec, df)
+def replace_cycle_rows(con: duckdb.DuckDBPyConnection, table: str, columns, cycle: pd.Timestamp,
+                       frame: pd.DataFrame) -> int:
+    """Delete ``table``'s rows of ``cycle`` and insert ``frame`` in one transaction; other cycles stay.
+
+    The one way every forecast table (and the snapshots) is written, so that re-running a
+    cycle replaces exactly that cycle.
+    """
     con.register("_cycle_rows", frame)
-    cols = ", ".join(spec.columns)
+    cols = ", ".join(columns)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM {spec.name} WHERE cycle_month = ?", [pd.Timestamp(cycle).date()])
-        con.execute(f"INSERT INTO {spec.name} ({cols}) SELECT {cols} FROM _cycle_rows")
+        con.execute(f"DELETE FROM {table} WHERE cycle_month = ?", [pd.Timestamp(cycle).date()])
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _cycle_rows")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -159,6 +162,12 @@ def replace_cycle(con: duckdb.DuckDBPyConnection, spec: TableSpec, cycle: pd.Tim
     finally:
         con.unregister("_cycle_rows")
     return len(frame)
+
+
+def replace_cycle(con: duckdb.DuckDBPyConnection, spec: TableSpec, cycle: pd.Timestamp, df: pd.DataFrame) -> int:
+    """Replace ``spec``'s rows of ``cycle`` by ``df`` (one transaction); other cycles stay."""
+    spec.create(con)
+    return replace_cycle_rows(con, spec.name, spec.columns, cycle, _frame_for(spec, df))
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, df: pd.DataFrame) -> int:
