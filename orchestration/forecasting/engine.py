@@ -95,7 +95,9 @@ class ForecastResult:
     selection: pd.DataFrame  # unique_id, demand_class, adi, cv2, n_obs, model, fallback, backtest_mase, seasonal_naive_mase, ...
     backtest: pd.DataFrame  # unique_id, model, mase, smape, wape, score (selection score): series x candidate (incl. ensemble)
     candidate_forecasts: pd.DataFrame | None = field(default=None, repr=False)  # evaluate only: every candidate
-    backtest_forecasts: pd.DataFrame | None = field(default=None, repr=False)  # evaluate only: backtest rows, wide
+    # backtest rows, wide: unique_id, cutoff, ds, step, y, one column per candidate backtested (and
+    # Ensemble); every modelled series, so callers can judge the chosen forecast's backtest errors
+    backtest_forecasts: pd.DataFrame | None = field(default=None, repr=False)
 
 
 # ---------------------------------------------------------------- input
@@ -296,8 +298,7 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
             lambda r: ",".join(members.get(r["unique_id"], ())) if r["model"] == ENSEMBLE else None, axis=1)
         chosen["backtest_horizon"] = design.horizon
         selections.append(chosen)
-        if all_candidates:
-            cv_frames.append(cv)
+        cv_frames.append(cv)
         backtests.append(scores[scores["model"].isin(order + extra)].reindex(columns=BACKTEST_COLUMNS))
 
         # final fit: each model needed by some series (chosen, ensemble member, or every one when evaluating)
