@@ -7,7 +7,8 @@ column schema shown in the Dagster UI and documented in docs/forecasting.md.
 Tables holding one set of rows per cycle (``marts.demand_forecast``, ``marts.consensus_demand``,
 ``marts.revenue_forecast``, ``marts.forecast_override_log``) are written per cycle with
 ``DELETE WHERE cycle_month = ?`` + ``INSERT`` (re-running a cycle replaces it, other cycles stay);
-``marts.forecast_accuracy`` is derived from all snapshots and replaced as a whole.
+``marts.forecast_accuracy`` is derived from all snapshots and ``marts.revenue_forecast_accuracy``
+from all stored revenue cycles; both are replaced as a whole.
 """
 
 from __future__ import annotations
@@ -135,6 +136,55 @@ def accuracy_spec() -> TableSpec:
     )
 
 
+_REVENUE_FORECASTS = {
+    "statistical": "statistical forecast (statistical_usd)",
+    "pipeline": "pipeline forecast (pipeline_usd)",
+    "blended": "blend (blended_usd)",
+    "commit": "reps' commit (commit_usd)",
+}
+
+REVENUE_FORECAST_ACCURACY = TableSpec(
+    "marts.revenue_forecast_accuracy",
+    {
+        "cycle_month": ("DATE", "Cycle that made the forecast (marts.revenue_forecast.cycle_month)."),
+        "lag": ("INTEGER", "Months between the cycle and the target month (1 or 3): the forecast's horizon_step."),
+        "target_month": ("DATE", "Forecast month compared with its bookings; only months the bookings history covers."),
+        "level": ("VARCHAR", "'region' (one region) or 'total' (all regions the cycle forecast, summed first)."),
+        "region_code": ("VARCHAR", "Sales region; null for the total row."),
+        "n_regions": ("INTEGER", "Regions in the row: 1 for a region row, the regions summed for the total."),
+        "actual_usd": ("DECIMAL(18,2)", "Bookings of the target month (revenue_monthly.bookings_usd; 0 when the "
+                                        "region booked nothing that month)."),
+        **{f"{f}_usd": ("DECIMAL(18,2)", f"The cycle's {d} for the target month.")
+           for f, d in _REVENUE_FORECASTS.items()},
+        **{f"abs_error_{f}_usd": ("DECIMAL(18,2)", f"|actual − forecast| of the {d}.")
+           for f, d in _REVENUE_FORECASTS.items()},
+        **{f"wape_{f}": ("DOUBLE", f"WAPE of the {d}: |y − ŷ| / |y| of the row's (summed) bookings; "
+                                   "null when the actual is 0.")
+           for f, d in _REVENUE_FORECASTS.items()},
+        **{f"bias_{f}": ("DOUBLE", f"Bias of the {d}: (ŷ − y) / y, positive = over-forecast; null when the "
+                                   "actual is 0.")
+           for f, d in _REVENUE_FORECASTS.items()},
+        "mase_scale_usd": ("DOUBLE", "In-sample seasonal naive MAE (m = 12) of the row's monthly bookings up to "
+                                     "the cycle month (the region's, or the regions' sum for the total); the MASE "
+                                     "denominator, null when undefined."),
+        **{f"mase_{f}": ("DOUBLE", f"MASE of the {d}: |y − ŷ| / mase_scale_usd.")
+           for f, d in _REVENUE_FORECASTS.items()},
+        "coverage_80_statistical": ("DOUBLE", "Share of the row's regions whose bookings fell inside the "
+                                              "statistical 80% interval (0 or 1 for a region row)."),
+        "coverage_95_statistical": ("DOUBLE", "Share of the row's regions whose bookings fell inside the "
+                                              "statistical 95% interval (0 or 1 for a region row)."),
+        "fva_blended_over_statistical": ("DOUBLE", "Forecast value added by the blend over the statistical forecast: "
+                                                   "wape_statistical − wape_blended (positive = blend better)."),
+        "fva_blended_over_pipeline": ("DOUBLE", "Forecast value added by the blend over the pipeline forecast: "
+                                                "wape_pipeline − wape_blended (positive = blend better)."),
+        "fva_commit_over_blended": ("DOUBLE", "The reps' commit against the blend: wape_blended − wape_commit "
+                                              "(positive = commit better)."),
+    },
+    "Accuracy of every stored revenue cycle at lag 1 and 3 against bookings, per region and in total: "
+    "statistical, pipeline, blend and commit side by side (error, WAPE, bias, MASE, coverage, FVA).",
+)
+
+
 def _frame_for(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in spec.columns if c not in df.columns]
     if missing:
@@ -199,6 +249,17 @@ def read_cycle(con: duckdb.DuckDBPyConnection, spec: TableSpec, cycle: pd.Timest
     return df
 
 
+def read_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> pd.DataFrame:
+    """All rows of ``spec`` (created empty when missing), decimals as floats, dates as Timestamps."""
+    spec.create(con)
+    cols = ", ".join(f"CAST({c} AS DOUBLE) AS {c}" if t.startswith("DECIMAL") else c for c, (t, _) in spec.columns.items())
+    df = con.execute(f"SELECT {cols} FROM {spec.name} ORDER BY cycle_month").df()
+    for c, (t, _) in spec.columns.items():
+        if t == "DATE":
+            df[c] = pd.to_datetime(df[c])
+    return df
+
+
 # ---------------------------------------------------------------- reading the marts
 def demand_history(con: duckdb.DuckDBPyConnection, through: pd.Timestamp | None = None) -> pd.DataFrame:
     """SKU x region monthly ordered units (sku, region, family, ds, y), up to ``through``."""
@@ -235,6 +296,12 @@ def bookings_history(con: duckdb.DuckDBPyConnection, through: pd.Timestamp) -> p
     if not frames:
         return pd.DataFrame(columns=["region_code", "ds", "y"])
     return pd.concat(frames, ignore_index=True)[["region_code", "ds", "y"]]
+
+
+def last_bookings_month(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
+    """Last month of ``marts.revenue_monthly`` (the last closed month with bookings data)."""
+    value = con.execute("SELECT max(revenue_month) FROM marts.revenue_monthly").fetchone()[0]
+    return pd.Timestamp(value) if value is not None else None
 
 
 def pipeline_snapshots(con: duckdb.DuckDBPyConnection, through: pd.Timestamp) -> pd.DataFrame:
