@@ -6,6 +6,9 @@
         seasonal naive and Naive2
     sop forecast bench --scale S [--scale S2 ...] | --history CSV
         time the whole forecast step on the demo company at scale S (or on a file)
+    sop forecast hierarchy-eval --warehouse COPY.duckdb --cycles 2024-10,2025-01 [--methods A,B]
+        run the engine once per origin cycle on every node of the demand hierarchy, reconcile
+        with each method on the same base forecasts, score the following months per level
 """
 
 import argparse
@@ -106,6 +109,59 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _cycles(text: str) -> list[str]:
+    import pandas as pd
+
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            month = pd.Timestamp(part + "-01" if len(part) == 7 else part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not a month (YYYY-MM)") from None
+        out.append(f"{month:%Y-%m}-01")
+    if not out:
+        raise argparse.ArgumentTypeError("give at least one cycle month")
+    return out
+
+
+def _methods(text: str) -> list[str]:
+    from orchestration.forecasting.hierarchy import RECONCILIATION_METHODS
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in RECONCILIATION_METHODS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {unknown}; use {', '.join(RECONCILIATION_METHODS)}")
+    return names
+
+
+def cmd_hierarchy_eval(args) -> int:
+    import duckdb
+
+    from orchestration.forecasting.hierarchy_backtest import evaluate_hierarchy, format_report
+    from orchestration.forecasting.warehouse import demand_history
+
+    path = Path(args.warehouse)
+    if not path.is_file():
+        print(f"sop forecast hierarchy-eval: no warehouse file {path}", file=sys.stderr)
+        return 2
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        history = demand_history(con)
+    finally:
+        con.close()
+    config = _config(args)
+    try:
+        evaluation = evaluate_hierarchy(history, args.cycles, args.methods, config,
+                                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except ValueError as exc:
+        print(f"sop forecast hierarchy-eval: {exc}", file=sys.stderr)
+        return 2
+    if args.csv:
+        evaluation.scores.to_csv(args.csv, index=False)
+    print(format_report(evaluation))
+    return 0
+
+
 def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``sop forecast`` and its subcommands on the top-level parser's subparsers."""
     from orchestration.cli import _month, last_complete_month
@@ -161,3 +217,19 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--warehouse", metavar="DUCKDB",
                    help="with --export-datasets: also write demo.csv from this warehouse copy's demand history")
     b.set_defaults(func=cmd_bench)
+
+    h = fsub.add_parser(
+        "hierarchy-eval", help="score the demand hierarchy's reconciliation methods on past cycles",
+        description="For each origin cycle, build the demand hierarchy from a warehouse copy's "
+        "marts.demand_history_monthly up to that month, run the engine once on every node, reconcile the "
+        "same base forecasts with each method (plus exact coherence in cents) and print WAPE, mean MASE "
+        "and bias per level against the actuals of the following months (up to the horizon), for the base "
+        "forecasts and every method, and the seconds taken.")
+    h.add_argument("--warehouse", required=True, metavar="DUCKDB",
+                   help="a COPY of the warehouse file (opened read-only)")
+    h.add_argument("--cycles", type=_cycles, required=True, metavar="YYYY-MM,...", help="origin cycle months")
+    h.add_argument("--methods", type=_methods, default=_methods("wls_struct,wls_backtest,mint_shrink_backtest"),
+                   metavar="A,B,...", help="reconciliation methods (default wls_struct,wls_backtest,mint_shrink_backtest)")
+    h.add_argument("--n-jobs", type=int, default=None, help="worker processes of the engine (default -1: all cores)")
+    h.add_argument("--csv", metavar="CSV", help="also write the scores per cycle x method x level to CSV")
+    h.set_defaults(func=cmd_hierarchy_eval)

@@ -7,6 +7,10 @@ import pandas as pd
 import pytest
 
 from orchestration.forecasting.hierarchy import (
+    BacktestErrors,
+    backtest_errors,
+    shrunk_covariance_factors,
+    wls_reconcile,
     aggregate_history,
     build_hierarchy,
     coherent_forecast,
@@ -102,3 +106,135 @@ def test_missing_node_forecast_is_an_error():
     base = _base_forecasts(h)
     with pytest.raises(ValueError, match="missing"):
         reconcile(base[base["unique_id"] != "region=R2"], h)
+
+
+# ---------------------------------------------------------------- reconciliation weighted by backtest errors
+def _wide(base, h):
+    return base.pivot(index="unique_id", columns="ds", values="yhat").reindex(h.nodes["unique_id"])
+
+
+def _projection(S, W, y_hat):
+    """Textbook MinTrace/GLS projection, dense numpy: S (S' W^-1 S)^-1 S' W^-1 y^."""
+    w_inv = np.linalg.inv(W)
+    return S @ np.linalg.solve(S.T @ w_inv @ S, S.T @ w_inv @ y_hat)
+
+
+def test_wls_with_structural_weights_equals_mintrace_wls_struct():
+    h = build_hierarchy(KEYS)
+    base = _base_forecasts(h, months=3, seed=5)
+    expected = _wide(reconcile(base, h, method="wls_struct").rename(columns={"yhat": "b", "yhat_reconciled": "yhat"}), h)
+    structural = np.asarray(h.matrix.sum(axis=1)).ravel()
+    got = wls_reconcile(_wide(base, h).to_numpy(), h, structural)
+    np.testing.assert_allclose(got, expected.to_numpy(), rtol=1e-10, atol=1e-9)
+
+
+def test_wls_equals_numpy_projection_for_a_given_diagonal_w():
+    h = build_hierarchy(KEYS)
+    base = _base_forecasts(h, months=2, seed=8)
+    variances = np.random.default_rng(1).uniform(0.5, 50.0, len(h.nodes))
+    y_hat = _wide(base, h).to_numpy()
+    expected = _projection(h.matrix.toarray(), np.diag(variances), y_hat)
+    np.testing.assert_allclose(wls_reconcile(y_hat, h, variances), expected, rtol=1e-10, atol=1e-9)
+
+
+def test_diagonal_plus_low_rank_w_equals_numpy_projection():
+    h = build_hierarchy(KEYS)
+    rng = np.random.default_rng(2)
+    y_hat = _wide(_base_forecasts(h, months=2, seed=9), h).to_numpy()
+    d = rng.uniform(1.0, 9.0, len(h.nodes))
+    F = rng.normal(size=(len(h.nodes), 4))
+    expected = _projection(h.matrix.toarray(), np.diag(d) + F @ F.T, y_hat)
+    np.testing.assert_allclose(wls_reconcile(y_hat, h, d, low_rank=F), expected, rtol=1e-9, atol=1e-8)
+
+
+def test_a_well_forecast_total_keeps_its_forecast_and_the_bottoms_move():
+    h = build_hierarchy(KEYS)
+    base = _base_forecasts(h, months=1, seed=4)
+    ids = h.nodes["unique_id"]
+    variances = pd.Series(np.where(ids == "total", 1e-4, 100.0), index=ids)
+    out = reconcile(base, h, method="wls_backtest", errors=BacktestErrors(variances)).set_index("unique_id")
+    assert out.loc["total", "yhat_reconciled"] == pytest.approx(out.loc["total", "yhat"], abs=1e-3)
+    bottom = out.loc[h.bottom_ids]
+    assert bottom["yhat_reconciled"].sum() == pytest.approx(out.loc["total", "yhat_reconciled"], rel=1e-12)
+    assert (bottom["yhat_reconciled"] - bottom["yhat"]).abs().max() > 1.0  # the bottoms absorbed the gap
+    # the same node with the structural weights is pulled far off its own forecast
+    struct = reconcile(base, h, method="wls_struct").set_index("unique_id")
+    assert abs(struct.loc["total", "yhat_reconciled"] - struct.loc["total", "yhat"]) > 1.0
+
+
+def _engine_frames():
+    """A selection and a wide backtest for three nodes, and a history for a fallback node."""
+    selection = pd.DataFrame({"unique_id": ["a", "b", "new", "dead"],
+                              "model": ["AutoETS", "Ensemble", "RecentMean", "Zero"]})
+    cutoffs = pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-02-01"])
+    bt = pd.DataFrame({
+        "unique_id": ["a"] * 4 + ["b"] * 4,
+        "cutoff": list(cutoffs) * 2,
+        "ds": list(pd.to_datetime(["2024-02-01", "2024-03-01", "2024-03-01", "2024-04-01"])) * 2,
+        "step": [1, 2, 1, 2] * 2,
+        "y": [10.0, 12.0, 12.0, 8.0, 5.0, 5.0, 5.0, 7.0],
+        "AutoETS": [11.0, 10.0, 12.0, 9.0, 1.0, 1.0, 1.0, 1.0],
+        "Ensemble": [0.0, 0.0, 0.0, 0.0, 6.0, 3.0, 5.0, 7.0],
+    })
+    history = pd.DataFrame({"unique_id": ["new"] * 3 + ["dead"] * 2,
+                            "ds": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-04-01"] * 1 + ["2024-03-01", "2024-04-01"]),
+                            "y": [4.0, 6.0, 11.0, 0.0, 0.0]})
+    return selection, bt, history
+
+
+def test_backtest_errors_use_the_chosen_forecast_and_the_fallback_window():
+    selection, bt, history = _engine_frames()
+    errors = backtest_errors(selection, bt, history)
+    v = errors.variances
+    assert v["a"] == pytest.approx((1 + 4 + 0 + 1) / 4)  # AutoETS errors -1, 2, 0, -1
+    assert v["b"] == pytest.approx((1 + 4 + 0 + 0) / 4)  # Ensemble errors -1, 2, 0, 0
+    assert v["new"] == pytest.approx(np.var([4.0, 6.0, 11.0], ddof=1) * (1 + 1 / 3))
+    assert 0 < v["dead"] < 1e-3 * v.median()  # all zero: the floor, so it stays at zero
+    assert list(errors.errors.columns) == ["a", "b"] and errors.errors.shape == (4, 2)
+    assert errors.errors.loc[(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-01")), "a"] == pytest.approx(2.0)
+
+
+def test_shrinkage_intensity_matches_the_schafer_strimmer_formula():
+    rng = np.random.default_rng(3)
+    k, p = 12, 5
+    E = rng.normal(size=(k, p)) @ rng.normal(size=(p, p))
+    ids = [f"n{i}" for i in range(p)]
+    F, d, lam = shrunk_covariance_factors(pd.DataFrame(E, columns=ids), pd.Series(1.0, index=ids))
+    # direct: standardised x, w_kij = x_ki x_kj, r = mean_k w, Var(r_ij) = var_k(w_kij) / k (ddof 1)
+    X = E / np.sqrt((E ** 2).mean(axis=0))
+    w = X[:, :, None] * X[:, None, :]
+    r = w.mean(axis=0)
+    var_r = w.var(axis=0, ddof=1) / k
+    off = ~np.eye(p, dtype=bool)
+    expected = np.clip(var_r[off].sum() / (r[off] ** 2).sum(), 0, 1)
+    assert lam == pytest.approx(expected, rel=1e-10)
+    sigma = E.T @ E / k
+    shrunk = lam * np.diag(np.diag(sigma)) + (1 - lam) * sigma
+    np.testing.assert_allclose(np.diag(d.to_numpy()) + F @ F.T, shrunk, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["wls_backtest", "mint_shrink_backtest"])
+def test_backtest_methods_are_coherent_to_the_cent(method):
+    h = build_hierarchy(KEYS)
+    base = _base_forecasts(h, months=3, seed=6)
+    rng = np.random.default_rng(0)
+    ids = list(h.nodes["unique_id"])
+    errs = pd.DataFrame(rng.normal(size=(8, len(ids))), columns=ids)
+    errors = BacktestErrors(pd.Series(rng.uniform(1, 20, len(ids)), index=ids), errs)
+    out = coherent_forecast(base, h, method=method, errors=errors)
+    bottom = out[out["level"] == "sku_region"]
+    cents = lambda x: np.round(x * 100).astype(np.int64)  # noqa: E731
+    for level, keys in (("total", []), ("region", ["region"]), ("family_region", ["family", "region"])):
+        upper = out[out["level"] == level]
+        sums = bottom.assign(c=cents(bottom["yhat"])).groupby(keys + ["ds"] if keys else ["ds"])["c"].sum()
+        for row in upper.itertuples():
+            key = tuple(getattr(row, k) for k in keys) + (row.ds,) if keys else row.ds
+            assert cents(np.array([row.yhat]))[0] == sums[key]
+
+
+def test_backtest_methods_need_the_errors():
+    h = build_hierarchy(KEYS)
+    with pytest.raises(ValueError, match="backtest errors"):
+        reconcile(_base_forecasts(h), h, method="wls_backtest")
+    with pytest.raises(ValueError, match="unknown reconciliation method"):
+        reconcile(_base_forecasts(h), h, method="bottom_up_please")
