@@ -1,4 +1,4 @@
-"""Forecast assets: demand and revenue forecasts, consensus, snapshots and accuracy.
+"""Forecast assets: demand and revenue forecasts, consensus, snapshots, and demand and revenue accuracy.
 
 ``forecast_assets`` is the list the code location loads (``orchestration.definitions``);
 ``FORECAST_MART_KEYS`` are the forecast tables in the ``marts`` schema that publishing waits for.
@@ -37,6 +37,8 @@ from orchestration.forecasting.hierarchy import aggregate_history, build_hierarc
 from orchestration.forecasting.overrides import OVERRIDES_FILE, OverrideCheck, OverridesFileError
 from orchestration.forecasting.revenue import BLEND_STEPS, blend_backtest, choose_pipeline_weights
 from orchestration.forecasting.revenue import revenue_forecast as build_revenue_forecast
+from orchestration.forecasting.revenue_accuracy import revenue_forecast_accuracy as score_revenue_forecasts
+from orchestration.forecasting.revenue_accuracy import summary_by_cycle
 from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
 from orchestration.forecasting.snapshots import TABLE as SNAPSHOT_TABLE
 from orchestration.forecasting.snapshots import mase_scales, read_snapshots, snapshot_frame, write_snapshot
@@ -351,6 +353,43 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
     })
 
 
-forecast_assets: list = [demand_forecast, consensus_demand, revenue_forecast, forecast_snapshots, forecast_accuracy_mart]
+@asset(
+    name="revenue_forecast_accuracy",
+    group_name=GROUP,
+    description="Accuracy of every stored revenue cycle against bookings at lag 1 and lag 3, per region and for "
+    "all regions summed: actual, statistical, pipeline, blend and the reps' commit side by side, with absolute "
+    "error, WAPE, bias, MASE, the statistical forecast's 80/95% coverage and forecast value added. Table "
+    "`marts.revenue_forecast_accuracy`, rebuilt from all cycles of `marts.revenue_forecast`.",
+    deps=[AssetKey("revenue_forecast"), AssetKey("revenue_monthly")],
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    metadata={"table": wh.REVENUE_FORECAST_ACCURACY.name,
+              "dagster/column_schema": _schema(wh.REVENUE_FORECAST_ACCURACY.columns)},
+)
+def revenue_forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+    spec = wh.REVENUE_FORECAST_ACCURACY
+    with sop_data.warehouse() as con:
+        forecasts = wh.read_table(con, wh.REVENUE_FORECAST)
+        last = wh.last_bookings_month(con)
+        bookings = wh.bookings_history(con, through=last) if last is not None else pd.DataFrame()
+    acc = score_revenue_forecasts(forecasts, bookings)
+    with sop_data.warehouse() as con:
+        rows = wh.replace_table(con, spec, acc)
+    summary = summary_by_cycle(acc)
+    return MaterializeResult(metadata={
+        "dagster/row_count": rows,
+        "dagster/column_schema": _schema(spec.columns),
+        "cycles_stored": int(forecasts["cycle_month"].nunique()) if not forecasts.empty else 0,
+        "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
+        "wape_by_cycle": MetadataValue.md(
+            ("WAPE of all regions' bookings summed, by cycle and lag (lower is better)\n\n" + _md_table(summary))
+            if not summary.empty else "_no cycle has actuals yet_"),
+    })
+
+
+forecast_assets: list = [demand_forecast, consensus_demand, revenue_forecast, forecast_snapshots, forecast_accuracy_mart,
+                         revenue_forecast_accuracy]
 FORECAST_MART_KEYS: list = [AssetKey("demand_forecast"), AssetKey("consensus_demand"), AssetKey("revenue_forecast"),
-                            AssetKey("forecast_accuracy")]
+                            AssetKey("forecast_accuracy"), AssetKey("revenue_forecast_accuracy")]

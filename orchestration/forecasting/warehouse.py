@@ -156,18 +156,17 @@ REVENUE_FORECAST_ACCURACY = TableSpec(
                                         "region booked nothing that month)."),
         **{f"{f}_usd": ("DECIMAL(18,2)", f"The cycle's {d} for the target month.")
            for f, d in _REVENUE_FORECASTS.items()},
-        **{f"abs_error_{f}_usd": ("DECIMAL(18,2)", f"|actual − forecast| of the {d}.")
+        **{f"abs_error_{f}_usd": ("DECIMAL(18,2)", f"Absolute error of the {d}: abs(actual_usd − forecast).")
            for f, d in _REVENUE_FORECASTS.items()},
-        **{f"wape_{f}": ("DOUBLE", f"WAPE of the {d}: |y − ŷ| / |y| of the row's (summed) bookings; "
-                                   "null when the actual is 0.")
+        **{f"wape_{f}": ("DOUBLE", f"WAPE of the {d}: abs(y − ŷ) / y, y and ŷ the row's bookings and "
+                                   "forecast (summed over regions for the total); null when y = 0.")
            for f, d in _REVENUE_FORECASTS.items()},
-        **{f"bias_{f}": ("DOUBLE", f"Bias of the {d}: (ŷ − y) / y, positive = over-forecast; null when the "
-                                   "actual is 0.")
+        **{f"bias_{f}": ("DOUBLE", f"Bias of the {d}: (ŷ − y) / y, positive = over-forecast; null when y = 0.")
            for f, d in _REVENUE_FORECASTS.items()},
         "mase_scale_usd": ("DOUBLE", "In-sample seasonal naive MAE (m = 12) of the row's monthly bookings up to "
                                      "the cycle month (the region's, or the regions' sum for the total); the MASE "
                                      "denominator, null when undefined."),
-        **{f"mase_{f}": ("DOUBLE", f"MASE of the {d}: |y − ŷ| / mase_scale_usd.")
+        **{f"mase_{f}": ("DOUBLE", f"MASE of the {d}: abs(y − ŷ) / mase_scale_usd.")
            for f, d in _REVENUE_FORECASTS.items()},
         "coverage_80_statistical": ("DOUBLE", "Share of the row's regions whose bookings fell inside the "
                                               "statistical 80% interval (0 or 1 for a region row)."),

@@ -1,8 +1,9 @@
 """The forecast assets materialized in-process on a small synthetic warehouse.
 
 30 months (2021-01..2023-06) of 20 SKU x region demand series, bookings for two regions and a
-month-end pipeline: a range run forecasts the last three months as cycles, then a re-run of
-the last month checks that it replaces only its own snapshot.
+month-end pipeline: a range run forecasts the last three months as cycles and scores the demand
+and revenue forecasts of the cycles with actuals, then a re-run of the last month checks that it
+replaces only its own snapshot and revenue rows.
 """
 
 from __future__ import annotations
@@ -206,15 +207,40 @@ def test_accuracy_and_snapshots_across_cycles(ran):
     assert total["wape_stat"] == pytest.approx(abs(y - snap) / y)
 
 
+def test_revenue_accuracy_scores_cycles_with_actuals(ran):
+    root, result = ran
+    acc = _q(root, "SELECT * FROM marts.revenue_forecast_accuracy ORDER BY cycle_month, lag, level, region_code")
+    # cycles 2023-04 and 2023-05 have their lag-1 month booked; lag 3 and cycle 2023-06 have no actuals yet
+    keys = list(zip(acc["cycle_month"].dt.strftime("%Y-%m"), acc["lag"], acc["level"], acc["region_code"].fillna("-")))
+    assert keys == [(c, 1, level, r) for c in ("2023-04", "2023-05")
+                    for level, r in (("region", "EUR"), ("region", "NAM"), ("total", "-"))]
+    # the total row against the stored forecasts and the bookings, summed independently
+    fc = _q(root, "SELECT sum(blended_usd) f, sum(commit_usd) c FROM marts.revenue_forecast "
+                  "WHERE cycle_month = '2023-05-01' AND horizon_step = 1").iloc[0]
+    y = float(_q(root, "SELECT sum(bookings_usd) y FROM marts.revenue_monthly WHERE revenue_month = '2023-06-01'")["y"].item())
+    total = acc[(acc["cycle_month"] == "2023-05-01") & (acc["level"] == "total")].iloc[0]
+    assert float(total["actual_usd"]) == pytest.approx(y)
+    assert total["wape_blended"] == pytest.approx(abs(y - float(fc["f"])) / y)
+    assert total["bias_commit"] == pytest.approx((float(fc["c"]) - y) / y)
+    meta = result.asset_materializations_for_node("revenue_forecast_accuracy")[0].metadata
+    assert meta["cycles_scored"].value == 2 and meta["dagster/row_count"].value == 6
+    assert "| cycle_month | lag | wape_statistical | wape_pipeline | wape_blended | wape_commit |" in meta["wape_by_cycle"].value
+    assert "| 2023-05 | 1 |" in meta["wape_by_cycle"].value
+
+
 def test_rerun_of_last_cycle_keeps_earlier_snapshots(ran):
     root, _ = ran
     sql = "SELECT * FROM forecast.forecast_snapshots WHERE cycle_month = ? ORDER BY series_id, ds"
-    before = {c: _q(root, sql, [c]) for c in ("2023-04-01", "2023-05-01")}
+    revenue_sql = "SELECT * FROM marts.revenue_forecast WHERE cycle_month = ? ORDER BY region_code, forecast_month"
+    revenue_acc_sql = "SELECT * FROM marts.revenue_forecast_accuracy WHERE cycle_month = ? ORDER BY lag, level, region_code"
+    cycles = ("2023-04-01", "2023-05-01")
+    before = {(q, c): _q(root, q, [c]) for q in (sql, revenue_sql, revenue_acc_sql) for c in cycles}
+    assert all(len(frame) for frame in before.values())
     overrides = root / "inputs" / "forecast_overrides.csv"
     overrides.write_text("level,item,region,month,kind,value,author,reason\nsku,P2,NAM,2023-07,absolute,1,ana,x\n")
     _run(root, partition_key="2023-06-01")
-    for c, frame in before.items():
-        pd.testing.assert_frame_equal(_q(root, sql, [c]), frame)
+    for (q, c), frame in before.items():
+        pd.testing.assert_frame_equal(_q(root, q, [c]), frame)
     june = _q(root, "SELECT CAST(consensus AS DOUBLE) c FROM forecast.forecast_snapshots "
                     "WHERE cycle_month = '2023-06-01' AND series_id = 'sku=P2|region=NAM' AND horizon_step = 1")
     assert june["c"].item() == 1.0
@@ -228,7 +254,7 @@ def test_docs_describe_every_column_of_every_forecast_table():
 
     doc = (PROJECT_ROOT / "docs" / "forecasting.md").read_text()
     specs = [wh.DEMAND_FORECAST, wh.CONSENSUS_DEMAND, wh.OVERRIDE_LOG, wh.REVENUE_FORECAST, wh.accuracy_spec(),
-             wh.TableSpec(TABLE, COLUMNS, "")]
+             wh.REVENUE_FORECAST_ACCURACY, wh.TableSpec(TABLE, COLUMNS, "")]
     for spec in specs:
         section = doc.split(f"### `{spec.name}`", 1)
         assert len(section) == 2, f"docs/forecasting.md has no section for {spec.name}"
