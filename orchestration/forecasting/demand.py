@@ -9,7 +9,9 @@ For cycle month ``c`` (the month being closed):
    level of the hierarchy (``hierarchy.aggregate_history``);
 3. base forecasts for every node by the engine (``engine.forecast_series``), each node's model
    chosen by its own backtest;
-4. MinTrace reconciliation and exact coherence in cents (``hierarchy.coherent_forecast``).
+4. reconciliation (``hierarchy.RECONCILIATION_METHOD``: top-down by forecast proportions; the
+   methods weighted by backtest errors get them from this engine result) and exact coherence
+   in cents (``hierarchy.coherent_forecast``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import numpy as np
 import pandas as pd
 
 from orchestration.forecasting.engine import ForecastConfig, ForecastResult, forecast_series
-from orchestration.forecasting.hierarchy import Hierarchy, aggregate_history, build_hierarchy, coherent_forecast
+from orchestration.forecasting.hierarchy import (
+    NEEDS_BACKTEST, RECONCILIATION_METHOD, Hierarchy, aggregate_history, backtest_errors, build_hierarchy,
+    coherent_forecast,
+)
 
 
 @dataclass
@@ -38,11 +43,13 @@ def active_keys(history: pd.DataFrame, cycle: pd.Timestamp) -> pd.DataFrame:
     return at_cycle[["sku", "region", "family"]].drop_duplicates(["sku", "region"]).reset_index(drop=True)
 
 
-def forecast_demand(history: pd.DataFrame, cycle: pd.Timestamp, config: ForecastConfig = ForecastConfig()) -> DemandCycle:
+def forecast_demand(history: pd.DataFrame, cycle: pd.Timestamp, config: ForecastConfig = ForecastConfig(),
+                    method: str = RECONCILIATION_METHOD) -> DemandCycle:
     """The coherent statistical forecast of every node for ``cycle``.
 
     ``history``: sku, region, family, ds, y at the SKU x region level (may extend past the
-    cycle; only months up to it are used).
+    cycle; only months up to it are used). ``method``: the reconciliation method
+    (``hierarchy.RECONCILIATION_METHODS``).
     """
     cycle = pd.Timestamp(cycle)
     hist = history[history["ds"] <= cycle]
@@ -56,7 +63,11 @@ def forecast_demand(history: pd.DataFrame, cycle: pd.Timestamp, config: Forecast
     expected = pd.date_range(cycle + pd.DateOffset(months=1), periods=config.horizon, freq="MS")
     if not base["ds"].isin(expected).all():
         raise RuntimeError(f"engine forecast months do not follow the cycle {cycle:%Y-%m}")
-    coherent = coherent_forecast(base, hierarchy)
+    errors = None
+    if method in NEEDS_BACKTEST:
+        errors = backtest_errors(engine.selection, engine.backtest_forecasts, nodes_history,
+                                 fallback_window=config.fallback_window)
+    coherent = coherent_forecast(base, hierarchy, method=method, errors=errors)
     return DemandCycle(cycle, hierarchy, nodes_history, engine, demand_forecast_rows(cycle, coherent, engine))
 
 

@@ -66,7 +66,7 @@ def test_reconciliation_is_mintrace_wls_struct():
     """MinTrace wls_struct: y~ = S (S' W^-1 S)^-1 S' W^-1 y^, W = diag(row sums of S)."""
     h = build_hierarchy(KEYS)
     base = _base_forecasts(h, months=1)
-    out = reconcile(base, h)
+    out = reconcile(base, h, method="wls_struct")
     S = h.S.set_index("unique_id").loc[base["unique_id"]].to_numpy()
     w_inv = np.diag(1.0 / S.sum(axis=1))
     P = np.linalg.solve(S.T @ w_inv @ S, S.T @ w_inv)
@@ -238,3 +238,34 @@ def test_backtest_methods_need_the_errors():
         reconcile(_base_forecasts(h), h, method="wls_backtest")
     with pytest.raises(ValueError, match="unknown reconciliation method"):
         reconcile(_base_forecasts(h), h, method="bottom_up_please")
+
+
+def test_top_down_proportions_keep_the_total_and_split_by_the_base_shares():
+    h = build_hierarchy(KEYS)
+    base = _base_forecasts(h, months=2, seed=11)
+    base["yhat"] = base["yhat"].abs()
+    base.loc[base["unique_id"] == "sku=c|region=R1", "yhat"] = -3.0  # negative: counts as 0
+    out = reconcile(base, h, method="top_down_proportions").set_index(["unique_id", "ds"])
+    b = base.set_index(["unique_id", "ds"])["yhat"].clip(lower=0)
+    for ds in base["ds"].unique():
+        total = b[("total", ds)]
+        assert out.loc[("total", ds), "yhat_reconciled"] == pytest.approx(total)
+        r1 = total * b[("region=R1", ds)] / (b[("region=R1", ds)] + b[("region=R2", ds)])
+        fam_f = r1 * b[("family=F|region=R1", ds)] / (b[("family=F|region=R1", ds)] + b[("family=G|region=R1", ds)])
+        sku_a = fam_f * b[("sku=a|region=R1", ds)] / (b[("sku=a|region=R1", ds)] + b[("sku=b|region=R1", ds)])
+        assert out.loc[("region=R1", ds), "yhat_reconciled"] == pytest.approx(r1)
+        assert out.loc[("sku=a|region=R1", ds), "yhat_reconciled"] == pytest.approx(sku_a)
+        # family G in R1 has one SKU, forecast negative: it takes the whole family alone
+        fam_g = r1 - fam_f
+        assert out.loc[("sku=c|region=R1", ds), "yhat_reconciled"] == pytest.approx(fam_g)
+
+
+def test_siblings_that_all_forecast_zero_share_equally():
+    h = build_hierarchy(KEYS)
+    base = _base_forecasts(h, months=1, seed=2)
+    base["yhat"] = base["yhat"].abs() + 1.0
+    base.loc[base["unique_id"].isin(["sku=a|region=R1", "sku=b|region=R1"]), "yhat"] = 0.0
+    out = reconcile(base, h, method="top_down_proportions").set_index("unique_id")["yhat_reconciled"]
+    assert out["sku=a|region=R1"] == pytest.approx(out["sku=b|region=R1"])
+    assert out["sku=a|region=R1"] + out["sku=b|region=R1"] == pytest.approx(out["family=F|region=R1"])
+    assert out["family=F|region=R1"] > 0
