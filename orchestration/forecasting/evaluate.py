@@ -7,7 +7,14 @@ seasonal naive (m = 12) and Naive2, the M-competitions' seasonally adjusted naiv
 
 Scores, averaged over series: sMAPE (M-competition definition) and MASE (MAE over the
 in-sample seasonal-naive MAE, ``metrics.seasonal_naive_scale``); coverage80 is the share of all
-held-out points inside the 80% interval. Series with H or fewer months cannot be held out and
+held-out points inside the 80% interval. Pooled over every held-out point: WAPE (Σ|y−ŷ| / Σ|y|)
+and bias (Σ(ŷ−y) / Σy, negative = under-forecast), because an average of MASE rewards a
+forecast that sits low on skewed demand (the MAE-optimal point is the median, below the mean),
+which a planner summing forecasts cannot use.
+
+``oracle`` is the MASE of the best candidate per series chosen *in hindsight* (on the held-out
+months): no selection among these candidates can score lower, so it bounds what any selection
+rule can reach on the dataset. Series with H or fewer months cannot be held out and
 are skipped; series whose training part is all zero are forecast but not scored (their MASE is
 undefined); both counts are reported.
 """
@@ -160,10 +167,12 @@ def naive2_benchmark(y, horizon: int, season_length: int = 12):
 
 # ---------------------------------------------------------------- scoring
 def _score(actuals: dict, scales: dict, forecasts: dict, per_series: dict | None = None) -> dict:
-    """Average sMAPE and MASE over series and pooled 80% coverage: forecasts[uid] = (yhat, lo, hi).
+    """Average sMAPE and MASE over series, pooled 80% coverage, WAPE and bias:
+    forecasts[uid] = (yhat, lo, hi).
 
     ``per_series``, when given, receives each series' MASE."""
     smapes, mases, inside, points = [], [], 0, 0
+    abs_err = signed_err = abs_y = sum_y = 0.0
     for uid, y in actuals.items():
         yhat, lo, hi = forecasts[uid]
         smapes.append(metrics.smape(y, yhat))
@@ -174,8 +183,21 @@ def _score(actuals: dict, scales: dict, forecasts: dict, per_series: dict | None
             mases.append(m)
         inside += int(np.sum((y >= lo) & (y <= hi)))
         points += len(y)
+        abs_err += float(np.sum(np.abs(y - yhat)))
+        signed_err += float(np.sum(yhat - y))
+        abs_y += float(np.sum(np.abs(y)))
+        sum_y += float(np.sum(y))
     return {"smape": float(np.mean(smapes)), "mase": float(np.mean(mases)) if mases else float("nan"),
-            "coverage80": inside / points if points else float("nan")}
+            "coverage80": inside / points if points else float("nan"),
+            "wape": abs_err / abs_y if abs_y else float("nan"),
+            "bias": signed_err / sum_y if sum_y else float("nan")}
+
+
+def oracle_mase(per_model: dict[str, dict]) -> float:
+    """Mean over series of the lowest MASE any candidate reached on it (hindsight choice)."""
+    frame = pd.DataFrame(per_model)
+    best = frame.min(axis=1, skipna=True)
+    return float(best[np.isfinite(best)].mean()) if len(best) else float("nan")
 
 
 def _frame_to_dict(fc: pd.DataFrame) -> dict:
@@ -187,8 +209,8 @@ def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None 
              per_series: dict | None = None) -> dict:
     """Hold out the last ``horizon`` months, forecast the rest, score (see the module doc).
 
-    Returns {"selection": {smape, mase, coverage80}, "candidates": {model: {...}},
-    "seasonal_naive": {...}, "naive2": {...}, "series": N, "seconds": s} plus
+    Returns {"selection": {smape, mase, coverage80, wape, bias}, "candidates": {model: {...}},
+    "seasonal_naive": {...}, "naive2": {...}, "oracle": {"mase"}, "series": N, "seconds": s} plus
     "skipped_short", "unscored_zero_train" and "model_mix" (series per chosen model).
     ``per_series``, when given, is filled with {forecast name: {series: MASE}}.
     """
@@ -228,9 +250,14 @@ def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None 
     out = {"selection": _score(actuals, scales, _frame_to_dict(result.forecasts), sink("selection")),
            "candidates": {}}
     cands = result.candidate_forecasts
+    per_model: dict[str, dict] = {}
     for model in sorted(cands["model"].unique()):
+        per_model[model] = {}
         out["candidates"][model] = _score(actuals, scales, _frame_to_dict(cands[cands["model"] == model]),
-                                          sink(model))
+                                          per_model[model])
+        if per_series is not None:
+            per_series[model] = per_model[model]
+    out["oracle"] = {"mase": oracle_mase(per_model)}
     out["seasonal_naive"] = _score(actuals, scales, snaive, sink("seasonal_naive"))
     out["naive2"] = _score(actuals, scales, naive2, sink("naive2"))
     if per_series is not None:
@@ -248,16 +275,18 @@ def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None 
 
 def format_report(report: dict) -> str:
     """The evaluate report as a plain-text table."""
-    lines = [f"{'forecast':<24}{'sMAPE':>9}{'MASE':>9}{'cover80':>9}"]
+    lines = [f"{'forecast':<24}{'sMAPE':>9}{'MASE':>9}{'cover80':>9}{'WAPE':>9}{'bias':>9}"]
 
     def row(name, s):
-        lines.append(f"{name:<24}{s['smape']:>9.3f}{s['mase']:>9.3f}{s['coverage80']:>9.3f}")
+        lines.append(f"{name:<24}{s['smape']:>9.3f}{s['mase']:>9.3f}{s['coverage80']:>9.3f}"
+                     f"{s['wape']:>9.3f}{s['bias']:>+9.3f}")
 
     row("selection", report["selection"])
     for model, s in report["candidates"].items():
         row(f"  {model}", s)
     row("seasonal naive", report["seasonal_naive"])
     row("Naive2", report["naive2"])
+    lines.append(f"{'best candidate in hindsight':<28}{report['oracle']['mase']:>14.3f}  (MASE no selection can beat)")
     lines.append(f"series scored: {report['series']} (horizon {report['horizon']}; skipped, too short: "
                  f"{report['skipped_short']}; not scored, all-zero training part: {report['unscored_zero_train']})")
     lines.append("model mix: " + ", ".join(f"{k} {v}" for k, v in report["model_mix"].items()))

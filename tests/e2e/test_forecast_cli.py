@@ -55,15 +55,18 @@ def test_evaluate_prints_one_json_object(tiny_csv, tmp_path):
     assert report["series"] == 3
     assert set(report["candidates"]) == {"AutoETS", "SeasonalNaive", "Ensemble"}
     for key in ("selection", "seasonal_naive", "naive2"):
-        assert set(report[key]) == {"smape", "mase", "coverage80"}
+        assert set(report[key]) == {"smape", "mase", "coverage80", "wape", "bias"}
         assert 0 <= report[key]["coverage80"] <= 1 and report[key]["mase"] > 0
+    # the selection picks one candidate's forecast per series: the hindsight best cannot be worse
+    assert report["oracle"]["mase"] <= report["selection"]["mase"] + 1e-9
 
 
 def test_evaluate_table_and_errors(tiny_csv, tmp_path):
     out = sop("forecast", "evaluate", str(tiny_csv), "--horizon", "6", "--candidates", "SeasonalNaive,HistoricAverage",
               "--n-jobs", "1").stdout
-    assert out.splitlines()[0].split() == ["forecast", "sMAPE", "MASE", "cover80"]
+    assert out.splitlines()[0].split() == ["forecast", "sMAPE", "MASE", "cover80", "WAPE", "bias"]
     assert "Naive2" in out and "seasonal naive" in out and "series scored: 3" in out
+    assert "best candidate in hindsight" in out
 
     bad = sop("forecast", "evaluate", str(tiny_csv), "--horizon", "6", "--candidates", "Prophet", check=False)
     assert bad.returncode == 2 and "unknown forecast candidate(s) ['Prophet']" in bad.stderr

@@ -29,10 +29,10 @@ def report():
 
 
 def test_json_shape(report):
-    assert {"selection", "candidates", "seasonal_naive", "naive2", "series", "seconds"} <= set(report)
+    assert {"selection", "candidates", "seasonal_naive", "naive2", "oracle", "series", "seconds"} <= set(report)
     assert set(report["candidates"]) == {"AutoETS", "SeasonalNaive", "Ensemble"}
     for scores in [report["selection"], report["seasonal_naive"], report["naive2"], *report["candidates"].values()]:
-        assert set(scores) == {"smape", "mase", "coverage80"}
+        assert set(scores) == {"smape", "mase", "coverage80", "wape", "bias"}
     assert report["series"] == 2 and report["seconds"] >= 0
 
 
@@ -44,6 +44,27 @@ def test_seasonal_naive_numbers_by_hand(report):
     assert report["seasonal_naive"]["smape"] == pytest.approx((0 + np.mean(200 * 12 / (72 + 2 * j))) / 2)
     # σ of the seasonal differences is 0 (repeat, hit exactly) and 12 (line, |error| 12 < 1.28·12)
     assert report["seasonal_naive"]["coverage80"] == pytest.approx(1.0)
+    # pooled: 6 errors of -12 on the line; held-out actuals 43..48 (273) and the repeat's last 6 months
+    held_out = (42 + j).sum() + PATTERN[6:].sum()
+    assert report["seasonal_naive"]["wape"] == pytest.approx(72 / held_out)
+    assert report["seasonal_naive"]["bias"] == pytest.approx(-72 / held_out)
+
+
+def test_oracle_is_the_hindsight_best_candidate_per_series(report):
+    history = tiny_history()
+    train = history.groupby("unique_id").head(48 - HORIZON)
+    test = history.groupby("unique_id").tail(HORIZON)
+    config = ForecastConfig(n_jobs=1, horizon=HORIZON, candidates=("AutoETS", "SeasonalNaive"))
+    cands = forecast_series(train, config, all_candidates=True).candidate_forecasts
+    best = []
+    for uid in ("line", "repeat"):
+        y = test[test["unique_id"] == uid]["y"].to_numpy()
+        scale = metrics.seasonal_naive_scale(train[train["unique_id"] == uid]["y"].to_numpy(), 12)
+        per_model = [np.mean(np.abs(y - g["yhat"].to_numpy())) / scale
+                     for _, g in cands[cands["unique_id"] == uid].groupby("model")]
+        best.append(min(per_model))
+    assert report["oracle"]["mase"] == pytest.approx(np.mean(best))
+    assert report["oracle"]["mase"] <= min(c["mase"] for c in report["candidates"].values()) + 1e-12
 
 
 def test_naive2_numbers_by_hand(report):
