@@ -22,7 +22,7 @@ Coherence is reached in two steps:
    models see, and every split follows the month-by-month pattern of the lower models.
 
    Why: with ``MinTrace(method="wls_struct")`` (weights = number of bottom series under a node)
-   the ~850 SKU x region series, mostly level models or ensembles, outvote the total, which
+   830-850 SKU x region series, mostly level models or ensembles, outvote the total, which
    became the sum of flat bottoms. Measured with ``sop forecast hierarchy-eval`` on the scale-1
    demo (origins 2024-10, 2025-01, 2025-04; 18 months of actuals each; mean over origins, see
    benchmarks/forecasting_hierarchy.md), WAPE / mean MASE / bias:
