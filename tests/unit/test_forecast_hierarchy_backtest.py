@@ -96,3 +96,61 @@ def test_every_method_is_scored_on_the_same_base_forecasts():
     assert s.loc[("wls_struct", "total"), "wape"] == pytest.approx(expected, abs=1e-6)
     report = format_report(HierarchyEvaluation(scores, {("2024-02", m): v for m, v in seconds.items()}))
     assert "top_down_proportions" in report and "mean over cycles" in report
+
+
+def _sku_history(months=40, seed=0):
+    """Six SKU x region series over two regions; the total trends up, each SKU is noisy."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2022-01-01", periods=months, freq="MS")
+    rows = []
+    for i, (sku, region, family) in enumerate([("a", "R1", "F"), ("b", "R1", "F"), ("c", "R1", "G"),
+                                               ("a", "R2", "F"), ("d", "R2", "G"), ("e", "R2", "G")]):
+        level = 50.0 + 10 * i
+        y = level * (1 + 0.02 * np.arange(months)) + rng.normal(0, 8, months)
+        rows += [(sku, region, family, d, max(v, 0.0)) for d, v in zip(ds, y)]
+    return pd.DataFrame(rows, columns=["sku", "region", "family", "ds", "y"])
+
+
+@pytest.mark.parametrize("method", ["top_down_proportions", "wls_backtest"])
+def test_forecast_demand_reconciles_with_the_chosen_method(method):
+    from orchestration.forecasting.demand import forecast_demand
+    from orchestration.forecasting.engine import ForecastConfig
+    from orchestration.forecasting.hierarchy import RECONCILIATION_METHOD
+
+    assert RECONCILIATION_METHOD == "top_down_proportions"
+    history = _sku_history()
+    cycle = history["ds"].max()
+    config = ForecastConfig(horizon=6, n_jobs=1, candidates=("AutoETS", "HistoricAverage"))
+    dc = forecast_demand(history, cycle, config, method=method)
+    rows = dc.forecast
+    total = rows[rows["level"] == "total"].set_index("forecast_month")
+    skus = rows[rows["level"] == "sku_region"].groupby("forecast_month")["forecast_units"].sum()
+    np.testing.assert_allclose(total["forecast_units"], skus.reindex(total.index), atol=1e-6)
+    if method == "top_down_proportions":
+        # the total keeps its own model's forecast, to the cent
+        np.testing.assert_allclose(total["forecast_units"], total["base_forecast_units"], atol=0.01 * 6)
+    else:
+        # the weights are the engine's backtest errors of this very run: W-projection by hand
+        from orchestration.forecasting.hierarchy import backtest_errors, wls_reconcile
+
+        errors = backtest_errors(dc.engine.selection, dc.engine.backtest_forecasts, dc.history)
+        ids = dc.hierarchy.nodes["unique_id"]
+        base = dc.engine.forecasts.pivot(index="unique_id", columns="ds", values="yhat").reindex(ids)
+        S = dc.hierarchy.matrix.toarray()
+        w_inv = np.diag(1.0 / errors.variances.reindex(ids).to_numpy())
+        rec = S @ np.linalg.solve(S.T @ w_inv @ S, S.T @ w_inv @ base.to_numpy())
+        np.testing.assert_allclose(total["forecast_units"].to_numpy(), rec[0], atol=0.01 * 6)
+        assert errors.variances.reindex(ids).notna().all() and len(set(errors.variances.round(6))) > 3
+
+
+def test_hierarchy_eval_arguments_are_checked():
+    import argparse
+
+    from orchestration.forecasting.cli import _cycles, _methods
+
+    assert _cycles("2024-10, 2025-01") == ["2024-10-01", "2025-01-01"]
+    assert _methods("wls_struct,top_down_proportions") == ["wls_struct", "top_down_proportions"]
+    with pytest.raises(argparse.ArgumentTypeError, match="not a month"):
+        _cycles("2024-13")
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown method"):
+        _methods("wls_struct,bottom_up_please")
