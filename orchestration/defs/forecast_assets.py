@@ -384,7 +384,8 @@ def revenue_forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataR
         "cycles_stored": int(forecasts["cycle_month"].nunique()) if not forecasts.empty else 0,
         "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
         "wape_by_cycle": MetadataValue.md(
-            ("WAPE of all regions' bookings summed, by cycle and lag (lower is better)\n\n" + _md_table(summary))
+            ("WAPE of all regions' bookings summed, by cycle and lag, latest 24 rows (lower is better)\n\n"
+             + _md_table(summary.tail(24)))
             if not summary.empty else "_no cycle has actuals yet_"),
     })
 
