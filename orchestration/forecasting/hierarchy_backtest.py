@@ -10,7 +10,9 @@ actuals of the same SKU x region series, aggregated the same way, per level:
 - WAPE = Σ|y−ŷ| / Σ|y| over every node and month of the level;
 - mean MASE = the mean over the level's nodes of mean|y−ŷ| / the node's in-sample seasonal
   naive MAE (m = 12, ``metrics.seasonal_naive_scale`` on its history up to ``c``);
-- bias = Σ(ŷ−y) / Σy.
+- bias = Σ(ŷ−y) / Σy;
+- coverage80 = the share of node-months whose actual lies inside the 80% interval (the
+  intervals users read: base widths around the coherent forecast, ``hierarchy`` module doc).
 
 Series that start after ``c`` are not in that cycle's hierarchy, so they are not in its actuals
 either: every method is judged on the series it was asked to forecast.
@@ -83,24 +85,28 @@ def node_actuals(history: pd.DataFrame, hierarchy: Hierarchy, months) -> pd.Data
 
 
 def method_forecasts(origin: Origin, method: str) -> pd.DataFrame:
-    """unique_id, ds, yhat: the base forecasts (``method="base"``) or the coherent ones of ``method``."""
+    """unique_id, ds, yhat, lo_80, hi_80: the base forecasts (``method="base"``) or the coherent
+    ones of ``method``."""
     base = origin.engine.forecasts
+    cols = ["unique_id", "ds", "yhat", "lo_80", "hi_80"]
     if method == BASE:
-        return base[["unique_id", "ds", "yhat"]].copy()
+        return base[cols].copy()
     errors = backtest_errors(origin.engine.selection, origin.engine.backtest_forecasts, origin.history)
     out = coherent_forecast(base, origin.hierarchy, method=method, errors=errors)
-    return out[["unique_id", "ds", "yhat"]]
+    return out[cols]
 
 
 def score_levels(forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, hierarchy: Hierarchy,
                  season_length: int = 12) -> pd.DataFrame:
-    """Per level: n_series, n_points, WAPE, mean MASE and bias of ``forecasts`` against ``actuals``.
+    """Per level: n_series, n_points, WAPE, mean MASE, bias and (when ``forecasts`` has
+    ``lo_80``/``hi_80``) 80% coverage of ``forecasts`` against ``actuals``.
 
     Only the months present in ``actuals`` are scored; every node of ``hierarchy`` must have a
     forecast for each of them. MASE scales come from ``history`` (the node's months up to the
     cycle); a node whose scale is undefined (all-zero history) is left out of the mean MASE.
     """
-    merged = actuals.merge(forecasts[["unique_id", "ds", "yhat"]], on=["unique_id", "ds"], how="left")
+    bounds = [c for c in ("lo_80", "hi_80") if c in forecasts.columns]
+    merged = actuals.merge(forecasts[["unique_id", "ds", "yhat", *bounds]], on=["unique_id", "ds"], how="left")
     if merged["yhat"].isna().any():
         bad = merged[merged["yhat"].isna()].iloc[0]
         raise ValueError(f"no forecast for node {bad.unique_id!r} month {pd.Timestamp(bad.ds):%Y-%m}")
@@ -126,8 +132,10 @@ def score_levels(forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.Dat
             "wape": float(m["abs_err"].sum()) / total_y if total_y > 0 else float("nan"),
             "mase": float(mase.mean()) if len(mase) else float("nan"),
             "bias": float(m["err"].sum()) / float(m["y"].sum()) if float(m["y"].sum()) != 0 else float("nan"),
+            "coverage80": (float(((m["y"] >= m["lo_80"]) & (m["y"] <= m["hi_80"])).mean())
+                           if len(bounds) == 2 else float("nan")),
         })
-    return pd.DataFrame(rows, columns=["level", "n_series", "n_points", "wape", "mase", "bias"])
+    return pd.DataFrame(rows, columns=["level", "n_series", "n_points", "wape", "mase", "bias", "coverage80"])
 
 
 def evaluate_origin(origin: Origin, methods, season_length: int = 12) -> tuple[pd.DataFrame, dict]:
@@ -160,10 +168,10 @@ def evaluate_hierarchy(history: pd.DataFrame, cycles, methods, config: ForecastC
 
 
 def summary_table(scores: pd.DataFrame) -> pd.DataFrame:
-    """Per method x level, the mean over cycles of WAPE, mean MASE and bias (cycles weigh alike)."""
+    """Per method x level, the mean over cycles of WAPE, mean MASE, bias and 80% coverage (cycles weigh alike)."""
     order = {lv: i for i, lv in enumerate(LEVELS)}
     methods = list(dict.fromkeys(scores["method"]))
-    out = (scores.groupby(["level", "method"], as_index=False)[["wape", "mase", "bias"]].mean())
+    out = (scores.groupby(["level", "method"], as_index=False)[["wape", "mase", "bias", "coverage80"]].mean())
     out["_l"] = out["level"].map(order)
     out["_m"] = out["method"].map({m: i for i, m in enumerate(methods)})
     return out.sort_values(["_l", "_m"]).drop(columns=["_l", "_m"]).reset_index(drop=True)
@@ -172,8 +180,8 @@ def summary_table(scores: pd.DataFrame) -> pd.DataFrame:
 def format_report(evaluation: HierarchyEvaluation) -> str:
     """Plain-text tables: per cycle and the mean over cycles, then the times."""
     lines = []
-    cols = ["level", "method", "wape", "mase", "bias"]
-    fmt = {"wape": "{:.3f}".format, "mase": "{:.3f}".format, "bias": "{:+.3f}".format}
+    cols = ["level", "method", "wape", "mase", "bias", "coverage80"]
+    fmt = {"wape": "{:.3f}".format, "mase": "{:.3f}".format, "bias": "{:+.3f}".format, "coverage80": "{:.3f}".format}
     for cycle, g in evaluation.scores.groupby("cycle", sort=False):
         lines.append(f"cycle {cycle} ({int(g['n_points'].max() / max(g['n_series'].max(), 1))} months scored)")
         lines.append(summary_table(g)[cols].to_string(index=False, formatters=fmt))

@@ -55,6 +55,21 @@ def test_scores_match_a_hand_calculation():
     assert scores.loc["sku_region", "bias"] == pytest.approx((-2 + 2 + 3 - 1) / 34)
     assert scores.loc["sku_region", "mase"] == pytest.approx(((2 / 12) + (2 / 2)) / 2)
     assert scores.loc["sku_region", "n_series"] == 2 and scores.loc["sku_region", "n_points"] == 4
+    assert np.isnan(scores.loc["total", "coverage80"])  # no bounds given
+
+
+def test_coverage_counts_actuals_inside_the_80_interval():
+    h = build_hierarchy(KEYS)
+    fc = _forecasts(BASE)
+    fc["lo_80"], fc["hi_80"] = fc["yhat"] - 3.0, fc["yhat"] + 3.0
+    scores = score_levels(fc, _actuals(), _history(h), h).set_index("level")
+    # total misses by 10 and 16: outside; SKU a misses by 2, 2 (inside), b by 3 (edge: inside) and 1
+    assert scores.loc["total", "coverage80"] == 0.0
+    assert scores.loc["sku_region", "coverage80"] == 1.0
+    fc["hi_80"] = fc["yhat"] + 1.5
+    scores = score_levels(fc, _actuals(), _history(h), h).set_index("level")
+    # a: 20 in [15, 19.5]? no; 10 in [9, 13.5]? yes. b: 0 in [0, 4.5], 4 in [0, 4.5]: yes, yes
+    assert scores.loc["sku_region", "coverage80"] == pytest.approx(3 / 4)
 
 
 def test_a_missing_forecast_is_named():
