@@ -111,8 +111,8 @@ DEMAND_DEPS = [AssetKey("demand_history_monthly")]
     name="demand_forecast",
     group_name=GROUP,
     description="Statistical demand forecast, 18 months, for every level of the hierarchy (total, region, "
-    "family x region, SKU x region): models chosen per series by rolling-origin backtest, reconciled with "
-    "MinTrace and coherent to the cent, with 80/95% intervals. Table `marts.demand_forecast`.",
+    "family x region, SKU x region): models chosen per series by rolling-origin backtest, reconciled "
+    "top-down by forecast proportions and coherent to the cent, with 80/95% intervals. Table `marts.demand_forecast`.",
     deps=DEMAND_DEPS,
     partitions_def=monthly_partitions,
     backfill_policy=single_run_backfill,

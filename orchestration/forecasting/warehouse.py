@@ -52,8 +52,10 @@ DEMAND_FORECAST = TableSpec(
         "fallback": ("VARCHAR", "Why the node got a fallback model instead of a backtested one; null otherwise."),
         "backtest_mase": ("DOUBLE", "Backtest MASE of the chosen model (rolling origin)."),
         "seasonal_naive_mase": ("DOUBLE", "Backtest MASE of seasonal naive on the same origins (the bar to beat)."),
-        "forecast_units": ("DECIMAL(18,2)", "Statistical forecast, ordered units: reconciled (MinTrace wls_struct), "
-                                            "bottom clipped at 0 and rounded to cents, upper levels exact sums."),
+        "forecast_units": ("DECIMAL(18,2)", "Statistical forecast, ordered units: reconciled top-down by forecast "
+                                            "proportions (the total keeps its own model's forecast; each level split by "
+                                            "its children's forecast shares), bottom clipped at 0 and rounded to cents, "
+                                            "upper levels exact sums."),
         "lo_80_units": ("DECIMAL(18,2)", "Lower bound of the 80% interval (base width around the coherent forecast)."),
         "hi_80_units": ("DECIMAL(18,2)", "Upper bound of the 80% interval."),
         "lo_95_units": ("DECIMAL(18,2)", "Lower bound of the 95% interval."),
