@@ -52,10 +52,21 @@ Coherence is reached in two steps:
    decimals, and every upper node is recomputed as the exact sum of its bottom series
    (in integer cents), so that sales, finance and supply read the same totals to the cent.
 
-Intervals after reconciliation keep each node's *base* interval widths around the new
-point forecast (the interval is shifted by the reconciliation adjustment), clipped at 0:
-``lo = max(0, yhat_final - (yhat_base - lo_base))``, ``hi = yhat_final + (hi_base - yhat_base)``.
-Intervals are not additive, so they are not coherent, and they are not meant to be.
+Intervals after reconciliation follow the node's *base* interval, moved the way the method
+moved the point forecast:
+
+- proportional methods (``top_down_proportions``, ``middle_out_region``) multiply a node's base
+  forecast by a factor k = yhat_final / yhat_base, so its base interval is scaled by the same
+  factor: ``lo = k · lo_base``, ``hi = k · hi_base`` (a lower bound of 0 stays 0, which matters
+  for intermittent SKUs whose actuals are often 0);
+- additive methods (MinTrace and its variants) shift it by the adjustment, keeping its widths:
+  ``lo = max(0, yhat_final - (yhat_base - lo_base))``, ``hi = yhat_final + (hi_base - yhat_base)``;
+  so does a proportional method where the base forecast is 0.
+
+Measured with ``sop forecast hierarchy-eval`` (origins 2024-10, 2025-01, 2025-04; 18 months
+each), 80% coverage of the top-down forecasts with scaled intervals: SKU x region 0.810 (0.668
+with shifted intervals; base forecasts 0.791), family x region 0.823, region 0.867, total 0.907. Intervals are
+not additive, so they are not coherent, and they are not meant to be.
 """
 
 from __future__ import annotations
@@ -475,14 +486,19 @@ def _backtest_weighted(wide: pd.DataFrame, hierarchy: Hierarchy, method: str, er
     return wls_reconcile(wide.to_numpy(dtype=float), hierarchy, variances.to_numpy(), low_rank=low_rank)
 
 
-def make_coherent(forecasts: pd.DataFrame, hierarchy: Hierarchy, value: str = "yhat_reconciled") -> pd.DataFrame:
+def make_coherent(forecasts: pd.DataFrame, hierarchy: Hierarchy, value: str = "yhat_reconciled",
+                  interval_rule: str = "shift") -> pd.DataFrame:
     """Exactly coherent forecasts in cents from (approximately) reconciled ones.
 
     Bottom series: ``value`` clipped at 0 and rounded to 2 decimals. Every upper node:
     the exact sum of its bottom series (summed in integer cents). The returned ``yhat`` is
     that number; ``yhat_base`` keeps the engine's forecast; interval columns, when present,
-    are the base widths around the new ``yhat`` (clipped at 0, rounded to cents).
+    follow the base interval (module doc): ``interval_rule="shift"`` keeps the base widths
+    around the new ``yhat``, ``"scale"`` multiplies the base bounds by yhat / yhat_base (shift
+    where yhat_base is 0); clipped at 0 and rounded to cents.
     """
+    if interval_rule not in ("shift", "scale"):
+        raise ValueError(f"interval_rule must be 'shift' or 'scale', not {interval_rule!r}")
     df = forecasts.copy()
     bottom_ids = set(hierarchy.bottom_ids)
     is_bottom = df["unique_id"].isin(bottom_ids)
@@ -503,12 +519,19 @@ def make_coherent(forecasts: pd.DataFrame, hierarchy: Hierarchy, value: str = "y
     if "yhat_base" not in df.columns:
         df["yhat_base"] = df["yhat"]
     df["yhat"] = df["yhat_cents"].astype(np.int64) / 100.0
+    base = df["yhat_base"].to_numpy(dtype=float)
+    scalable = (base > 0) if interval_rule == "scale" else np.zeros(len(df), dtype=bool)
+    factor = np.divide(df["yhat"].to_numpy(dtype=float), base, out=np.ones(len(df)), where=scalable)
     for lo, hi in (("lo_80", "hi_80"), ("lo_95", "hi_95")):
         if lo in df.columns and hi in df.columns:
             below = (df["yhat_base"] - df[lo]).clip(lower=0.0)
             above = (df[hi] - df["yhat_base"]).clip(lower=0.0)
-            df[lo] = np.round(np.clip(df["yhat"] - below, 0.0, None), 2)
-            df[hi] = np.round(df["yhat"] + above, 2)
+            shifted_lo = np.clip(df["yhat"] - below, 0.0, None)
+            shifted_hi = df["yhat"] + above
+            scaled_lo = np.clip(df[lo].to_numpy(dtype=float), 0.0, None) * factor
+            scaled_hi = df[hi].to_numpy(dtype=float) * factor
+            df[lo] = np.round(np.where(scalable, scaled_lo, shifted_lo), 2)
+            df[hi] = np.round(np.where(scalable, scaled_hi, shifted_hi), 2)
     return df.drop(columns=["yhat_cents"])
 
 
@@ -521,7 +544,7 @@ def coherent_forecast(base: pd.DataFrame, hierarchy: Hierarchy, method: str = RE
     node's level, region, family and sku.
     """
     reconciled = reconcile(base, hierarchy, method=method, errors=errors)
-    coherent = make_coherent(reconciled, hierarchy)
+    coherent = make_coherent(reconciled, hierarchy, interval_rule="scale" if method in PROPORTIONAL else "shift")
     return coherent.merge(hierarchy.nodes, on="unique_id", how="left")
 
 

@@ -9,6 +9,7 @@ import pytest
 from orchestration.forecasting.hierarchy import (
     BacktestErrors,
     backtest_errors,
+    make_coherent,
     shrunk_covariance_factors,
     wls_reconcile,
     aggregate_history,
@@ -95,10 +96,31 @@ def test_coherent_to_the_cent_and_non_negative():
         else:
             continue
         assert abs(row.yhat - expected) < 0.005, row
-    # intervals keep the base widths around the coherent forecast, clipped at 0
-    assert (out["lo_80"] <= out["yhat"]).all() and (out["hi_80"] >= out["yhat"]).all()
+    # top-down (the default) scales each node's base interval by yhat / yhat_base; shifts it where the base is <= 0
+    base = _base_forecasts(h, months=4, seed=3).set_index(["unique_id", "ds"])
+    assert (out["lo_80"] <= out["yhat"] + 0.01).all() and (out["hi_80"] >= out["yhat"] - 0.01).all()
+    for row in out.itertuples():
+        b = base.loc[(row.unique_id, row.ds)]
+        if b.yhat > 0:
+            k = row.yhat / b.yhat
+            assert row.hi_80 == pytest.approx(round(b.hi_80 * k, 2), abs=0.006)
+            assert row.lo_95 == pytest.approx(round(max(b.lo_95, 0.0) * k, 2), abs=0.006)
+        else:
+            assert row.hi_80 == pytest.approx(round(row.yhat + 4.0, 2), abs=0.006)
+
+
+def test_additive_reconciliation_keeps_the_base_widths_around_the_coherent_forecast():
+    h = build_hierarchy(KEYS)
+    out = coherent_forecast(_base_forecasts(h, months=4, seed=3), h, method="wls_struct")
     assert np.allclose(out["hi_80"] - out["yhat"], 4.0)
     assert np.allclose(out["lo_95"], np.clip(out["yhat"] - 5.0, 0, None).round(2))
+
+
+def test_make_coherent_refuses_an_unknown_interval_rule():
+    h = build_hierarchy(KEYS)
+    base = _base_forecasts(h).assign(yhat_reconciled=lambda d: d["yhat"])
+    with pytest.raises(ValueError, match="interval_rule"):
+        make_coherent(base, h, interval_rule="widen")
 
 
 def test_missing_node_forecast_is_an_error():
