@@ -41,7 +41,9 @@ from orchestration.forecasting.revenue_accuracy import revenue_forecast_accuracy
 from orchestration.forecasting.revenue_accuracy import summary_by_cycle
 from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
 from orchestration.forecasting.snapshots import TABLE as SNAPSHOT_TABLE
-from orchestration.forecasting.snapshots import mase_scales, read_snapshots, snapshot_frame, write_snapshot
+from orchestration.forecasting.snapshots import (
+    mase_scales, read_snapshots, seasonal_naive_bounds, snapshot_frame, write_snapshot,
+)
 
 #: Months of a range run that get a forecast cycle (the last N months of the range).
 BACKFILL_CYCLES_ENV = "SOP_FORECAST_BACKFILL_CYCLES"
@@ -281,7 +283,7 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) 
     name="forecast_snapshots",
     group_name=GROUP,
     description="Immutable snapshot of each cycle's forecast (statistical with intervals and model, seasonal "
-    f"naive, consensus, MASE scale) in `{SNAPSHOT_TABLE}`. A cycle replaces only its own rows.",
+    f"naive with intervals, consensus, MASE scale) in `{SNAPSHOT_TABLE}`. A cycle replaces only its own rows.",
     deps=[AssetKey("demand_forecast"), AssetKey("consensus_demand"), AssetKey("demand_history_monthly")],
     partitions_def=monthly_partitions,
     backfill_policy=single_run_backfill,
@@ -299,12 +301,13 @@ def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource
             history = wh.demand_history(con, through=cycle)
         if forecast.empty or consensus.empty:
             raise RuntimeError(f"no forecast or consensus rows for cycle {cycle:%Y-%m}: materialize them first")
-        scales = mase_scales(aggregate_history(history, hierarchy_of(forecast)))
+        node_history = aggregate_history(history, hierarchy_of(forecast))
+        scales = mase_scales(node_history)
         f = forecast.rename(columns={"series_id": "unique_id", "forecast_month": "ds", "forecast_units": "yhat",
                                      "lo_80_units": "lo_80", "hi_80_units": "hi_80", "lo_95_units": "lo_95",
                                      "hi_95_units": "hi_95", "seasonal_naive_units": "yhat_seasonal_naive"})
         c = consensus.rename(columns={"series_id": "unique_id", "forecast_month": "ds", "consensus_units": "consensus"})
-        rows = snapshot_frame(cycle, f, c, scales)
+        rows = snapshot_frame(cycle, f, c, scales, seasonal_naive_bounds(node_history, f))
         with sop_data.warehouse() as con:
             per_cycle[f"{cycle:%Y-%m}"] = write_snapshot(con, cycle, rows)
     return MaterializeResult(metadata={

@@ -15,7 +15,8 @@ Formulas (``orchestration.forecasting.metrics``, DESIGN.md):
   undefined scale left out);
 - coverage = share of actuals inside the interval. The statistical forecast has the 80/95
   intervals of the snapshot; the consensus uses the same intervals shifted by the override
-  (``lo + consensus − yhat``, clipped at 0); the seasonal naive has no interval (null);
+  (``lo + consensus − yhat``, clipped at 0); the seasonal naive has its textbook interval
+  (``intervals.seasonal_naive_half_widths``; null for snapshots stored before it existed);
 - FVA = error(previous step) − error(this step), positive when the step helped:
   ``fva_stat_*`` = seasonal naive − statistical, ``fva_consensus_*`` = statistical − consensus,
   in WAPE points and in MASE.
@@ -54,8 +55,8 @@ COLUMNS: dict[str, str] = {
     **{f"mase_{f}": f"MASE of the {f.replace('_', ' ')} forecast (mean over series for scope 'level')." for f in FORECASTS},
     "coverage_80_stat": "Share of actuals inside the statistical 80% interval.",
     "coverage_95_stat": "Share of actuals inside the statistical 95% interval.",
-    "coverage_80_seasonal_naive": "Null: the seasonal naive benchmark has no interval.",
-    "coverage_95_seasonal_naive": "Null: the seasonal naive benchmark has no interval.",
+    "coverage_80_seasonal_naive": "Share of actuals inside the seasonal naive 80% interval; null when the snapshot has no such interval.",
+    "coverage_95_seasonal_naive": "Share of actuals inside the seasonal naive 95% interval; null when the snapshot has no such interval.",
     "coverage_80_consensus": "Share of actuals inside the 80% interval shifted by the override.",
     "coverage_95_consensus": "Share of actuals inside the 95% interval shifted by the override.",
     "fva_stat_wape": "Forecast value added by the statistical forecast over seasonal naive, WAPE points.",
@@ -74,6 +75,9 @@ def _scored_points(snapshots: pd.DataFrame, actuals: pd.DataFrame, lags=LAGS) ->
     act = actuals.rename(columns={"unique_id": "series_id", "y": "actual"})[["series_id", "ds", "actual"]]
     pts = pts.merge(act, on=["series_id", "ds"], how="left")
     pts["actual"] = pts["actual"].fillna(0.0).astype(float)
+    for col in ("seasonal_naive_lo_80", "seasonal_naive_hi_80", "seasonal_naive_lo_95", "seasonal_naive_hi_95"):
+        if col not in pts.columns:  # snapshots stored before the benchmark had an interval
+            pts[col] = np.nan
     shift = pts["consensus"] - pts["yhat"]
     for b in ("80", "95"):
         pts[f"c_lo_{b}"] = (pts[f"lo_{b}"] + shift).clip(lower=0.0)
@@ -94,7 +98,9 @@ def _scores(g: pd.DataFrame) -> dict:
         out[f"mase_{name}"] = float(np.mean(finite)) if finite else float("nan")
     for b in ("80", "95"):
         out[f"coverage_{b}_stat"] = metrics.coverage(y, g[f"lo_{b}"], g[f"hi_{b}"])
-        out[f"coverage_{b}_seasonal_naive"] = float("nan")
+        lo, hi = g[f"seasonal_naive_lo_{b}"], g[f"seasonal_naive_hi_{b}"]
+        known = (lo.notna() & hi.notna()).to_numpy()
+        out[f"coverage_{b}_seasonal_naive"] = metrics.coverage(y[known], lo[known], hi[known]) if known.any() else float("nan")
         out[f"coverage_{b}_consensus"] = metrics.coverage(y, g[f"c_lo_{b}"], g[f"c_hi_{b}"])
     for err in ("wape", "mase"):
         out[f"fva_stat_{err}"] = metrics.fva(out[f"{err}_seasonal_naive"], out[f"{err}_stat"])
@@ -121,7 +127,9 @@ def _series_scores(pts: pd.DataFrame) -> pd.DataFrame:
             out[f"mase_{name}"] = np.where(good_scale, err / np.where(good_scale, scale, 1.0), np.nan)
     for b in ("80", "95"):
         out[f"coverage_{b}_stat"] = ((y >= pts[f"lo_{b}"]) & (y <= pts[f"hi_{b}"])).astype(float).to_numpy()
-        out[f"coverage_{b}_seasonal_naive"] = np.nan
+        lo, hi = pts[f"seasonal_naive_lo_{b}"], pts[f"seasonal_naive_hi_{b}"]
+        inside = ((y >= lo) & (y <= hi)).astype(float).to_numpy()
+        out[f"coverage_{b}_seasonal_naive"] = np.where((lo.notna() & hi.notna()).to_numpy(), inside, np.nan)
         out[f"coverage_{b}_consensus"] = ((y >= pts[f"c_lo_{b}"]) & (y <= pts[f"c_hi_{b}"])).astype(float).to_numpy()
     for err in ("wape", "mase"):
         out[f"fva_stat_{err}"] = out[f"{err}_seasonal_naive"] - out[f"{err}_stat"]

@@ -34,6 +34,7 @@ import pandas as pd
 
 from orchestration.forecasting import metrics
 from orchestration.forecasting.engine import ForecastConfig, forecast_series
+from orchestration.forecasting.intervals import seasonal_naive_half_widths
 
 Z80 = NormalDist().inv_cdf(0.9)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$")
@@ -100,10 +101,8 @@ def seasonal_naive_benchmark(y, horizon: int, season_length: int = 12):
     m = season_length if len(y) > season_length else 1
     steps = np.arange(1, horizon + 1)
     yhat = np.array([y[len(y) - m + (j - 1) % m] for j in steps]) if len(y) >= m else np.full(horizon, y[-1])
-    resid = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
-    sigma = float(np.sqrt(np.mean(resid ** 2)))
-    sd = sigma * np.sqrt((steps - 1) // m + 1) if m > 1 else sigma * np.sqrt(steps)
-    return yhat, yhat - Z80 * sd, yhat + Z80 * sd
+    half = seasonal_naive_half_widths(y, horizon, (80,), season_length)[0]
+    return yhat, yhat - half, yhat + half
 
 
 def _acf(y: np.ndarray, max_lag: int) -> np.ndarray:

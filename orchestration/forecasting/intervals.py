@@ -7,6 +7,12 @@ steps around j, widened until it holds at least ``min_errors`` errors; with 3 or
 7 steps), kept non-decreasing over the horizon. Beyond the backtest horizon the half-width of its last step grows with √(j / h_backtest),
 as a random-walk error would.
 
+The seasonal naive benchmark has no model to ask, so its interval is the textbook one for a
+seasonal random walk: normal, with σ the root mean square of the in-sample seasonal
+differences y_t − y_{t−m}, widening with the number of seasons ahead, σ·√(⌊(h−1)/m⌋ + 1)
+(``seasonal_naive_half_widths``); a series of one season or less uses the naive rule (σ of
+the month-to-month changes, √h).
+
 Every interval is then made monotone — lo_95 ≤ lo_80 ≤ yhat ≤ hi_80 ≤ hi_95 — and, for
 demand and revenue, clipped at zero.
 """
@@ -49,6 +55,21 @@ def conformal_half_widths(errors: np.ndarray, horizon: int, levels, *, min_error
         out[:, j - 1] = np.asarray(cache[jj]) * growth
     # an error never shrinks with the horizon: widths are non-decreasing in the step
     return np.maximum.accumulate(out, axis=1)
+
+
+def seasonal_naive_half_widths(y, horizon: int, levels, season_length: int = 12) -> np.ndarray:
+    """Half-widths (len(levels) × horizon) of the seasonal naive forecast's intervals (module doc)."""
+    y = np.asarray(y, dtype=float)
+    m = season_length
+    steps = np.arange(1, horizon + 1)
+    if m > 1 and len(y) > m:
+        diffs = y[m:] - y[:-m]
+        growth = np.sqrt((steps - 1) // m + 1)
+    else:
+        diffs = np.diff(y)
+        growth = np.sqrt(steps)
+    sigma = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else 0.0
+    return np.array([[gaussian_half_width(sigma * g, lv) for g in growth] for lv in levels])
 
 
 def gaussian_half_width(sigma: float, level: float) -> float:

@@ -205,6 +205,11 @@ def test_accuracy_and_snapshots_across_cycles(ran):
     actual = _q(root, "SELECT sum(ordered_units) y FROM marts.demand_history_monthly WHERE demand_month = '2023-06-01'")
     y = float(actual["y"].item())
     assert total["wape_stat"] == pytest.approx(abs(y - snap) / y)
+    # the seasonal naive benchmark's interval is stored and judged like the statistical one
+    naive = _q(root, "SELECT CAST(seasonal_naive_lo_80 AS DOUBLE) lo, CAST(seasonal_naive_hi_80 AS DOUBLE) hi "
+                     "FROM forecast.forecast_snapshots WHERE cycle_month = '2023-05-01' AND series_id = 'total' "
+                     "AND horizon_step = 1").iloc[0]
+    assert naive["lo"] <= naive["hi"] and total["coverage_80_seasonal_naive"] == float(naive["lo"] <= y <= naive["hi"])
 
 
 def test_revenue_accuracy_scores_cycles_with_actuals(ran):

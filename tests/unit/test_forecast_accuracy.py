@@ -94,3 +94,19 @@ def test_series_rows_by_hand():
 def test_no_actuals_gives_empty_mart():
     acc = forecast_accuracy(_snapshots(), ACTUALS.iloc[0:0])
     assert acc.empty and list(acc.columns) == list(COLUMNS)
+
+
+def test_seasonal_naive_coverage_by_hand():
+    snaps = _snapshots()
+    # A (seasonal naive 7, actual 11): 80% [5, 9] misses, 95% [3, 12] holds; B (9, actual 6): [7, 11] misses,
+    # [5, 13] holds; the region has no bounds (a snapshot stored before them): left out of the level row
+    bounds = {"sku=A|region=EUR": (5, 9, 3, 12), "sku=B|region=EUR": (7, 11, 5, 13)}
+    for i, col in enumerate(["seasonal_naive_lo_80", "seasonal_naive_hi_80", "seasonal_naive_lo_95", "seasonal_naive_hi_95"]):
+        snaps[col] = snaps["series_id"].map(lambda s: bounds.get(s, (np.nan,) * 4)[i])
+    acc = forecast_accuracy(snaps, ACTUALS)
+    lvl = acc[(acc["scope"] == "level") & (acc["level"] == "sku_region") & (acc["lag"] == 1)].iloc[0]
+    assert lvl["coverage_80_seasonal_naive"] == 0.0 and lvl["coverage_95_seasonal_naive"] == 1.0
+    region = acc[(acc["scope"] == "series") & (acc["series_id"] == "region=EUR")].iloc[0]
+    assert np.isnan(region["coverage_80_seasonal_naive"])
+    a = acc[(acc["scope"] == "series") & (acc["series_id"] == "sku=A|region=EUR") & (acc["lag"] == 1)].iloc[0]
+    assert a["coverage_80_seasonal_naive"] == 0.0 and a["coverage_95_seasonal_naive"] == 1.0

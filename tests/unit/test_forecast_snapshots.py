@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.forecasting.snapshots import TABLE, mase_scales, read_snapshots, snapshot_frame, write_snapshot
+from orchestration.forecasting.snapshots import (
+    COLUMNS, TABLE, ensure_table, mase_scales, read_snapshots, seasonal_naive_bounds, snapshot_frame, write_snapshot,
+)
 
 
 def _forecast(cycle: str, scale: float):
@@ -65,3 +67,37 @@ def test_mase_scale_is_seasonal_naive_mae():
     y = np.arange(14, dtype=float) * 2  # y_t - y_{t-12} = 24 for the 2 points after the first year
     scales = mase_scales(pd.DataFrame({"unique_id": "s", "ds": ds, "y": y}))
     assert scales["mase_scale"].item() == 24.0
+
+
+def test_seasonal_naive_bounds_by_hand():
+    # 26 months: y_t = t, so every seasonal difference is 12 and σ = 12; the forecast of the next
+    # 13 months repeats the last season; 80% half-width 1.2816·12 for steps 1-12, ·√2 for step 13
+    ds = pd.date_range("2023-01-01", periods=26, freq="MS")
+    history = pd.DataFrame({"unique_id": "s", "ds": ds, "y": np.arange(26, dtype=float)})
+    future = pd.date_range("2025-03-01", periods=13, freq="MS")
+    snaive = np.r_[np.arange(14, 26, dtype=float), 14.0]
+    forecast = pd.DataFrame({"unique_id": "s", "ds": future, "yhat_seasonal_naive": snaive})
+    b = seasonal_naive_bounds(history, forecast)
+    z80, z95 = 1.2815515655446004, 1.959963984540054
+    assert b["seasonal_naive_hi_80"].to_numpy() == pytest.approx(snaive + z80 * 12 * np.r_[np.ones(12), np.sqrt(2)])
+    assert b["seasonal_naive_lo_95"].to_numpy() == pytest.approx(np.clip(snaive - z95 * 12 * np.r_[np.ones(12), np.sqrt(2)], 0, None))
+    # a series of one season or less: σ of the month-to-month changes (1), growing with √h
+    short = history[history["ds"] < "2023-07-01"]
+    b = seasonal_naive_bounds(short, forecast.assign(yhat_seasonal_naive=5.0))
+    assert b["seasonal_naive_hi_80"].to_numpy() == pytest.approx(5.0 + z80 * np.sqrt(np.arange(1, 14)))
+
+
+def test_snapshot_table_of_an_earlier_version_gains_the_new_columns(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    old = {k: v for k, v in COLUMNS.items() if not k.startswith("seasonal_naive_")}
+    con.execute("CREATE SCHEMA forecast")
+    con.execute(f"CREATE TABLE {TABLE} ({', '.join(f'{k} {t}' for k, (t, _) in old.items())}, "
+                "PRIMARY KEY (cycle_month, series_id, ds))")
+    rows = _forecast("2025-01-01", 10.0)
+    con.execute(f"INSERT INTO {TABLE} SELECT {', '.join(old)} FROM rows")
+    ensure_table(con)
+    stored = read_snapshots(con)
+    assert list(stored.columns) == list(COLUMNS)
+    assert len(stored) == 6 and stored["seasonal_naive_hi_80"].isna().all()
+    write_snapshot(con, pd.Timestamp("2025-02-01"), _forecast("2025-02-01", 20.0))  # a new cycle writes every column
+    con.close()
