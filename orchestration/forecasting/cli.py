@@ -175,8 +175,9 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
         "evaluate", help="hold out the last H months and score the model selection",
         description="Hold out the last H months of every series of FILE.csv (long format: unique_id, ds, y; "
         "monthly, ds the first of the month), run the production model selection on the rest and print "
-        "sMAPE, MASE and 80%%-interval coverage for the selection, each candidate alone, seasonal naive "
-        "and Naive2, and the time taken.")
+        "sMAPE, MASE, 80% interval coverage, WAPE and bias for the selection, each candidate alone, "
+        "seasonal naive and Naive2, the MASE of the best candidate per series in hindsight (what no "
+        "selection can beat), and the time taken.")
     e.add_argument("file", metavar="FILE.csv", help="long monthly CSV with columns unique_id, ds, y")
     e.add_argument("--horizon", type=_positive_int, required=True, help="months held out and forecast")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
