@@ -33,7 +33,7 @@ from orchestration.forecasting.charts import forecast_chart, markdown_image, top
 from orchestration.forecasting.consensus import check_overrides, consensus_rows
 from orchestration.forecasting.demand import backtest_scores, forecast_demand, hierarchy_of, model_mix
 from orchestration.forecasting.engine import ForecastConfig, forecast_series
-from orchestration.forecasting.hierarchy import aggregate_history, build_hierarchy
+from orchestration.forecasting.hierarchy import RECONCILIATION_METHOD, aggregate_history, build_hierarchy
 from orchestration.forecasting.overrides import OVERRIDES_FILE, OverrideCheck, OverridesFileError
 from orchestration.forecasting.revenue import BLEND_STEPS, blend_backtest, choose_pipeline_weights
 from orchestration.forecasting.revenue import revenue_forecast as build_revenue_forecast
@@ -157,6 +157,7 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -
         metadata.update({
             "series": len(last.hierarchy.nodes),
             "fallback_series": fallbacks,
+            "reconciliation": RECONCILIATION_METHOD,
             "model_mix": MetadataValue.md(f"Series per model and level, cycle {month}\n\n" + _md_table(mix)),
             "backtest_scores": MetadataValue.md(
                 "Mean backtest MASE of the chosen model vs seasonal naive on the same origins, by demand class\n\n"

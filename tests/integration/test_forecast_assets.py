@@ -187,6 +187,7 @@ def test_metadata_in_the_ui(ran):
     root, result = ran
     meta = result.asset_materializations_for_node("demand_forecast")[0].metadata
     assert "| model |" in meta["model_mix"].value
+    assert meta["reconciliation"].value == "top_down_proportions"
     assert meta["chart"].value.startswith("![demand forecast 2023-06](data:image/png;base64,")
     assert (root / "reports" / "2023-06" / "forecast_demand.png").stat().st_size > 1000
     assert "dagster/column_schema" in meta
