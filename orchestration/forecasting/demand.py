@@ -43,6 +43,18 @@ def active_keys(history: pd.DataFrame, cycle: pd.Timestamp) -> pd.DataFrame:
     return at_cycle[["sku", "region", "family"]].drop_duplicates(["sku", "region"]).reset_index(drop=True)
 
 
+def cycle_hierarchy(history: pd.DataFrame, cycle: pd.Timestamp) -> tuple[Hierarchy, pd.DataFrame]:
+    """The hierarchy of the series active at ``cycle`` and every node's history up to it
+    (unique_id, ds, y): steps 1 and 2 of the module doc. Raises when no series is active."""
+    cycle = pd.Timestamp(cycle)
+    hist = history[history["ds"] <= cycle]
+    keys = active_keys(hist, cycle)
+    if keys.empty:
+        raise ValueError(f"no demand series has history in the cycle month {cycle:%Y-%m}: nothing to forecast")
+    hierarchy = build_hierarchy(keys)
+    return hierarchy, aggregate_history(hist, hierarchy)
+
+
 def forecast_demand(history: pd.DataFrame, cycle: pd.Timestamp, config: ForecastConfig = ForecastConfig(),
                     method: str = RECONCILIATION_METHOD) -> DemandCycle:
     """The coherent statistical forecast of every node for ``cycle``.
@@ -52,12 +64,7 @@ def forecast_demand(history: pd.DataFrame, cycle: pd.Timestamp, config: Forecast
     (``hierarchy.RECONCILIATION_METHODS``).
     """
     cycle = pd.Timestamp(cycle)
-    hist = history[history["ds"] <= cycle]
-    keys = active_keys(hist, cycle)
-    if keys.empty:
-        raise ValueError(f"no demand series has history in the cycle month {cycle:%Y-%m}: nothing to forecast")
-    hierarchy = build_hierarchy(keys)
-    nodes_history = aggregate_history(hist, hierarchy)
+    hierarchy, nodes_history = cycle_hierarchy(history, cycle)
     engine = forecast_series(nodes_history, config)
     base = engine.forecasts
     expected = pd.date_range(cycle + pd.DateOffset(months=1), periods=config.horizon, freq="MS")

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from orchestration.forecasting.demand import active_keys
+from orchestration.forecasting.demand import cycle_hierarchy
 from orchestration.forecasting.engine import ForecastConfig, ForecastResult, forecast_series
 from orchestration.forecasting.hierarchy import (
-    LEVELS, Hierarchy, aggregate_history, backtest_errors, build_hierarchy, coherent_forecast,
+    LEVELS, Hierarchy, aggregate_history, backtest_errors, coherent_forecast,
 )
 from orchestration.forecasting.metrics import seasonal_naive_scale
 
@@ -60,12 +60,7 @@ def prepare_origin(history: pd.DataFrame, cycle, config: ForecastConfig = Foreca
     ``history``: sku, region, family, ds, y at SKU x region, extending past the cycle.
     """
     cycle = pd.Timestamp(cycle)
-    past = history[history["ds"] <= cycle]
-    keys = active_keys(past, cycle)
-    if keys.empty:
-        raise ValueError(f"no demand series has history in the cycle month {cycle:%Y-%m}")
-    hierarchy = build_hierarchy(keys)
-    nodes_history = aggregate_history(past, hierarchy)
+    hierarchy, nodes_history = cycle_hierarchy(history, cycle)
     months = pd.date_range(cycle + pd.DateOffset(months=1), periods=config.horizon, freq="MS")
     months = months[months <= history["ds"].max()]
     if len(months) == 0:
