@@ -2,9 +2,13 @@
 
 For cycle month ``c`` (the month being closed):
 
-1. the SKU x region series *active* at ``c``: those with a history row in month ``c``
-   (``demand_history_monthly`` zero-fills a series up to the last month of the data, or to
-   its end of life, so a series without a row in ``c`` has ended and is not forecast);
+1. the SKU x region series *active* at ``c``: those with a history row in month ``c`` and at
+   least one month with demand up to ``c``. ``demand_history_monthly`` zero-fills a series up
+   to the last month of the data, or to its end of life, so a series without a row in ``c``
+   has ended and is not forecast; and it zero-fills from the SKU's launch every SKU x region
+   that *ever* ordered, so when a past cycle is re-forecast from today's mart, a series whose
+   first order came after ``c`` has zero rows up to ``c``: it did not exist at the cycle and
+   is not forecast (as in the run made at the time);
 2. their history up to ``c`` only (a cycle never sees later months), aggregated to every
    level of the hierarchy (``hierarchy.aggregate_history``);
 3. base forecasts for every node by the engine (``engine.forecast_series``), each node's model
@@ -38,8 +42,13 @@ class DemandCycle:
 
 
 def active_keys(history: pd.DataFrame, cycle: pd.Timestamp) -> pd.DataFrame:
-    """sku, region, family of the series with a history row in the cycle month."""
-    at_cycle = history[history["ds"] == pd.Timestamp(cycle)]
+    """sku, region, family of the series with a history row in the cycle month and some demand
+    up to it (module doc, step 1)."""
+    cycle = pd.Timestamp(cycle)
+    upto = history[history["ds"] <= cycle]
+    ordered = upto.loc[upto["y"] != 0, ["sku", "region"]].drop_duplicates()
+    at_cycle = upto[upto["ds"] == cycle]
+    at_cycle = at_cycle.merge(ordered, on=["sku", "region"])
     return at_cycle[["sku", "region", "family"]].drop_duplicates(["sku", "region"]).reset_index(drop=True)
 
 

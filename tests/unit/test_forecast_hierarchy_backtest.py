@@ -169,3 +169,16 @@ def test_hierarchy_eval_arguments_are_checked():
         _cycles("2024-13")
     with pytest.raises(argparse.ArgumentTypeError, match="unknown method"):
         _methods("wls_struct,bottom_up_please")
+
+
+def test_a_series_without_demand_up_to_the_cycle_is_not_yet_forecast():
+    from orchestration.forecasting.demand import active_keys
+
+    months = pd.date_range("2024-01-01", periods=6, freq="MS")
+    rows = [("a", "R", "F", m, 5.0) for m in months]  # selling all along
+    rows += [("b", "R", "F", m, 0.0 if m <= months[3] else 7.0) for m in months]  # first order in month 5
+    rows += [("c", "R", "G", m, 3.0) for m in months[:3]]  # ended in month 3
+    history = pd.DataFrame(rows, columns=["sku", "region", "family", "ds", "y"])
+    assert list(active_keys(history, months[3])["sku"]) == ["a"]  # b is zero-filled from launch, not yet ordered
+    assert list(active_keys(history, months[4])["sku"]) == ["a", "b"]
+    assert list(active_keys(history, months[2])["sku"]) == ["a", "c"]
