@@ -56,7 +56,8 @@ DEMAND_FORECAST = TableSpec(
                                             "proportions (the total keeps its own model's forecast; each level split by "
                                             "its children's forecast shares), bottom clipped at 0 and rounded to cents, "
                                             "upper levels exact sums."),
-        "lo_80_units": ("DECIMAL(18,2)", "Lower bound of the 80% interval (base width around the coherent forecast)."),
+        "lo_80_units": ("DECIMAL(18,2)", "Lower bound of the 80% interval (the node's base interval scaled with its "
+                                         "forecast by the top-down reconciliation)."),
         "hi_80_units": ("DECIMAL(18,2)", "Upper bound of the 80% interval."),
         "lo_95_units": ("DECIMAL(18,2)", "Lower bound of the 95% interval."),
         "hi_95_units": ("DECIMAL(18,2)", "Upper bound of the 95% interval."),
