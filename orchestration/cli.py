@@ -40,6 +40,16 @@ def _month(value: str) -> str:
     return value
 
 
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return n
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -210,7 +220,9 @@ def cmd_demo(args) -> int:
         return rc
     t_gen = time.perf_counter() - started
     log_path = paths.logs / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    _say(f"[2/3] Building all history {args.start} .. {args.through} in one run (log: {log_path})")
+    cycles = _demo_forecast_cycles(args)
+    _say(f"[2/3] Building all history {args.start} .. {args.through} in one run, forecasting its last "
+         f"{cycles} months (log: {log_path})")
     rc = _run_cycle(args.start, args.through, log_path, paths)
     if rc:
         return rc
@@ -224,6 +236,22 @@ def cmd_demo(args) -> int:
     _say(f"Dagster UI with these runs:        make dev  (http://localhost:3000)")
     _say(f"Done in {total:.0f}s (generate {t_gen:.0f}s, pipeline {total - t_gen:.0f}s)")
     return 0
+
+
+DEMO_FORECAST_CYCLES = 4
+
+
+def _demo_forecast_cycles(args) -> int:
+    """Forecast cycles of the demo's range run: --forecast-cycles, else $SOP_FORECAST_BACKFILL_CYCLES,
+    else 4, so that the first cycle has a lag-3 actual and the accuracy marts show both lags.
+    Sets the variable the forecast assets read for this process."""
+    from orchestration.defs.forecast_assets import BACKFILL_CYCLES_ENV
+
+    if args.forecast_cycles is not None:
+        os.environ[BACKFILL_CYCLES_ENV] = str(args.forecast_cycles)
+    else:
+        os.environ.setdefault(BACKFILL_CYCLES_ENV, str(DEMO_FORECAST_CYCLES))
+    return int(os.environ[BACKFILL_CYCLES_ENV])
 
 
 def _print_headlines(serve_db: Path) -> None:
@@ -322,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate the demo company, materialize every month through --through "
                        "in one run, publish the marts and print where they are with headline numbers.")
     common(p, company=True)
+    p.add_argument("--forecast-cycles", type=_positive_int, default=None, metavar="N",
+                   help=f"forecast the last N months of the history as S&OP cycles (default: "
+                   f"$SOP_FORECAST_BACKFILL_CYCLES or {DEMO_FORECAST_CYCLES}: lag-1 and lag-3 accuracy)")
     p.set_defaults(func=cmd_demo, fault=None)
 
     p = sub.add_parser("generate", help="write the demo company's source extracts",

@@ -110,3 +110,18 @@ def test_the_blocked_report_says_what_stays_published(tmp_path):
     assert report.startswith("Month 2024-03 is BLOCKED: 1 failure(s) in run r2")
     assert "file    crm/users/2024-03/users_202403.csv" in report and line in report
     assert "sop run --month 2024-03" in report
+
+
+def test_demo_forecasts_four_cycles_unless_told(monkeypatch):
+    import argparse
+
+    from orchestration.cli import _demo_forecast_cycles
+    from orchestration.defs.forecast_assets import BACKFILL_CYCLES_ENV, backfill_cycles
+
+    monkeypatch.delenv(BACKFILL_CYCLES_ENV, raising=False)
+    assert _demo_forecast_cycles(argparse.Namespace(forecast_cycles=None)) == 4 == backfill_cycles()
+    monkeypatch.setenv(BACKFILL_CYCLES_ENV, "2")
+    assert _demo_forecast_cycles(argparse.Namespace(forecast_cycles=None)) == 2 == backfill_cycles()
+    assert _demo_forecast_cycles(argparse.Namespace(forecast_cycles=6)) == 6 == backfill_cycles()
+    bad = sop("demo", "--forecast-cycles", "0", check=False)
+    assert bad.returncode == 2 and "'0' is not a whole number of at least 1" in bad.stderr
