@@ -106,19 +106,21 @@ def _cycles(context: AssetExecutionContext, sop_data: SopDataResource) -> list[p
     return cycles
 
 
+#: What every forecast asset shares: its group, one cycle per monthly partition, a range run as one
+#: run (single-run backfill), and the warehouse pool (one writer of the DuckDB file at a time).
+CYCLE_ASSET = dict(group_name=GROUP, partitions_def=monthly_partitions, backfill_policy=single_run_backfill,
+                   pool=WAREHOUSE_POOL)
+
 DEMAND_DEPS = [AssetKey("demand_history_monthly")]
 
 
 @asset(
     name="demand_forecast",
-    group_name=GROUP,
+    **CYCLE_ASSET,
     description="Statistical demand forecast, 18 months, for every level of the hierarchy (total, region, "
     "family x region, SKU x region): models chosen per series by rolling-origin backtest, reconciled "
     "top-down by forecast proportions and coherent to the cent, with 80/95% intervals. Table `marts.demand_forecast`.",
     deps=DEMAND_DEPS,
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run_backfill,
-    pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
     metadata={"table": wh.DEMAND_FORECAST.name, "dagster/column_schema": _schema(wh.DEMAND_FORECAST.columns)},
 )
@@ -170,14 +172,11 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -
 
 @asset(
     name="consensus_demand",
-    group_name=GROUP,
+    **CYCLE_ASSET,
     description="Consensus demand: the statistical forecast with the planners' overrides "
     f"(`inputs/{OVERRIDES_FILE}`, read-only) applied and re-aggregated coherently. Tables "
     "`marts.consensus_demand` and `marts.forecast_override_log` (every file row: applied or refused, and why).",
     deps=[AssetKey("demand_forecast")],
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run_backfill,
-    pool=WAREHOUSE_POOL,
     kinds={"duckdb", "csv"},
     metadata={"table": wh.CONSENSUS_DEMAND.name, "override_log": wh.OVERRIDE_LOG.name,
               "dagster/column_schema": _schema(wh.CONSENSUS_DEMAND.columns)},
@@ -230,14 +229,11 @@ def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
 
 @asset(
     name="revenue_forecast",
-    group_name=GROUP,
+    **CYCLE_ASSET,
     description="Bookings forecast per region x month: statistical (engine on bookings history), pipeline "
     "(open opportunities x win rate by stage and age, in the expected close month), their horizon-weighted "
     "blend, and the reps' commit side by side. Table `marts.revenue_forecast`.",
     deps=[AssetKey("revenue_monthly"), AssetKey("fct_pipeline_snapshot_monthly")],
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run_backfill,
-    pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
     metadata={"table": wh.REVENUE_FORECAST.name, "dagster/column_schema": _schema(wh.REVENUE_FORECAST.columns)},
 )
@@ -282,13 +278,10 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) 
 
 @asset(
     name="forecast_snapshots",
-    group_name=GROUP,
+    **CYCLE_ASSET,
     description="Immutable snapshot of each cycle's forecast (statistical with intervals and model, seasonal "
     f"naive with intervals, consensus, MASE scale) in `{SNAPSHOT_TABLE}`. A cycle replaces only its own rows.",
     deps=[AssetKey("demand_forecast"), AssetKey("consensus_demand"), AssetKey("demand_history_monthly")],
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run_backfill,
-    pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     metadata={"table": SNAPSHOT_TABLE, "dagster/column_schema": _schema(SNAPSHOT_COLUMNS)},
 )
@@ -320,14 +313,11 @@ def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource
 
 @asset(
     name="forecast_accuracy",
-    group_name=GROUP,
+    **CYCLE_ASSET,
     description="Accuracy of past forecast snapshots against actual demand at lag 1 and lag 3, per series and "
     "per level: WAPE, bias, MASE, 80/95% coverage for statistical, seasonal naive and consensus, and forecast "
     "value added. Table `marts.forecast_accuracy`, rebuilt from all snapshots.",
     deps=[AssetKey("forecast_snapshots"), AssetKey("demand_history_monthly")],
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run_backfill,
-    pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     metadata={"table": "marts.forecast_accuracy", "dagster/column_schema": _schema(wh.accuracy_spec().columns)},
 )
@@ -359,15 +349,12 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
 
 @asset(
     name="revenue_forecast_accuracy",
-    group_name=GROUP,
+    **CYCLE_ASSET,
     description="Accuracy of every stored revenue cycle against bookings at lag 1 and lag 3, per region and for "
     "all regions summed: actual, statistical, pipeline, blend and the reps' commit side by side, with absolute "
     "error, WAPE, bias, MASE, the statistical forecast's 80/95% coverage and forecast value added. Table "
     "`marts.revenue_forecast_accuracy`, rebuilt from all cycles of `marts.revenue_forecast`.",
     deps=[AssetKey("revenue_forecast"), AssetKey("revenue_monthly")],
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run_backfill,
-    pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     metadata={"table": wh.REVENUE_FORECAST_ACCURACY.name,
               "dagster/column_schema": _schema(wh.REVENUE_FORECAST_ACCURACY.columns)},

@@ -170,26 +170,23 @@ def _score(actuals: dict, scales: dict, forecasts: dict, per_series: dict | None
     forecasts[uid] = (yhat, lo, hi).
 
     ``per_series``, when given, receives each series' MASE."""
-    smapes, mases, inside, points = [], [], 0, 0
-    abs_err = signed_err = abs_y = sum_y = 0.0
+    smapes, mases = [], []
     for uid, y in actuals.items():
-        yhat, lo, hi = forecasts[uid]
+        yhat = forecasts[uid][0]
         smapes.append(metrics.smape(y, yhat))
         m = metrics.mase(y, yhat, scales[uid])
         if per_series is not None:
             per_series[uid] = m
         if np.isfinite(m):
             mases.append(m)
-        inside += int(np.sum((y >= lo) & (y <= hi)))
-        points += len(y)
-        abs_err += float(np.sum(np.abs(y - yhat)))
-        signed_err += float(np.sum(yhat - y))
-        abs_y += float(np.sum(np.abs(y)))
-        sum_y += float(np.sum(y))
+    def pooled(parts):
+        return np.concatenate([np.asarray(p, dtype=float) for p in parts]) if parts else np.zeros(0)
+
+    y_all = pooled(list(actuals.values()))
+    yhat_all, lo_all, hi_all = (pooled([forecasts[u][k] for u in actuals]) for k in range(3))
     return {"smape": float(np.mean(smapes)), "mase": float(np.mean(mases)) if mases else float("nan"),
-            "coverage80": inside / points if points else float("nan"),
-            "wape": abs_err / abs_y if abs_y else float("nan"),
-            "bias": signed_err / sum_y if sum_y else float("nan")}
+            "coverage80": metrics.coverage(y_all, lo_all, hi_all),
+            "wape": metrics.wape(y_all, yhat_all), "bias": metrics.bias(y_all, yhat_all)}
 
 
 def oracle_mase(per_model: dict[str, dict]) -> float:

@@ -31,7 +31,7 @@ from orchestration.forecasting.engine import ForecastConfig, ForecastResult, for
 from orchestration.forecasting.hierarchy import (
     LEVELS, Hierarchy, aggregate_history, backtest_errors, coherent_forecast,
 )
-from orchestration.forecasting.metrics import seasonal_naive_scale
+from orchestration.forecasting import metrics
 
 BASE = "base"
 
@@ -106,10 +106,9 @@ def score_levels(forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.Dat
         bad = merged[merged["yhat"].isna()].iloc[0]
         raise ValueError(f"no forecast for node {bad.unique_id!r} month {pd.Timestamp(bad.ds):%Y-%m}")
     merged = merged.merge(hierarchy.nodes[["unique_id", "level"]], on="unique_id")
-    scales = {uid: seasonal_naive_scale(g.sort_values("ds")["y"].to_numpy(), season_length)
+    scales = {uid: metrics.seasonal_naive_scale(g.sort_values("ds")["y"].to_numpy(), season_length)
               for uid, g in history.groupby("unique_id", sort=False)}
     merged["abs_err"] = (merged["y"] - merged["yhat"]).abs()
-    merged["err"] = merged["yhat"] - merged["y"]
     per_node = merged.groupby(["level", "unique_id"], as_index=False)["abs_err"].mean()
     per_node["mase"] = per_node["abs_err"] / per_node["unique_id"].map(scales)
     rows = []
@@ -119,16 +118,14 @@ def score_levels(forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.Dat
             continue
         nodes = per_node[per_node["level"] == level]
         mase = nodes["mase"].replace([np.inf, -np.inf], np.nan).dropna()
-        total_y = float(m["y"].abs().sum())
         rows.append({
             "level": level,
             "n_series": int(m["unique_id"].nunique()),
             "n_points": int(len(m)),
-            "wape": float(m["abs_err"].sum()) / total_y if total_y > 0 else float("nan"),
+            "wape": metrics.wape(m["y"], m["yhat"]),
             "mase": float(mase.mean()) if len(mase) else float("nan"),
-            "bias": float(m["err"].sum()) / float(m["y"].sum()) if float(m["y"].sum()) != 0 else float("nan"),
-            "coverage80": (float(((m["y"] >= m["lo_80"]) & (m["y"] <= m["hi_80"])).mean())
-                           if len(bounds) == 2 else float("nan")),
+            "bias": metrics.bias(m["y"], m["yhat"]),
+            "coverage80": metrics.coverage(m["y"], m["lo_80"], m["hi_80"]) if len(bounds) == 2 else float("nan"),
         })
     return pd.DataFrame(rows, columns=["level", "n_series", "n_points", "wape", "mase", "bias", "coverage80"])
 

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.forecasting import metrics
+from orchestration.forecasting.backtest import month_number
 from orchestration.forecasting.warehouse import REVENUE_FORECAST, REVENUE_FORECAST_ACCURACY
 
 LAGS = (1, 3)
@@ -74,10 +75,6 @@ SEASON_LENGTH = 12
 
 class RevenueForecastRowsError(ValueError):
     """Stored revenue forecast rows that cannot be scored (the message names table, row and rule)."""
-
-
-def _months_between(start: pd.Series, end: pd.Series) -> pd.Series:
-    return (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
 
 
 def check_forecast_rows(forecasts: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +102,7 @@ def check_forecast_rows(forecasts: pd.DataFrame) -> pd.DataFrame:
         raise RevenueForecastRowsError(
             f"{table}: row {i + 1}: second row for cycle {r['cycle_month']:%Y-%m}, region {r['region_code']}, "
             f"month {r['forecast_month']:%Y-%m} (one row per cycle x region x forecast month)")
-    steps = _months_between(df["cycle_month"], df["forecast_month"])
+    steps = pd.Series(month_number(df["forecast_month"]) - month_number(df["cycle_month"]), index=df.index)
     wrong = steps != pd.to_numeric(df["horizon_step"], errors="coerce")
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.forecasting.metrics import seasonal_naive_scale
-from orchestration.forecasting.warehouse import replace_cycle_rows
+from orchestration.forecasting.warehouse import TableSpec, replace_cycle_rows
 
 SCHEMA = "forecast"
 TABLE = f"{SCHEMA}.forecast_snapshots"
@@ -49,14 +49,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
 SEASONAL_NAIVE_BOUNDS = ("seasonal_naive_lo_80", "seasonal_naive_hi_80", "seasonal_naive_lo_95", "seasonal_naive_hi_95")
 
 
+SNAPSHOTS = TableSpec(TABLE, COLUMNS, "Immutable forecast snapshot of every cycle (module doc).",
+                      primary_key=("cycle_month", "series_id", "ds"))
+
+
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the snapshot table, or add the columns a table stored by an earlier version lacks
-    (new columns are only ever appended, and are null in the rows stored before them)."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    cols = ", ".join(f"{name} {sql_type}" for name, (sql_type, _) in COLUMNS.items())
-    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({cols}, PRIMARY KEY (cycle_month, series_id, ds))")
-    for name, (sql_type, _) in COLUMNS.items():
-        con.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {name} {sql_type}")
+    """Create the snapshot table, or add the columns an earlier version's table lacks."""
+    SNAPSHOTS.create(con)
 
 
 def mase_scales(history: pd.DataFrame, season_length: int = 12) -> pd.DataFrame:

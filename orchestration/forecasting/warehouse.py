@@ -24,12 +24,18 @@ class TableSpec:
     name: str  # schema.table
     columns: dict[str, tuple[str, str]]  # column -> (SQL type, description)
     description: str
+    primary_key: tuple[str, ...] = ()
 
     def create(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the table, or add the columns a table stored by an earlier version lacks (new
+        columns are only ever appended to a spec, and are null in the rows stored before them)."""
         schema = self.name.split(".")[0]
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         cols = ", ".join(f"{c} {t}" for c, (t, _) in self.columns.items())
-        con.execute(f"CREATE TABLE IF NOT EXISTS {self.name} ({cols})")
+        key = f", PRIMARY KEY ({', '.join(self.primary_key)})" if self.primary_key else ""
+        con.execute(f"CREATE TABLE IF NOT EXISTS {self.name} ({cols}{key})")
+        for c, (t, _) in self.columns.items():
+            con.execute(f"ALTER TABLE {self.name} ADD COLUMN IF NOT EXISTS {c} {t}")
 
 
 _NODE = {
