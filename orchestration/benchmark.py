@@ -34,9 +34,9 @@ from orchestration.settings import DBT_PROJECT_DIR, data_paths
 from orchestration.sources import CATALOG
 
 
-def default_results_dir() -> Path:
+def default_results_dir(data_dir=None) -> Path:
     """``<data root>/bench``: figures of this machine, next to its data, out of the work tree."""
-    return data_paths().root / "bench"
+    return data_paths(data_dir).root / "bench"
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -51,11 +51,11 @@ def months_between(first: str, last: str) -> list[str]:
 def dbt_build(warehouse_db: Path, first_month: str, last_month: str) -> None:
     """``dbt build`` of the whole project against ``warehouse_db``; raises on failure."""
     dbt = Path(sys.executable).with_name("dbt")
-    env = dict(os.environ, SOP_WAREHOUSE_DB=str(warehouse_db))
-    dbt_vars = json.dumps({"min_month": f"{first_month}-01", "max_month": f"{last_month}-01"})
+    dbt_vars = json.dumps({"min_month": f"{first_month}-01", "max_month": f"{last_month}-01",
+                           "warehouse_db": str(warehouse_db)})
     proc = subprocess.run(
         [str(dbt), "build", "--vars", dbt_vars, "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
@@ -110,6 +110,7 @@ def run_benchmark(
     through: str,
     work_dir: Path | None = None,
     output: Path | None = None,
+    data_dir: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> dict:
     from orchestration.demo import generate_company
@@ -172,7 +173,7 @@ def run_benchmark(
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     say(f"  total     {total:8.1f}s  peak RSS {figures['peak_rss_mb']} MB, warehouse {warehouse_mb} MB")
-    out = Path(output) if output else default_results_dir() / f"bench-scale{scale:g}.json"
+    out = Path(output) if output else default_results_dir(data_dir) / f"bench-scale{scale:g}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n")
     say(f"  figures written to {out}")

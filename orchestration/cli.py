@@ -23,13 +23,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.clock import last_complete_month
 from orchestration.settings import data_paths, history_start
-
-
-def last_complete_month(today: date | None = None) -> str:
-    today = today or date.today()
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
 
 
 def _month(value: str) -> str:
@@ -55,9 +50,8 @@ def _say(line: str) -> None:
 
 
 def _use_data_dir(args) -> Path:
-    """Point everything (Dagster resources, dbt, the instance) at the chosen data root."""
+    """The chosen data root (made if missing); it is passed on explicitly, never through the environment."""
     root = data_paths(args.data_dir)
-    os.environ["SOP_DATA_DIR"] = str(root.root)
     root.root.mkdir(parents=True, exist_ok=True)
     return root.root
 
@@ -93,10 +87,12 @@ def cmd_generate(args) -> int:
 WARNING_LINES_SHOWN = 5
 
 
-def _run_cycle(first: str, last: str, log_path: Path, paths) -> int:
-    from orchestration.defs.runner import ensure_dagster_home, run_monthly_cycle
+def _run_cycle(first: str, last: str, log_path: Path, paths, forecast_cycles: int | None = None,
+               started: float | None = None, verdict: bool = True) -> int:
+    """Run the months, print warnings, the blocked report if any, and (``verdict``) the one-line answer."""
+    from orchestration.defs.runner import run_monthly_cycle
 
-    ensure_dagster_home()
+    started = time.perf_counter() if started is None else started
     log_path.parent.mkdir(parents=True, exist_ok=True)
     terminal = sys.stdout
 
@@ -106,7 +102,8 @@ def _run_cycle(first: str, last: str, log_path: Path, paths) -> int:
     # dbt's own output (printed by dagster-dbt) and Dagster's tracebacks go to the log file; the
     # terminal gets one line per step and, if the run fails, one block per problem
     with open(log_path, "w") as log, contextlib.redirect_stdout(log):
-        run = run_monthly_cycle(first, last, progress=progress, log_file=log_path, console_log_level="CRITICAL")
+        run = run_monthly_cycle(first, last, data_dir=paths.root, forecast_cycles=forecast_cycles,
+                                progress=progress, log_file=log_path, console_log_level="CRITICAL")
     for warning in run.warnings:
         _complain(f"Warning from {warning.asset}:{warning.check} (does not block):")
         lines = warning.message.splitlines()
@@ -116,8 +113,32 @@ def _run_cycle(first: str, last: str, log_path: Path, paths) -> int:
             _complain(f"    … {len(lines) - WARNING_LINES_SHOWN} more in {log_path}")
     if not run.success:
         _complain(blocked_report(run, first, last, _publication_line(paths.serve_db), log_path))
+        _say(verdict_line(False, first, last, paths.serve_db, time.perf_counter() - started, len(run.failures)))
         return 1
+    if verdict:
+        _say(verdict_line(True, first, last, paths.serve_db, time.perf_counter() - started))
     return 0
+
+
+def _months(first, last) -> str:
+    first, last = (f"{m:%Y-%m}" if hasattr(m, "strftime") else str(m)[:7] for m in (first, last))
+    return first if first == last else f"{first} .. {last}"
+
+
+def verdict_line(success: bool, first: str, last: str, serve_db: Path, seconds: float, failures: int = 0) -> str:
+    """The last line of ``sop run`` and ``sop demo``: published version or BLOCKED, months, total time."""
+    from orchestration.publishing import current_publication
+
+    try:
+        pub = current_publication(serve_db)
+    except Exception:  # noqa: BLE001 - the verdict must still be printed
+        pub = None
+    held = (f"{pub['version']} (months {_months(pub['first_month'], pub['last_month'])})"
+            if pub and pub["first_month"] is not None else pub["version"] if pub else None)
+    if success:
+        return f"PUBLISHED {held or '-'}: built {_months(first, last)} in {seconds:.0f}s"
+    stays = f"{held} stays published" if held else "nothing is published"
+    return f"BLOCKED {_months(first, last)}: {failures} failure(s), {stays}; {seconds:.0f}s"
 
 
 def _complain(text: str) -> None:
@@ -153,11 +174,14 @@ def problem_blocks(asset: str, check: str | None, message: str, samples=()) -> l
                 rows.append(str(row))
         if found["row"] and found["row_note"]:
             rows[0] += found["row_note"]
+        counted = re.search(r";\s*(\d+) rows\b", detail)
+        note = (f" ({len(rows)} of {int(counted[1])} rows shown)"
+                if counted and rows and int(counted[1]) > len(rows) else "")
         blocks.append("\n".join([
             f"  ✗ {where}",
             f"      rule    {found['rule']}",
             f"      file    {found['file']}",
-            f"      row     {', '.join(rows) or '-'}",
+            f"      row     {', '.join(rows) or '-'}{note}",
             f"      detail  {detail or line}",
         ]))
     if not blocks:
@@ -198,6 +222,7 @@ def _publication_line(serve_db: Path) -> str:
 
 
 def cmd_run(args) -> int:
+    started = time.perf_counter()
     root = _use_data_dir(args)
     first = args.month or args.first or last_complete_month()
     last = args.month or args.last or first
@@ -206,7 +231,7 @@ def cmd_run(args) -> int:
         return 2
     log_path = data_paths(root).logs / f"run-{first}-{last}-{time.strftime('%Y%m%dT%H%M%S')}.log"
     _say(f"Running the monthly S&OP cycle for {first} .. {last} (log: {log_path})")
-    return _run_cycle(first, last, log_path, data_paths(root))
+    return _run_cycle(first, last, log_path, data_paths(root), args.forecast_cycles, started=started)
 
 
 # ---------------------------------------------------------------- demo
@@ -220,10 +245,10 @@ def cmd_demo(args) -> int:
         return rc
     t_gen = time.perf_counter() - started
     log_path = paths.logs / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    cycles = _demo_forecast_cycles(args)
+    cycles = args.forecast_cycles or DEMO_FORECAST_CYCLES
     _say(f"[2/3] Building all history {args.start} .. {args.through} in one run, forecasting its last "
          f"{cycles} months (log: {log_path})")
-    rc = _run_cycle(args.start, args.through, log_path, paths)
+    rc = _run_cycle(args.start, args.through, log_path, paths, cycles, started=started, verdict=False)
     if rc:
         return rc
     _say("[3/3] Published. Headline numbers from the serving file:")
@@ -235,23 +260,14 @@ def cmd_demo(args) -> int:
     _say(f"Logs:                              {log_path}")
     _say(f"Dagster UI with these runs:        make dev  (http://localhost:3000)")
     _say(f"Done in {total:.0f}s (generate {t_gen:.0f}s, pipeline {total - t_gen:.0f}s)")
+    _say(verdict_line(True, args.start, args.through, paths.serve_db, total))
     return 0
 
 
+#: the demo forecasts its last 4 months, so that the first cycle has a lag-3 actual and the
+#: accuracy marts show both lags
 DEMO_FORECAST_CYCLES = 4
 
-
-def _demo_forecast_cycles(args) -> int:
-    """Forecast cycles of the demo's range run: --forecast-cycles, else $SOP_FORECAST_BACKFILL_CYCLES,
-    else 4, so that the first cycle has a lag-3 actual and the accuracy marts show both lags.
-    Sets the variable the forecast assets read for this process."""
-    from orchestration.defs.forecast_assets import BACKFILL_CYCLES_ENV
-
-    if args.forecast_cycles is not None:
-        os.environ[BACKFILL_CYCLES_ENV] = str(args.forecast_cycles)
-    else:
-        os.environ.setdefault(BACKFILL_CYCLES_ENV, str(DEMO_FORECAST_CYCLES))
-    return int(os.environ[BACKFILL_CYCLES_ENV])
 
 
 def _print_headlines(serve_db: Path) -> None:
@@ -285,6 +301,9 @@ def _print_headlines(serve_db: Path) -> None:
 
 # ---------------------------------------------------------------- status
 def cmd_status(args) -> int:
+    """Where everything is, what is published, the last run and its result, blocked months,
+    the forecast cycles and where the Data Docs and reports are."""
+    from orchestration.defs.runner import blocked_months, dagster_home, instance_for, monthly_runs
     from orchestration.publishing import current_publication
 
     root = _use_data_dir(args)
@@ -295,45 +314,107 @@ def cmd_status(args) -> int:
     _say(f"serving DuckDB   {paths.serve_db}")
     _say(f"serving Parquet  {paths.serve_parquet}")
     _say(f"logs             {paths.logs}")
-    _say(f"DAGSTER_HOME     {os.environ.get('DAGSTER_HOME', paths.dagster_home)}")
+    _say(f"DAGSTER_HOME     {dagster_home(paths.root)}")
     pub = current_publication(paths.serve_db)
     if pub is None:
         _say("published        nothing yet (run `sop demo` or `sop run`)")
     else:
-        _say(f"published        {pub['version']} at {pub['published_at']:%Y-%m-%d %H:%M} UTC, "
-             f"months {pub['first_month']} .. {pub['last_month']}")
+        held = _months(pub["first_month"], pub["last_month"]) if pub["first_month"] is not None else "-"
+        _say(f"published        {pub['version']} at {pub['published_at']:%Y-%m-%d %H:%M} UTC, months {held}")
+        _say(f"forecast cycles  {', '.join(_forecast_cycles(paths.serve_db)) or 'none'}")
+    runs = monthly_runs(instance_for(paths.root))
+    if not runs:
+        _say("last run         none yet")
+    else:
+        last = runs[0]
+        took = f", {last.seconds:.0f}s" if last.seconds is not None else ""
+        when = f" at {last.started_at:%Y-%m-%d %H:%M} UTC" if last.started_at else ""
+        _say(f"last run         {last.status} {_months(last.first_month, last.last_month)}{when}{took} "
+             f"(run {last.run_id})")
+    blocked = blocked_months(runs)
+    _say(f"blocked months   {', '.join(blocked) if blocked else 'none'}")
+    reports = sorted(p.parent.parent.name for p in paths.reports.glob("*/data_docs/index.html"))
+    if reports:
+        _say(f"Data Docs        {paths.reports / reports[-1] / 'data_docs' / 'index.html'}")
+    else:
+        _say("Data Docs        none yet")
+    _say(f"reports          {paths.reports}")
+    if pub is not None:
+        _say("tables")
         for table, n in pub["tables"].items():
             _say(f"                 {table}: {n:,} rows")
     return 0
+
+
+def _forecast_cycles(serve_db: Path) -> list[str]:
+    """The forecast cycles the published demand forecast holds (``YYYY-MM``)."""
+    import duckdb
+
+    with duckdb.connect(str(serve_db), read_only=True) as con:
+        has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'demand_forecast'").fetchone()[0]
+        if not has:
+            return []
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT strftime(cycle_month, '%Y-%m') FROM demand_forecast ORDER BY 1").fetchall()]
 
 
 # ---------------------------------------------------------------- bench
 def cmd_bench(args) -> int:
     from orchestration.benchmark import run_benchmark
 
-    _use_data_dir(args)
+    root = _use_data_dir(args)
     output = Path(args.output) if args.output else None
     for scale in args.scale or [1.0]:
         run_benchmark(scale=scale, seed=args.seed, start=args.start, through=args.through,
-                      work_dir=Path(args.work_dir) if args.work_dir else None, output=output, say=_say)
+                      work_dir=Path(args.work_dir) if args.work_dir else None, output=output, data_dir=root,
+                      say=_say)
     return 0
 
 
 # ---------------------------------------------------------------- dev
-def cmd_dev(args) -> int:
-    from orchestration.defs.runner import ensure_dagster_home
+def dev_environment(root: Path, environ=None) -> dict[str, str]:
+    """The environment ``dagster dev`` is started with: this data root and its instance, and this
+    environment's ``bin`` first on PATH, so the code location finds ``dbt`` without an activated
+    virtualenv."""
+    from orchestration.defs.runner import dagster_home
 
-    _use_data_dir(args)
-    home = ensure_dagster_home()
+    env = dict(os.environ if environ is None else environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([bin_dir, *(p for p in env.get("PATH", "").split(os.pathsep) if p and p != bin_dir)])
+    env["SOP_DATA_DIR"] = str(root)
+    env["DAGSTER_HOME"] = str(dagster_home(root))
+    return env
+
+
+def cmd_dev(args) -> int:
+    root = _use_data_dir(args)
+    env = dev_environment(root)
     workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
     dagster = Path(sys.executable).with_name("dagster")
-    _say(f"Dagster UI on http://localhost:{args.port} (DAGSTER_HOME={home})")
-    os.execv(str(dagster), [str(dagster), "dev", "-w", str(workspace), "-p", str(args.port), "-h", args.host])
+    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
+    sys.stdout.flush()
+    os.execve(str(dagster), [str(dagster), "dev", "-w", str(workspace), "-p", str(args.port), "-h", args.host], env)
     return 0  # pragma: no cover
 
 
+def _plain(text: str) -> str:
+    """Help text without reST markup (double backquotes)."""
+    return text.replace("``", "")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sop-platform")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sop", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="sop", description=_plain(__doc__),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"sop {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     default_start = history_start()[:7]
 
@@ -351,8 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "in one run, publish the marts and print where they are with headline numbers.")
     common(p, company=True)
     p.add_argument("--forecast-cycles", type=_positive_int, default=None, metavar="N",
-                   help=f"forecast the last N months of the history as S&OP cycles (default: "
-                   f"$SOP_FORECAST_BACKFILL_CYCLES or {DEMO_FORECAST_CYCLES}: lag-1 and lag-3 accuracy)")
+                   help=f"forecast the last N months of the history as S&OP cycles (default "
+                   f"{DEMO_FORECAST_CYCLES}: lag-1 and lag-3 accuracy)")
     p.set_defaults(func=cmd_demo, fault=None)
 
     p = sub.add_parser("generate", help="write the demo company's source extracts",
@@ -371,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, help="the month to close (default: the last complete month)")
     p.add_argument("--from", dest="first", type=_month, help="first month of a range")
     p.add_argument("--to", dest="last", type=_month, help="last month of a range")
+    p.add_argument("--forecast-cycles", type=_positive_int, default=None, metavar="N",
+                   help="forecast cycles of a range: its last N months (default 3; one month is one cycle)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("status", help="where everything is and what is published",
@@ -416,7 +499,13 @@ def _quiet_known_warnings() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _quiet_known_warnings()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # the reader went away (`sop status | head`): stop quietly, as other command-line tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from orchestration.defs.forecast_assets import forecast_assets
 from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
 from orchestration.defs.raw_assets import raw_assets
 from orchestration.defs.quality_checks import quality_checks
-from orchestration.defs.resources import SopDataResource
+from orchestration.defs.resources import ForecastSettings, SopDataResource
 from orchestration.defs.serving_assets import serving_marts
 
 #: dbt from this environment, whether or not its bin folder is on PATH
@@ -25,6 +25,7 @@ defs = Definitions(
     schedules=[monthly_sop_schedule],
     resources={
         "sop_data": SopDataResource(),
+        "forecast_settings": ForecastSettings(),
         "dbt": DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
         ),

@@ -12,8 +12,10 @@ build database. Publishing instead:
    swaps the ``serve/parquet/current`` symlink to it, again by an atomic rename. The last few
    versions are kept so a reader in the middle of a scan is not cut off.
 
-The serving file also holds ``sop_publication``: when, by which run, for which months, and
-the row count of each table, so an analyst can tell which version they are reading.
+The serving file also holds ``sop_publication``: when, by which run, which months the marts
+hold (``first_month``..``last_month``, read from the published revenue mart, whatever range the
+run rebuilt) and which months the run rebuilt (``run_first_month``..``run_last_month``), and the
+row count of each table, so an analyst can tell which version they are reading.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ import duckdb
 MARTS_SCHEMA = "marts"
 PUBLICATION_TABLE = "sop_publication"
 PARQUET_VERSIONS_KEPT = 3
+#: the mart and column whose months are the months a publication holds (one row per closed month)
+MONTHS_HELD = ("revenue_by_region_family_monthly", "revenue_month")
 
 
 @dataclass
@@ -75,8 +79,8 @@ def publish_marts(
 ) -> PublishResult:
     """Publish every table of ``marts`` in ``warehouse_db`` to ``serve_dir``.
 
-    ``months`` is the (first, last) partition month the run built, recorded in the
-    publication table. ``before_swap`` is called with the finished temporary file just
+    ``months`` is the (first, last) partition month the run built; the publication table records
+    it beside the months the published marts hold (``MONTHS_HELD``). ``before_swap`` is called with the finished temporary file just
     before it replaces the serving file (tests use it to hold a publish half way).
     """
     started = time.perf_counter()
@@ -105,16 +109,22 @@ def publish_marts(
                 f"COPY main.{name} TO '{_sql_path(tmp_version_dir / (name + '.parquet'))}' "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
+        held_table, held_column = MONTHS_HELD
+        held = (con.execute(f"SELECT min({held_column}), max({held_column}) FROM main.{held_table}").fetchone()
+                if held_table in tables else (None, None))
         con.execute(
             f"CREATE TABLE main.{PUBLICATION_TABLE} (published_at TIMESTAMP, version VARCHAR, "
-            "run_id VARCHAR, first_month DATE, last_month DATE, tables JSON)"
+            "run_id VARCHAR, first_month DATE, last_month DATE, run_first_month DATE, run_last_month DATE, "
+            "tables JSON)"
         )
         con.execute(
-            f"INSERT INTO main.{PUBLICATION_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO main.{PUBLICATION_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 published_at.replace(tzinfo=None),
                 version,
                 run_id,
+                held[0],
+                held[1],
                 months[0] if months else None,
                 months[1] if months else None,
                 json.dumps(tables),
@@ -171,10 +181,12 @@ def current_publication(serve_db: Path) -> dict | None:
     if not Path(serve_db).exists():
         return None
     with duckdb.connect(str(serve_db), read_only=True) as con:
-        row = con.execute(
-            f"SELECT published_at, version, run_id, first_month, last_month, tables FROM {PUBLICATION_TABLE}"
-        ).fetchone()
-    keys = ("published_at", "version", "run_id", "first_month", "last_month", "tables")
+        cursor = con.execute(f"SELECT * FROM {PUBLICATION_TABLE}")
+        row = cursor.fetchone()
+        keys = [d[0] for d in cursor.description]
     record = dict(zip(keys, row))
+    # a file published before the run's range was recorded apart
+    record.setdefault("run_first_month", None)
+    record.setdefault("run_last_month", None)
     record["tables"] = json.loads(record["tables"])
     return record

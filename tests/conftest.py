@@ -1,4 +1,6 @@
-"""Shared fixtures: a small demo company built once per test session."""
+"""Shared fixtures: a small demo company built once per test session; guards that every test
+leaves the process environment and the working directory as it found them; ``--today`` pins
+the date for the date-sensitive tests (marker ``today_sensitive``)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,60 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# joblib and scikit-learn (under statsforecast and hierarchicalforecast) set KMP_* variables when
+# first imported; importing them here keeps that out of the tests' before/after comparison.
+import joblib  # noqa: F401, E402
+import sklearn  # noqa: F401, E402
+
+def pytest_addoption(parser):
+    parser.addoption("--today", default=None, metavar="YYYY-MM-DD",
+                     help="pin today's date (orchestration.clock) for every test, in process and in the "
+                     "commands they start")
+
+
+def _process_state() -> tuple[dict, str]:
+    """The environment (less pytest's own bookkeeping variables) and the working directory."""
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}, os.getcwd()
+
+
+def _changes(before: tuple[dict, str], after: tuple[dict, str]) -> list[str]:
+    (env0, cwd0), (env1, cwd1) = before, after
+    changed = [f"os.environ[{k!r}] {'added' if k not in env0 else 'removed' if k not in env1 else 'changed'}"
+               for k in sorted(set(env0) | set(env1)) if env0.get(k) != env1.get(k)]
+    if cwd0 != cwd1:
+        changed.append(f"working directory {cwd0} -> {cwd1}")
+    return changed
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_leaves_the_process_as_it_found_it():
+    """Session and module fixtures must restore what they change, too."""
+    before = _process_state()
+    yield
+    changed = _changes(before, _process_state())
+    assert not changed, f"the test session left the process changed: {changed}"
+
+
+@pytest.fixture(autouse=True)
+def _test_leaves_the_process_as_it_found_it(request):
+    """Fails a test that leaves ``os.environ`` or the working directory changed (use monkeypatch)."""
+    before = _process_state()
+    yield
+    changed = _changes(before, _process_state())
+    assert not changed, f"{request.node.nodeid} left the process changed: {changed}"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(request, _test_leaves_the_process_as_it_found_it, monkeypatch):
+    """With ``--today D``, ``orchestration.clock.today()`` is D here and in the commands a test starts."""
+    from orchestration.clock import TODAY_ENV
+
+    pinned = request.config.getoption("--today")
+    if pinned:
+        monkeypatch.setenv(TODAY_ENV, pinned)
+    yield
+
 
 SMALL_SCALE = 0.03
 #: 14 months: enough for year-over-year growth and net revenue retention in the last two months
@@ -33,13 +89,7 @@ def built_company(tmp_path_factory) -> BuiltCompany:
     from orchestration.demo import generate_company
 
     root = tmp_path_factory.mktemp("sop-data")
-    previous = os.environ.get("SOP_DATA_DIR")
-    os.environ["SOP_DATA_DIR"] = str(root)
     generate_company(root / "landing", seed=11, scale=SMALL_SCALE, start=FIRST, through=LAST)
     instance = DagsterInstance.ephemeral()
-    run = run_monthly_cycle(FIRST, LAST, instance=instance)
-    yield BuiltCompany(root, run.success, run.run_id, run.failed_checks, run.warned_checks, run.steps_failed, instance)
-    if previous is None:
-        os.environ.pop("SOP_DATA_DIR", None)
-    else:
-        os.environ["SOP_DATA_DIR"] = previous
+    run = run_monthly_cycle(FIRST, LAST, data_dir=root, instance=instance)
+    return BuiltCompany(root, run.success, run.run_id, run.failed_checks, run.warned_checks, run.steps_failed, instance)

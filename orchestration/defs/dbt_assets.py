@@ -2,7 +2,7 @@
 
 dbt sources are mapped onto the ingestion assets (``raw_<system>_<entity>``), so the asset
 graph shows one lineage from the landing files to the marts. A run passes its partition range
-to dbt as the vars ``min_month``/``max_month``.
+to dbt as the vars ``min_month``/``max_month``, and the build database as ``warehouse_db``.
 """
 
 
@@ -18,8 +18,10 @@ from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, si
 from orchestration.defs.resources import SopDataResource
 from orchestration.settings import DBT_PROJECT_DIR
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# `dagster dev` parses the project on load; `make` prepares the manifest for everything else.
+#: `dagster dev` (which sets DAGSTER_IS_DEV_CLI) parses the project on load into a target folder of
+#: its own, so it never rewrites the manifest that `make` prepared for everything else.
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
+                         target_path="target/dev" if os.getenv("DAGSTER_IS_DEV_CLI") else "target")
 dbt_project.prepare_if_dev()
 
 
@@ -57,7 +59,7 @@ def sop_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data
         "min_month": window.start.strftime("%Y-%m-01"),
         # the window end is exclusive: the last month built is the one before it
         "max_month": context.partition_keys[-1],
+        # the profile (profiles.yml) reads the build database's path from this var
+        "warehouse_db": str(sop_data.paths.warehouse_db),
     }
-    # dbt's profile reads the warehouse path from the environment of the dbt process
-    os.environ["SOP_WAREHOUSE_DB"] = str(sop_data.paths.warehouse_db)
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

@@ -4,13 +4,12 @@
 ``FORECAST_MART_KEYS`` are the forecast tables in the ``marts`` schema that publishing waits for.
 
 The cycle month is the partition month. A run over a range of months forecasts the last
-``SOP_FORECAST_BACKFILL_CYCLES`` months of the range (default 3) that the demand history
+``forecast_settings.backfill_cycles`` months of the range (default 3) that the demand history
 reaches, each cycle seeing history up to its own month only, so a fresh demo already has
 lag-1 accuracy rows. The work is in ``orchestration.forecasting``; these assets read the
 marts, call it, write the tables and attach metadata (docs/forecasting.md).
 """
 
-import os
 import time
 from dataclasses import replace
 
@@ -26,7 +25,7 @@ from dagster import (
 )
 
 from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
-from orchestration.defs.resources import SopDataResource
+from orchestration.defs.resources import ForecastSettings, SopDataResource
 from orchestration.forecasting import warehouse as wh
 from orchestration.forecasting.accuracy import forecast_accuracy
 from orchestration.forecasting.charts import forecast_chart, markdown_image, top_series
@@ -45,10 +44,6 @@ from orchestration.forecasting.snapshots import (
     mase_scales, read_snapshots, seasonal_naive_bounds, snapshot_frame, write_snapshot,
 )
 
-#: Months of a range run that get a forecast cycle (the last N months of the range).
-BACKFILL_CYCLES_ENV = "SOP_FORECAST_BACKFILL_CYCLES"
-DEFAULT_BACKFILL_CYCLES = 3
-
 GROUP = "forecasts"
 FORECAST_CONFIG = ForecastConfig()
 #: Below this many series the engine runs in the step's own process (n_jobs=1): a worker pool
@@ -61,17 +56,6 @@ def engine_config(n_series: int, horizon: int = FORECAST_CONFIG.horizon) -> Fore
     """The production engine settings for a problem of ``n_series`` series."""
     config = FORECAST_CONFIG if horizon == FORECAST_CONFIG.horizon else replace(FORECAST_CONFIG, horizon=horizon)
     return replace(config, n_jobs=1) if n_series < POOL_MIN_SERIES else config
-
-
-def backfill_cycles() -> int:
-    raw = os.environ.get(BACKFILL_CYCLES_ENV, str(DEFAULT_BACKFILL_CYCLES))
-    try:
-        n = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{BACKFILL_CYCLES_ENV} must be a whole number, got {raw!r}") from exc
-    if n < 1:
-        raise ValueError(f"{BACKFILL_CYCLES_ENV} must be at least 1, got {n}")
-    return n
 
 
 def cycles_of_run(partition_keys: list[str], last_history: pd.Timestamp | None, n: int) -> list[pd.Timestamp]:
@@ -97,10 +81,11 @@ def _md_table(df: pd.DataFrame, floats: str = "{:.3f}") -> str:
     return "\n".join(lines)
 
 
-def _cycles(context: AssetExecutionContext, sop_data: SopDataResource) -> list[pd.Timestamp]:
+def _cycles(context: AssetExecutionContext, sop_data: SopDataResource,
+            forecast_settings: ForecastSettings) -> list[pd.Timestamp]:
     with sop_data.warehouse() as con:
         last = wh.last_history_month(con)
-    cycles = cycles_of_run(context.partition_keys, last, backfill_cycles())
+    cycles = cycles_of_run(context.partition_keys, last, forecast_settings.backfill_cycles)
     if not cycles:
         context.log.warning("the demand history does not reach this run's months: no forecast cycle")
     return cycles
@@ -124,8 +109,9 @@ DEMAND_DEPS = [AssetKey("demand_history_monthly")]
     kinds={"duckdb", "python"},
     metadata={"table": wh.DEMAND_FORECAST.name, "dagster/column_schema": _schema(wh.DEMAND_FORECAST.columns)},
 )
-def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
-    cycles = _cycles(context, sop_data)
+def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
+                    forecast_settings: ForecastSettings) -> MaterializeResult:
+    cycles = _cycles(context, sop_data, forecast_settings)
     total_rows, seconds, series = 0, 0.0, 0
     last = None
     for cycle in cycles:
@@ -181,9 +167,10 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -
     metadata={"table": wh.CONSENSUS_DEMAND.name, "override_log": wh.OVERRIDE_LOG.name,
               "dagster/column_schema": _schema(wh.CONSENSUS_DEMAND.columns)},
 )
-def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource,
+                     forecast_settings: ForecastSettings) -> MaterializeResult:
     path = sop_data.paths.inputs / OVERRIDES_FILE
-    cycles = _cycles(context, sop_data)
+    cycles = _cycles(context, sop_data, forecast_settings)
     rows, applied, refused, errors = 0, 0, 0, []
     for cycle in cycles:
         with sop_data.warehouse() as con:
@@ -237,8 +224,9 @@ def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
     kinds={"duckdb", "python"},
     metadata={"table": wh.REVENUE_FORECAST.name, "dagster/column_schema": _schema(wh.REVENUE_FORECAST.columns)},
 )
-def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
-    cycles = _cycles(context, sop_data)
+def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
+                     forecast_settings: ForecastSettings) -> MaterializeResult:
+    cycles = _cycles(context, sop_data, forecast_settings)
     rows, last, rates, weights = 0, None, None, None
     for cycle in cycles:
         with sop_data.warehouse() as con:
@@ -285,8 +273,9 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource) 
     kinds={"duckdb"},
     metadata={"table": SNAPSHOT_TABLE, "dagster/column_schema": _schema(SNAPSHOT_COLUMNS)},
 )
-def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
-    cycles = _cycles(context, sop_data)
+def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource,
+                       forecast_settings: ForecastSettings) -> MaterializeResult:
+    cycles = _cycles(context, sop_data, forecast_settings)
     per_cycle = {}
     for cycle in cycles:
         with sop_data.warehouse() as con:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import duckdb
 from dagster import ConfigurableResource
+from pydantic import Field
 
 from orchestration.ingestion import LandingFolderReader, SourceReader
 from orchestration.settings import DataPaths, data_paths
@@ -45,3 +46,16 @@ class SopDataResource(ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+class ForecastSettings(ConfigurableResource):
+    """How many S&OP forecast cycles a run makes.
+
+    A run over a range of months forecasts the last ``backfill_cycles`` months of the range that
+    the demand history reaches, each cycle seeing history up to its own month only. A monthly run
+    (one partition) makes one cycle whatever the setting. Set it per run in the launchpad
+    (``resources: forecast_settings: config: backfill_cycles: 4``) or with ``sop run/demo
+    --forecast-cycles``.
+    """
+
+    backfill_cycles: int = Field(default=3, ge=1, description="forecast cycles of a range run: its last N months")

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
-from dagster._core.utils import make_new_run_id
 
 from orchestration.settings import data_paths
 
@@ -39,18 +40,52 @@ python_logs:
 """
 
 
-def ensure_dagster_home(data_dir=None) -> str:
-    """Make ``<data>/.dagster`` with its dagster.yaml unless DAGSTER_HOME is already set."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home = str(data_paths(data_dir).dagster_home)
-        os.environ["DAGSTER_HOME"] = home
-    os.makedirs(home, exist_ok=True)
-    config = os.path.join(home, "dagster.yaml")
-    if not os.path.exists(config):
-        with open(config, "w") as fh:
-            fh.write(DAGSTER_YAML)
+def dagster_home(data_dir=None) -> Path:
+    """The instance folder: ``$DAGSTER_HOME`` when set, else ``<data>/.dagster`` (made with its
+    dagster.yaml if missing). Nothing is written to the process environment."""
+    home = Path(os.environ.get("DAGSTER_HOME") or data_paths(data_dir).dagster_home)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
     return home
+
+
+def instance_for(data_dir=None) -> DagsterInstance:
+    """The Dagster instance of a data root: the one ``sop dev`` shows (see ``dagster_home``)."""
+    return DagsterInstance.from_config(str(dagster_home(data_dir)))
+
+
+#: The code location ``workspace.yaml`` defines, and the repository name Dagster gives a
+#: ``Definitions`` object: a run recorded with this origin is listed under the job in the UI.
+LOCATION_NAME = "sop"
+REPOSITORY_NAME = "__repository__"
+#: the run tag the UI filters a job's runs by (``<repository>@<location>``)
+REPOSITORY_LABEL_TAG = ".dagster/repository"
+
+
+def _record_origin(instance: DagsterInstance, run_id: str, job_name: str) -> None:
+    """Record the code location as the run's origin, as if the UI had launched it.
+
+    ``execute_in_process`` stores a run with no repository origin, so the UI's Runs tab of the
+    job and the Overview timeline leave it out. The origin names the location of
+    ``workspace.yaml``; its label tag is set at launch, the origin once the run is stored.
+    """
+    from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        return
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(
+        loadable_target_origin=LoadableTargetOrigin(
+            executable_path=sys.executable, module_name="orchestration.definitions",
+            working_directory=str(Path(__file__).resolve().parents[2]),
+        ),
+        location_name=LOCATION_NAME,
+    )
+    origin = RemoteRepositoryOrigin(code_location_origin=location, repository_name=REPOSITORY_NAME)
+    instance.run_storage.replace_job_origin(run, origin.get_job_origin(job_name))
 
 
 @dataclass(frozen=True)
@@ -88,15 +123,23 @@ class CycleRun:
 
 
 class _StepProgress(threading.Thread):
-    """Follows the run's step events in the instance and prints one short line per step."""
+    """Follows the run in the instance and prints short progress lines as it goes.
 
-    TYPES = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+    One line per step as it starts and ends; inside the dbt step one line per model built
+    (``k of N``), so its minutes are not silent; the info lines the forecast and publishing
+    steps log (one per forecast cycle). Raw steps' own log lines (one per set-aside line of a
+    malformed extract) stay in the log file.
+    """
+
+    STEPS = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 
     def __init__(self, instance: DagsterInstance, run_id: str, emit_line: Callable[[str], None]):
         super().__init__(daemon=True)
         self.instance, self.run_id, self.emit_line = instance, run_id, emit_line
         self.done = threading.Event()
         self.cursor = None
+        self.planned: dict[str, int] = {}
+        self.built: dict[str, int] = {}
 
     def run(self) -> None:
         while not self.done.wait(0.5):
@@ -105,25 +148,102 @@ class _StepProgress(threading.Thread):
 
     def drain(self) -> None:
         try:
-            conn = self.instance.get_records_for_run(self.run_id, cursor=self.cursor, of_type=self.TYPES)
+            conn = self.instance.get_records_for_run(self.run_id, cursor=self.cursor)
         except Exception:  # noqa: BLE001 - the run may not be registered yet
             return
         self.cursor = conn.cursor
         for record in conn.records:
-            event = record.event_log_entry.dagster_event
-            if event.event_type == DagsterEventType.STEP_START:
-                self.emit_line(f"  … {event.step_key}")
-            elif event.event_type == DagsterEventType.STEP_SUCCESS:
-                seconds = event.event_specific_data.duration_ms / 1000
-                self.emit_line(f"  ✓ {event.step_key} ({seconds:.1f}s)")
-            else:
-                self.emit_line(f"  ✗ {event.step_key} failed")
+            for line in self.lines_for(record.event_log_entry):
+                self.emit_line(line)
+
+    def lines_for(self, entry) -> list[str]:
+        event = entry.dagster_event
+        step = entry.step_key or ""
+        if event is None:
+            if entry.level >= logging.INFO and step and not step.startswith("raw_") and entry.user_message:
+                return [f"      {entry.user_message}"]
+            return []
+        kind = event.event_type
+        if kind == DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+            self.planned[step] = self.planned.get(step, 0) + 1
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION and self.planned.get(step, 0) > 1 and "dbt" in step:
+            self.built[step] = self.built.get(step, 0) + 1
+            return [f"      built {event.asset_key.to_user_string()} ({self.built[step]} of {self.planned[step]})"]
+        elif kind == DagsterEventType.STEP_START:
+            return [f"  … {event.step_key}"]
+        elif kind == DagsterEventType.STEP_SUCCESS:
+            seconds = event.event_specific_data.duration_ms / 1000
+            return [f"  ✓ {event.step_key} ({seconds:.1f}s)"]
+        elif kind == DagsterEventType.STEP_FAILURE:
+            return [f"  ✗ {event.step_key} failed"]
+        return []
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run of the monthly job, as ``sop status`` reports it."""
+
+    run_id: str
+    first_month: str
+    last_month: str
+    #: Dagster's run status: SUCCESS, FAILURE, STARTED, CANCELED, ...
+    status: str
+    started_at: datetime | None
+    seconds: float | None
+
+
+def monthly_runs(instance: DagsterInstance, limit: int = 200) -> list[RunSummary]:
+    """The monthly job's runs, newest first, with the months each one covered."""
+    from dagster import RunsFilter
+
+    records = instance.get_run_records(filters=RunsFilter(job_name="monthly_sop_cycle"), limit=limit)
+    out = []
+    for record in records:
+        run = record.dagster_run
+        start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
+        end = run.tags.get("dagster/asset_partition_range_end") or start
+        began, ended = record.start_time, record.end_time
+        out.append(RunSummary(
+            run.run_id, (start or "")[:7], (end or "")[:7], run.status.value,
+            datetime.fromtimestamp(began, timezone.utc) if began else None,
+            (ended - began) if began and ended else None,
+        ))
+    return out
+
+
+def blocked_months(runs: list[RunSummary]) -> list[str]:
+    """Months whose latest finished run failed (newest-first ``runs``): closed by nobody since."""
+    latest: dict[str, str] = {}
+    for run in runs:
+        if run.status not in ("SUCCESS", "FAILURE") or not run.first_month:
+            continue
+        y, m = map(int, run.first_month.split("-"))
+        while f"{y:04d}-{m:02d}" <= run.last_month:
+            latest.setdefault(f"{y:04d}-{m:02d}", run.status)
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return sorted(month for month, status in latest.items() if status == "FAILURE")
+
+
+def cycle_run_config(data_dir=None, forecast_cycles: int | None = None, console_log_level: str = "INFO") -> dict:
+    """The run config of a monthly run: the data root and the forecast cycles as resource config
+    (what the launchpad shows), and the console log level."""
+    resources: dict = {}
+    if data_dir is not None:
+        resources["sop_data"] = {"config": {"data_dir": str(Path(data_dir).expanduser().resolve())}}
+    if forecast_cycles is not None:
+        resources["forecast_settings"] = {"config": {"backfill_cycles": int(forecast_cycles)}}
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": console_log_level}}}}
+    if resources:
+        run_config["resources"] = resources
+    return run_config
 
 
 def run_monthly_cycle(
     first_month: str,
     last_month: str,
     *,
+    data_dir: str | os.PathLike | None = None,
+    forecast_cycles: int | None = None,
     instance: DagsterInstance | None = None,
     progress: Callable[[str], None] | None = None,
     log_file: Path | None = None,
@@ -131,6 +251,10 @@ def run_monthly_cycle(
 ) -> CycleRun:
     """Materialize the monthly job for the partitions ``first_month``..``last_month`` (``YYYY-MM``).
 
+    ``data_dir`` is the data root (default ``$SOP_DATA_DIR`` or ``./data``) and ``forecast_cycles``
+    the forecast cycles of a range run (default: ``ForecastSettings``'), both passed to the run as
+    resource config, so they show in the run's config in the UI. ``instance`` defaults to the data
+    root's (``instance_for``).
     ``progress`` gets a line per step as it starts and ends; ``log_file`` receives the run's
     full event log when it ends; ``console_log_level`` filters Dagster's own console lines.
     """
@@ -140,11 +264,12 @@ def run_monthly_cycle(
     tags = {
         "dagster/asset_partition_range_start": f"{first_month}-01",
         "dagster/asset_partition_range_end": f"{last_month}-01",
+        REPOSITORY_LABEL_TAG: f"{REPOSITORY_NAME}@{LOCATION_NAME}",
     }
     if instance is None:
-        ensure_dagster_home()
-        instance = DagsterInstance.get()
-    run_id = make_new_run_id()
+        instance = instance_for(data_dir)
+    run_config = cycle_run_config(data_dir, forecast_cycles, console_log_level)
+    run_id = str(uuid.uuid4())
     follower = _StepProgress(instance, run_id, progress) if progress else None
     if follower:
         follower.start()
@@ -154,9 +279,10 @@ def run_monthly_cycle(
             tags=tags,
             run_id=run_id,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": console_log_level}}}},
+            run_config=run_config,
         )
     finally:
+        _record_origin(instance, run_id, job.name)
         if follower:
             follower.done.set()
             follower.join()

@@ -88,7 +88,6 @@ def cmd_bench(args) -> int:
     from orchestration.settings import data_paths
 
     root = data_paths(args.data_dir).root
-    os.environ["SOP_DATA_DIR"] = str(root)
     if args.export_datasets:
         for path in export_reference_datasets(Path(args.export_datasets),
                                               Path(args.warehouse) if args.warehouse else None):
@@ -164,7 +163,8 @@ def cmd_hierarchy_eval(args) -> int:
 
 def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``sop forecast`` and its subcommands on the top-level parser's subparsers."""
-    from orchestration.cli import _month, last_complete_month
+    from orchestration.cli import _month
+    from orchestration.clock import last_complete_month
     from orchestration.settings import history_start
 
     p = sub.add_parser("forecast", help="forecasting tools: evaluate on a CSV, benchmark",

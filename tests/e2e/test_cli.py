@@ -57,7 +57,7 @@ def test_a_failure_message_becomes_one_block_per_problem():
         "  ✗ raw_crm_opportunities (check gx_suite)",
         "      rule    values.non_negative",
         "      file    crm/opportunities/2024-03/opportunities_202403.csv",
-        "      row     17",
+        "      row     17 (1 of 3 rows shown)",
         "      detail  (Amount = -1200.00); 3 rows",
     ]
     assert "      row     -" in blocks[1] and "rule    freshness.updated_within" in blocks[1]
@@ -112,16 +112,64 @@ def test_the_blocked_report_says_what_stays_published(tmp_path):
     assert "sop run --month 2024-03" in report
 
 
-def test_demo_forecasts_four_cycles_unless_told(monkeypatch):
-    import argparse
+def test_demo_forecasts_four_cycles_and_run_three_unless_told(tmp_path):
+    from dagster import validate_run_config
 
-    from orchestration.cli import _demo_forecast_cycles
-    from orchestration.defs.forecast_assets import BACKFILL_CYCLES_ENV, backfill_cycles
+    from orchestration.cli import DEMO_FORECAST_CYCLES, build_parser
+    from orchestration.definitions import defs
+    from orchestration.defs.runner import cycle_run_config
 
-    monkeypatch.delenv(BACKFILL_CYCLES_ENV, raising=False)
-    assert _demo_forecast_cycles(argparse.Namespace(forecast_cycles=None)) == 4 == backfill_cycles()
-    monkeypatch.setenv(BACKFILL_CYCLES_ENV, "2")
-    assert _demo_forecast_cycles(argparse.Namespace(forecast_cycles=None)) == 2 == backfill_cycles()
-    assert _demo_forecast_cycles(argparse.Namespace(forecast_cycles=6)) == 6 == backfill_cycles()
+    parser = build_parser()
+    assert parser.parse_args(["demo"]).forecast_cycles is None and DEMO_FORECAST_CYCLES == 4
+    assert parser.parse_args(["run", "--forecast-cycles", "6"]).forecast_cycles == 6
+    config = cycle_run_config(tmp_path, 6)
+    assert config["resources"] == {"sop_data": {"config": {"data_dir": str(tmp_path.resolve())}},
+                                   "forecast_settings": {"config": {"backfill_cycles": 6}}}
+    job = defs.resolve_job_def("monthly_sop_cycle")
+    resolved = validate_run_config(job, config)
+    assert resolved["resources"]["forecast_settings"]["config"]["backfill_cycles"] == 6
+    assert "resources" not in cycle_run_config()  # no override: the resources' own defaults
+    assert validate_run_config(job, cycle_run_config())["resources"]["forecast_settings"]["config"] == {"backfill_cycles": 3}
     bad = sop("demo", "--forecast-cycles", "0", check=False)
     assert bad.returncode == 2 and "'0' is not a whole number of at least 1" in bad.stderr
+
+
+def test_a_block_says_how_many_of_the_rows_it_lists():
+    from orchestration.cli import problem_blocks
+
+    path = "erp/invoice_lines/2024-03/invoice_lines_202403.csv"
+    samples = [{"rule": "values.non_negative", "source_file": path, "source_row": r, "value": -1} for r in (2, 3, 5)]
+    (block,) = problem_blocks("raw_erp_invoice_lines", "gx_suite",
+                              f"{path} row 2: rule values.non_negative (NetAmount = -1); 6 rows", samples)
+    assert "      row     2, 3, 5 (3 of 6 rows shown)\n" in block
+    (all_rows,) = problem_blocks("raw_erp_invoice_lines", "gx_suite",
+                                 f"{path} row 2: rule values.non_negative (NetAmount = -1); 3 rows", samples)
+    assert "      row     2, 3, 5\n" in all_rows
+
+
+def test_version_plain_help_and_a_closed_pipe():
+    assert sop("--version").stdout.strip().startswith("sop ")
+    assert "``" not in sop("--help").stdout
+    # `sop status | head -1`: the reader closes the pipe early; no traceback, nothing on stderr
+    proc = subprocess.run(f"'{SOP}' status --data-dir /nonexistent-sop-test-dir-$$ | head -1", shell=True,
+                          capture_output=True, text=True)
+    assert proc.stdout.startswith("data root") and "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_verdict_lines_name_the_version_the_months_and_the_time(tmp_path):
+    import duckdb
+
+    from orchestration.cli import verdict_line
+
+    serve = tmp_path / "sop.duckdb"
+    assert verdict_line(False, "2024-03", "2024-03", serve, 12.4, 2) == \
+        "BLOCKED 2024-03: 2 failure(s), nothing is published; 12s"
+    with duckdb.connect(str(serve)) as con:
+        con.execute("CREATE TABLE sop_publication (published_at TIMESTAMP, version VARCHAR, run_id VARCHAR, "
+                    "first_month DATE, last_month DATE, run_first_month DATE, run_last_month DATE, tables JSON)")
+        con.execute("INSERT INTO sop_publication VALUES ('2024-04-02 05:10:00', 'v7', 'r1', '2021-01-01', "
+                    "'2024-03-01', '2024-03-01', '2024-03-01', '{}')")
+    assert verdict_line(True, "2024-03", "2024-03", serve, 61.6) == \
+        "PUBLISHED v7 (months 2021-01 .. 2024-03): built 2024-03 in 62s"
+    assert verdict_line(False, "2024-04", "2024-04", serve, 5, 1) == \
+        "BLOCKED 2024-04: 1 failure(s), v7 (months 2021-01 .. 2024-03) stays published; 5s"

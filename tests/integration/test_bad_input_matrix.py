@@ -247,23 +247,22 @@ CYCLE_FAULTS = [
 
 
 @pytest.mark.xdist_group("pipeline")
-def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(tmp_path, monkeypatch):
+def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(tmp_path):
     from orchestration.defs.runner import run_monthly_cycle
     from orchestration.publishing import current_publication
     from tests.integration.bad_input_support import FIRST
 
     root = tmp_path / "data"
-    monkeypatch.setenv("SOP_DATA_DIR", str(root))
     make_clean_landing(root)
     serve_db = root / "serve" / "sop.duckdb"
     instance = DagsterInstance.ephemeral()
-    first = run_monthly_cycle(FIRST, FIRST, instance=instance)
+    first = run_monthly_cycle(FIRST, FIRST, data_dir=root, instance=instance)
     assert first.success, first.failures
     published = current_publication(serve_db)
 
     files = {entity: inject(root, kind, entity) for kind, entity, *_ in CYCLE_FAULTS}
     digests = {entity: file_digest(path) for entity, path in files.items()}
-    run = run_monthly_cycle(MONTH, MONTH, instance=instance)
+    run = run_monthly_cycle(MONTH, MONTH, data_dir=root, instance=instance)
 
     assert not run.success
     for kind, entity, asset, check, rule in CYCLE_FAULTS:
@@ -283,7 +282,7 @@ def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_onc
     assert {entity: file_digest(path) for entity, path in files.items()} == digests
 
     make_clean_landing(root)  # the sources deliver the month again, correct this time
-    rerun = run_monthly_cycle(MONTH, MONTH, instance=instance)
+    rerun = run_monthly_cycle(MONTH, MONTH, data_dir=root, instance=instance)
 
     assert rerun.success, rerun.failures
     now = current_publication(serve_db)

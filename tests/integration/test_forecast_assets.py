@@ -9,6 +9,7 @@ replaces only its own snapshot and revenue rows.
 from __future__ import annotations
 
 import os
+import shutil
 
 import duckdb
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from dagster import materialize
 
 from orchestration.defs.forecast_assets import FORECAST_MART_KEYS, forecast_assets
-from orchestration.defs.resources import SopDataResource
+from orchestration.defs.resources import ForecastSettings, SopDataResource
 
 MONTHS = pd.date_range("2021-01-01", "2023-06-01", freq="MS")
 REGIONS = ["EUR", "NAM"]
@@ -100,8 +101,10 @@ def warehouse(tmp_path_factory):
     return root
 
 
-def _run(root, **kwargs):
-    result = materialize(forecast_assets, resources={"sop_data": SopDataResource(data_dir=str(root))}, **kwargs)
+def _run(root, backfill_cycles: int = 3, **kwargs):
+    resources = {"sop_data": SopDataResource(data_dir=str(root)),
+                 "forecast_settings": ForecastSettings(backfill_cycles=backfill_cycles)}
+    result = materialize(forecast_assets, resources=resources, **kwargs)
     assert result.success
     return result
 
@@ -122,6 +125,15 @@ def ran(warehouse):
                                    "dagster/asset_partition_range_end": "2023-06-01"})
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before  # the planner file is never rewritten
     return warehouse, result
+
+
+@pytest.fixture
+def ran_copy(ran, tmp_path):
+    """A copy of the forecast warehouse for a test that re-runs a cycle: the shared one stays as built."""
+    root, result = ran
+    copy = tmp_path / "forecast-data"
+    shutil.copytree(root, copy)
+    return copy, result
 
 
 def test_range_run_forecasts_last_three_cycles(ran):
@@ -234,8 +246,8 @@ def test_revenue_accuracy_scores_cycles_with_actuals(ran):
     assert "| 2023-05 | 1 |" in meta["wape_by_cycle"].value
 
 
-def test_rerun_of_last_cycle_keeps_earlier_snapshots(ran):
-    root, _ = ran
+def test_rerun_of_last_cycle_keeps_earlier_snapshots(ran_copy):
+    root, _ = ran_copy
     sql = "SELECT * FROM forecast.forecast_snapshots WHERE cycle_month = ? ORDER BY series_id, ds"
     revenue_sql = "SELECT * FROM marts.revenue_forecast WHERE cycle_month = ? ORDER BY region_code, forecast_month"
     revenue_acc_sql = "SELECT * FROM marts.revenue_forecast_accuracy WHERE cycle_month = ? ORDER BY lag, level, region_code"
@@ -251,6 +263,16 @@ def test_rerun_of_last_cycle_keeps_earlier_snapshots(ran):
                     "WHERE cycle_month = '2023-06-01' AND series_id = 'sku=P2|region=NAM' AND horizon_step = 1")
     assert june["c"].item() == 1.0
     assert _q(root, "SELECT count(*) n FROM forecast.forecast_snapshots WHERE cycle_month = '2023-06-01'")["n"].item() == 27 * 18
+
+
+def test_the_run_config_sets_how_many_cycles_a_range_run_forecasts(warehouse, tmp_path):
+    root = tmp_path / "forecast-data"
+    shutil.copytree(warehouse, root)
+    result = _run(root, backfill_cycles=2, selection=["demand_forecast"],
+                  tags={"dagster/asset_partition_range_start": "2023-01-01",
+                        "dagster/asset_partition_range_end": "2023-06-01"})
+    meta = result.asset_materializations_for_node("demand_forecast")[0].metadata
+    assert meta["cycles"].value == "2023-05, 2023-06"
 
 
 def test_docs_describe_every_column_of_every_forecast_table():
@@ -269,8 +291,8 @@ def test_docs_describe_every_column_of_every_forecast_table():
             assert f"| `{column}` |" in body, f"{spec.name}.{column} is not documented"
 
 
-def test_unreadable_overrides_file_is_reported_and_consensus_is_statistical(ran):
-    root, _ = ran
+def test_unreadable_overrides_file_is_reported_and_consensus_is_statistical(ran_copy):
+    root, _ = ran_copy
     overrides = root / "inputs" / "forecast_overrides.csv"
     overrides.write_text("level,item,region,month,kind,value\nsku,P1,EUR,2023-08,absolute,500\n")
     result = _run(root, partition_key="2023-06-01", selection=["consensus_demand"])

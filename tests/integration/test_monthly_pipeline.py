@@ -82,7 +82,7 @@ def test_rerunning_a_month_gives_identical_marts(built_company):
     query = "SELECT * FROM revenue_by_region_family_monthly ORDER BY ALL"
     with serve(built_company) as con:
         before = con.execute(query).df()
-    rerun = run_monthly_cycle("2021-02", "2021-02", instance=built_company.instance)
+    rerun = run_monthly_cycle("2021-02", "2021-02", data_dir=built_company.root, instance=built_company.instance)
     assert rerun.success
     with serve(built_company) as con:
         after = con.execute(query).df()

@@ -35,7 +35,20 @@ def test_publish_copies_mart_tables_to_duckdb_and_parquet(tmp_path):
     assert parquet.is_symlink()
     assert duckdb.connect().execute(f"SELECT sum(amount) FROM '{parquet}/revenue.parquet'").fetchone()[0] == 30.0
     pub = current_publication(result.serve_db)
-    assert pub["run_id"] == "r1" and str(pub["last_month"]) == "2024-03-01" and pub["tables"]["revenue"] == 3
+    assert pub["run_id"] == "r1" and str(pub["run_last_month"]) == "2024-03-01" and pub["tables"]["revenue"] == 3
+    assert pub["first_month"] is None and pub["last_month"] is None  # no revenue mart: no months held
+
+
+def test_the_publication_records_the_months_the_marts_hold_not_only_the_run_range(tmp_path):
+    wh = tmp_path / "wh.duckdb"
+    build_warehouse(wh, 10.0)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("CREATE TABLE marts.revenue_by_region_family_monthly AS SELECT CAST(m AS DATE) AS revenue_month "
+                    "FROM generate_series(DATE '2021-01-01', DATE '2024-03-01', INTERVAL 1 MONTH) t(m)")
+    result = publish_marts(wh, tmp_path / "serve", run_id="r2", months=("2024-03-01", "2024-03-01"))
+    pub = current_publication(result.serve_db)
+    assert (f"{pub['first_month']:%Y-%m}", f"{pub['last_month']:%Y-%m}") == ("2021-01", "2024-03")
+    assert (f"{pub['run_first_month']:%Y-%m}", f"{pub['run_last_month']:%Y-%m}") == ("2024-03", "2024-03")
 
 
 def test_reader_is_never_refused_and_sees_old_version_during_publish(tmp_path):
