@@ -13,11 +13,12 @@ SCALE ?= 1
 DEMO_ARGS ?= --scale $(SCALE) $(if $(THROUGH),--through $(THROUGH))
 BENCH_SCALES ?= 1 4
 
-.PHONY: install demo test test-fast dev bench status clean help
+.PHONY: install demo test test-fast test-dates dev bench status clean help
 
 help:
 	@echo "make demo   - install, generate the demo company, build all history, publish"
-	@echo "make test   - install and run the test suite"
+	@echo "make test   - install and run the test suite (random order)"
+	@echo "make test-dates - the date-sensitive tests on pinned dates"
 	@echo "make dev    - the Dagster UI on http://localhost:3000"
 	@echo "make bench  - time each stage at scales $(BENCH_SCALES) (figures in $$SOP_DATA_DIR/bench/)"
 
@@ -38,6 +39,11 @@ demo: install
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
+
+# the date-sensitive tests, with today pinned to a 1st of January, a 1st of a month and a leap day
+TEST_DATES ?= 2027-01-01 2026-03-01 2028-02-29
+test-dates: install
+	@for d in $(TEST_DATES); do echo "today = $$d"; $(PY) -m pytest -q -m today_sensitive --today $$d || exit 1; done
 
 test-fast: install
 	$(PY) -m pytest -n 2 -m "not slow"

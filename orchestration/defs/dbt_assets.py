@@ -8,6 +8,7 @@ to dbt as the vars ``min_month``/``max_month``, and the build database as ``ware
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,8 +26,74 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 
+def _ref_name(text: str) -> str:
+    """``ref('dim_month')`` -> ``dim_month`` (a relationships test's ``to``)."""
+    found = re.search(r"ref\(\s*['\"]([^'\"]+)['\"]\s*\)", str(text))
+    return found[1] if found else str(text)
+
+
+def _project_vars() -> dict:
+    import yaml
+
+    return (yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text()) or {}).get("vars", {})
+
+
+def _values_text(values, project_vars: Mapping[str, Any]) -> str:
+    """An accepted_values list, with ``{{ var('x') }}`` replaced by the project's list."""
+    found = re.fullmatch(r"\s*\{\{\s*var\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\}\}\s*", str(values))
+    if found and found[1] in project_vars:
+        values = project_vars[found[1]]
+    return ", ".join(str(v) for v in values) if isinstance(values, (list, tuple)) else str(values)
+
+
+def describe_dbt_test(test: Mapping[str, Any], model: str, project_vars: Mapping[str, Any] | None = None) -> str:
+    """What a dbt test checks, in one sentence, for its asset check in the UI and in failure reports.
+
+    The test's own description when it has one; a singular test's leading SQL comment; otherwise
+    a sentence built from the generic test and its arguments.
+    """
+    if test.get("description"):
+        return test["description"]
+    meta = test.get("test_metadata") or {}
+    kwargs = {k: v for k, v in (meta.get("kwargs") or {}).items() if k != "model"}
+    column = kwargs.get("column_name") or test.get("column_name")
+    where = f"`{column}` of `{model}`" if column else f"`{model}`"
+    name = meta.get("name")
+    if not name:
+        comment = []
+        for line in str(test.get("raw_code", "")).splitlines():
+            if not line.startswith("--"):
+                break
+            comment.append(line.lstrip("-").strip())
+        text = " ".join(c for c in comment if c)
+        return f"dbt test {test.get('name', '')}: {text}" if text else f"dbt singular test {test.get('name', '')} on `{model}`"
+    sentences = {
+        "not_null": f"{where} is never null",
+        "unique": f"{where} is unique",
+        "accepted_values": f"{where} takes only the accepted values ({_values_text(kwargs.get('values'), project_vars or {})})",
+        "relationships": f"every {where} exists in `{_ref_name(kwargs.get('to', ''))}`.`{kwargs.get('field')}`",
+        "non_negative": f"{where} is never negative",
+        "unique_combination_of_columns":
+            f"`{model}` has one row per {', '.join(kwargs.get('combination_of_columns') or [])}",
+        "expression_is_true": f"every row of `{model}` satisfies {kwargs.get('expression')}",
+        "not_null_proportion": f"at least {kwargs.get('at_least')} of {where} is not null",
+    }
+    sentence = sentences.get(name, f"{name} holds for {where}")
+    return f"dbt test {name}: {sentence}; fails with the offending rows' count."
+
+
 class SopDbtTranslator(DagsterDbtTranslator):
-    """Sources become the raw ingestion assets; models are grouped by their layer folder."""
+    """Sources become the raw ingestion assets; models are grouped by their layer folder; every
+    dbt test check says what it checks."""
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        test = manifest["nodes"].get(unique_id, {})
+        if not hasattr(self, "_vars"):
+            self._vars = _project_vars()
+        return spec._replace(description=describe_dbt_test(test, asset_spec.key.to_user_string(), self._vars))
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":

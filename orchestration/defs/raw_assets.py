@@ -1,7 +1,9 @@
 """One ingestion asset per source entity of the catalog (``raw_<system>_<entity>``).
 
 Each loads the months of its partition range into ``raw.<system>_<entity>``, replacing those
-months only, and records row counts and files as metadata. The work is in
+months only, and records row counts and files as metadata: each partition gets its own month's
+``dagster/row_count`` and files (a range run attaches them per partition), the run's totals are
+``rows_loaded_in_run`` and ``rows_by_month``. The work is in
 ``orchestration.ingestion``; this module only wires it into Dagster.
 """
 
@@ -47,9 +49,12 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
             ["| month | rows | files |", "|---|---:|---|"]
             + [f"| {r.month} | {r.rows:,} | {', '.join(r.files)} |" for r in results[-24:]]
         )
+        for r in results:
+            context.add_asset_metadata({"dagster/row_count": r.rows, "files_of_month": ", ".join(r.files) or "none"},
+                                       partition_key=f"{r.month}-01")
         return MaterializeResult(
             metadata={
-                "dagster/row_count": total,
+                "rows_loaded_in_run": total,
                 "months_loaded": len(months),
                 "first_month": months[0],
                 "last_month": months[-1],

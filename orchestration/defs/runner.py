@@ -323,7 +323,7 @@ def run_failures(instance: DagsterInstance, run_id: str) -> tuple[list[RunFailur
                 asset=evaluation.asset_check_key.asset_key.to_user_string(),
                 check=evaluation.asset_check_key.name,
                 step=event.step_key or "",
-                message=(evaluation.description or "failed (no description)").strip(),
+                message=(evaluation.description or _spec_description(evaluation)).strip(),
                 severity="ERROR" if evaluation.severity == AssetCheckSeverity.ERROR else "WARN",
                 samples=_samples(evaluation.metadata.get("failures")),
             )
@@ -336,6 +336,23 @@ def run_failures(instance: DagsterInstance, run_id: str) -> tuple[list[RunFailur
         asset, check = _step_target(instance, run_id, event.step_key)
         failures.append(RunFailure(asset=asset, check=check, step=event.step_key, message=message))
     return failures, warnings
+
+
+def _spec_description(evaluation) -> str:
+    """A check evaluated without a description of its own (a dbt test): what the check checks,
+    from its spec, and how many rows failed."""
+    from orchestration.definitions import defs
+
+    key = evaluation.asset_check_key
+    try:
+        spec = defs.resolve_asset_graph().get_check_spec(key)
+        text = spec.description or f"check {key.name} failed"
+    except Exception:  # noqa: BLE001 - a check of another code version: say what is known
+        text = f"check {key.name} failed"
+    failed = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    if failed is not None:
+        text += f" Failed rows: {getattr(failed, 'value', failed)}."
+    return text
 
 
 def _step_target(instance: DagsterInstance, run_id: str, step_key: str) -> tuple[str, str | None]:

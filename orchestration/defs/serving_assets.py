@@ -9,8 +9,10 @@ from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, si
 from orchestration.defs.resources import SopDataResource
 from orchestration.publishing import publish_marts
 
-#: Every dbt model in a marts folder feeds the publication.
-MART_KEYS = [spec.key for spec in sop_dbt_models.specs if (spec.group_name or "").startswith("marts")]
+#: Every dbt model in a marts folder feeds the publication, and so do the seeds (built in schema
+#: marts, published with the marts: the KPI dictionary).
+MART_KEYS = [spec.key for spec in sop_dbt_models.specs
+             if (spec.group_name or "").startswith("marts") or spec.group_name == "seeds"]
 
 
 @asset(

@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.quality import datasets
-from orchestration.quality.data_docs import site_dir_for, update_index
+from orchestration.quality.data_docs import run_name, site_dir_for, site_lock, update_index
 from orchestration.quality.quarantine import ingest_error_rows, replace_quarantine
 from orchestration.quality.settings import freshness_threshold, run_parameters, settings
 from orchestration.quality.validation import MAX_SAMPLES, Failure, Sample, Validation, load_suite_json, runner
@@ -104,14 +104,14 @@ def _finish(outcome: SuiteOutcome, validations: list[Validation], reports_root: 
     outcome.expectations = sum(v.expectations for v in validations)
     if reports_root is not None and validations:
         site = site_dir_for(reports_root, max(outcome.months))
-        page = runner().build_data_docs(site, validations)
-        index = update_index(site, {
-            "suite": outcome.suite, "months": outcome.months, "passed": outcome.passed,
-            "severity": outcome.severity or "", "failures": len(outcome.failures),
-            "page": str(page) if page else "",
-            "validated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-        })
-        outcome.data_docs = page or index
+        with site_lock(site):
+            page = runner().build_data_docs(site, validations)
+            update_index(site, {
+                "suite": outcome.suite, "months": outcome.months, "run_name": run_name(outcome.months),
+                "passed": outcome.passed, "severity": outcome.severity or "", "failures": len(outcome.failures),
+                "page": str(page), "validated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            })
+        outcome.data_docs = page
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -172,6 +172,7 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
     suite = load_suite_json(entity.asset_name)
     outcome = SuiteOutcome(suite["name"], list(months))
     gx = runner()
+    name = run_name(months)
     params = run_parameters(months, config)
     frame = datasets.raw_frame(con, entity, months)
     outcome.rows_validated = len(frame)
@@ -193,19 +194,21 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
         fresh_after = pd.Timestamp(freshness_threshold(month, days))
         latest = datasets.month_summary(frame, entity, month)["latest_updated_at"].iloc[0]
         frame["latest_updated_at"] = pd.Series(latest, index=frame.index, dtype="datetime64[ns]")
-        v = gx.validate(suite, frame, dict(params, fresh_after=fresh_after), batch="rows+month", month=month)
+        v = gx.validate(suite, frame, dict(params, fresh_after=fresh_after), batch="rows+month", month=month,
+                        run_name=name)
         explain_freshness(v, month, fresh_after, latest)
         validations.append(v)
         outcome.failures.extend(v.failures)
     else:
-        rows_validation = gx.validate(suite, frame, params)
+        rows_validation = gx.validate(suite, frame, params, run_name=name)
         if rows_validation is not None:
             validations.append(rows_validation)
             outcome.failures.extend(rows_validation.failures)
         for month in months:
             fresh_after = pd.Timestamp(freshness_threshold(month, days))
             summary = datasets.month_summary(frame, entity, month)
-            v = gx.validate(suite, summary, dict(params, fresh_after=fresh_after), batch="month", month=month)
+            v = gx.validate(suite, summary, dict(params, fresh_after=fresh_after), batch="month", month=month,
+                            run_name=name)
             if v is not None:
                 explain_freshness(v, month, fresh_after, summary["latest_updated_at"].iloc[0])
                 validations.append(v)
@@ -237,7 +240,7 @@ def run_mart_suite(con: duckdb.DuckDBPyConnection, mart: str, months: list[str],
     outcome = SuiteOutcome(suite["name"], list(months))
     frame = datasets.mart_frame(con, mart, suite["meta"].get("month_column"), months)
     outcome.rows_validated = len(frame)
-    v = runner().validate(suite, frame, run_parameters(months))
+    v = runner().validate(suite, frame, run_parameters(months), run_name=run_name(months))
     for f in v.failures:
         f.samples = [Sample(f"marts.{mart}", None, s.value) for s in f.samples]
     outcome.failures.extend(v.failures)
@@ -253,7 +256,7 @@ def run_accuracy_suite(con: duckdb.DuckDBPyConnection, name: str, months: list[s
     outcome = SuiteOutcome(suite["name"], list(months))
     frame = ACCURACY_FRAMES[name](con, months)
     outcome.rows_validated = len(frame)
-    v = runner().validate(suite, frame, run_parameters(months))
+    v = runner().validate(suite, frame, run_parameters(months), run_name=run_name(months))
     for f in v.failures:
         f.samples = _accuracy_samples(name, frame, f)
         f.unexpected_count = _accuracy_count(name, frame, f)

@@ -2,7 +2,9 @@
 
 One GX context per process (ephemeral: nothing is written but the Data Docs site), suites
 parsed and validation definitions built once per process, progress bars off: GX's fixed cost
-is paid per expectation, not per run. The result becomes ``Failure``s: rule, severity,
+is paid per expectation, not per run. Results are ``BASIC`` (observed values, unexpected
+counts and a few unexpected values: what the Data Docs pages show) and carry the run's name
+(its months, ``data_docs.run_name``). The result becomes ``Failure``s: rule, severity,
 column, expectation, unexpected count and up to five sample rows (file and data row of the
 extract, the offending value). Row-level failures also name every offending row so the
 caller can quarantine them; the rows are found again with the same rule as a pandas filter
@@ -11,21 +13,28 @@ caller can quarantine them; the rows are found again with the same rule as a pan
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from orchestration.quality.data_docs import site_config
+from orchestration.quality.data_docs import PAGE_SITE_ROOT, write_page
 from orchestration.quality.suite_builder import SUITES_DIR
 
 MAX_SAMPLES = 5
+#: what GX returns per expectation, and Data Docs show: the observed value (aggregates), the
+#: unexpected count and percent and up to 20 unexpected values (row rules). BOOLEAN_ONLY left
+#: every observed value at "--"; SUMMARY adds value counts and index lists for about twice
+#: BASIC's extra cost, and the failures' samples come from the rows found again anyway.
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 20}
 
 _lock = threading.RLock()
 
@@ -72,6 +81,9 @@ class Validation:
     failures: list[Failure]
     result: object  # ExpectationSuiteValidationResult
     expectations: int
+    #: the part of the suite validated (``rows``, ``month`` or ``rows+month``) and its month, if one
+    batch: str = "rows"
+    month: str | None = None
 
 
 def load_suite_json(name: str, suites_dir: Path = SUITES_DIR) -> dict:
@@ -89,8 +101,6 @@ class GxRunner:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        import orchestration.quality.gx_page_view  # noqa: F401 - compiled templates, assets copied once
-
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
@@ -98,7 +108,6 @@ class GxRunner:
         asset = self.context.data_sources.add_pandas("sop_quality").add_dataframe_asset("frames")
         self._asset = asset
         self._definitions: dict[str, object] = {}
-        self._sites: dict[Path, str] = {}
 
     def _definition(self, suite_json: dict, batch: str):
         """The validation definition of the expectations of ``suite_json`` run on ``batch``.
@@ -130,57 +139,89 @@ class GxRunner:
         return definition
 
     def validate(self, suite_json: dict, frame: pd.DataFrame, parameters: dict, batch: str = "rows",
-                 month: str | None = None) -> Validation | None:
-        """Validate ``frame`` against the ``batch`` part of the suite; None if that part is empty."""
+                 month: str | None = None, run_name: str | None = None) -> Validation | None:
+        """Validate ``frame`` against the ``batch`` part of the suite; None if that part is empty.
+
+        ``run_name`` names the GX run (``data_docs.run_name`` of the run's months)."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
         with _lock:
             definition = self._definition(suite_json, batch)
             if definition is None:
                 return None
+            run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
             result = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
-                                    result_format="BOOLEAN_ONLY")
+                                    result_format=RESULT_FORMAT, run_id=run_id)
+            self._forget(result)
         failures = [explain(r, frame, parameters, month) for r in result.results if not r.success]
-        return Validation(suite_json["name"], bool(result.success), failures, result, len(result.results))
+        return Validation(suite_json["name"], bool(result.success), failures, result, len(result.results),
+                          batch=batch, month=month)
 
-    def build_data_docs(self, site_dir: Path, validations: list[Validation]) -> Path | None:
-        """Add the pages of ``validations`` (and the index) to the static site in ``site_dir``.
-
-        Returns the page of the first validation (or the index)."""
+    def _forget(self, result) -> None:
+        """Drop a result from the context's in-memory store (pages are rendered from the result itself)."""
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
             ValidationResultIdentifier,
         )
 
+        key = ValidationResultIdentifier(
+            batch_identifier=_batch_id(result),
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+            run_id=result.meta["run_id"],
+        )
+        try:
+            self.context.validation_results_store.remove_key(key)
+        except Exception:  # noqa: BLE001 - not stored, or already gone
+            pass
+
+    def build_data_docs(self, site_dir: Path, validations: list[Validation]) -> Path:
+        """Write the Data Docs page of one check (``validations/<suite>.html``) to the site in ``site_dir``.
+
+        All validations of the check (a range run validates the rows once and each month's
+        summary) go on the suite's one page, a month's results noted with their month; the
+        page replaces the suite's previous one. Returns the page. The index is the caller's
+        (``data_docs.update_index``)."""
+        from orchestration.quality.gx_page_view import render_validation_page
+
         site_dir = Path(site_dir)
+        suite = validations[0].suite
         with _lock:
-            name = self._sites.get(site_dir)
-            if name is None:
-                name = f"sop_site_{len(self._sites)}"
-                site_dir.mkdir(parents=True, exist_ok=True)
-                self.context.add_data_docs_site(name, site_config(site_dir))
-                self._sites[site_dir] = name
-            ids = [
-                ValidationResultIdentifier(
-                    batch_identifier=_batch_id(v.result),
-                    expectation_suite_identifier=ExpectationSuiteIdentifier(name=v.result.suite_name),
-                    run_id=v.result.meta["run_id"],
-                )
-                for v in validations
-            ]
-            try:
-                # pages only: GX's index re-reads every stored result on each build (quadratic
-                # over a run); the site's index is written by ``data_docs.update_index`` instead
-                self.context.build_data_docs(site_names=[name], resource_identifiers=ids, build_index=False)
-            finally:
-                # the pages are on disk now: keep the in-memory store (and the next build) small
-                for key in ids:
-                    try:
-                        self.context.validation_results_store.remove_key(key)
-                    except Exception:  # noqa: BLE001 - already gone
-                        pass
-        # where GX writes a validation page: validations/<suite, split on dots>/<run name>/<run time>/<batch>.html
-        pages = [site_dir.joinpath("validations", *key.expectation_suite_identifier.name.split("."),
-                                   *key.run_id.to_tuple(), f"{key.batch_identifier}.html") for key in ids]
-        return next((p for p in pages if p.is_file()), None)
+            page_html = render_validation_page(page_result(validations), site_root=PAGE_SITE_ROOT,
+                                               site_title=f"Data quality checks, {site_dir.parent.name}")
+        return write_page(site_dir, suite, page_html)
+
+
+def page_result(validations: list[Validation]):
+    """The results of a check's validations as one ``ExpectationSuiteValidationResult`` named after the suite.
+
+    Results of a month's summary (range runs) get a note naming the month, so the page tells
+    the months apart. The run (name and time) is the first validation's."""
+    from great_expectations.core import ExpectationSuiteValidationResult
+
+    results = []
+    for v in validations:
+        for r in v.result.results:
+            if v.month and v.batch == "month" and r.expectation_config is not None:
+                r = copy.copy(r)
+                r.expectation_config = copy.copy(r.expectation_config)
+                r.expectation_config.notes = f"Month {v.month}"
+            results.append(r)
+    passed = sum(1 for r in results if r.success)
+    first = validations[0].result
+    return ExpectationSuiteValidationResult(
+        success=all(v.success for v in validations),
+        results=results,
+        suite_name=validations[0].suite,
+        suite_parameters=first.suite_parameters,
+        statistics={
+            "evaluated_expectations": len(results),
+            "successful_expectations": passed,
+            "unsuccessful_expectations": len(results) - passed,
+            "success_percent": 100.0 * passed / len(results) if results else None,
+        },
+        meta=copy.copy(first.meta),
+        batch_id=first.batch_id,
+    )
 
 
 def _batch_id(result) -> str:
@@ -269,7 +310,8 @@ def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) ->
         if mask is not None and mask.any():
             positions = np.flatnonzero(mask.to_numpy())
             failure.row_positions = positions
-            failure.unexpected_count = failure.unexpected_count or len(positions)
+            # the rows quarantined: GX's own count may treat nulls or key parts differently
+            failure.unexpected_count = len(positions)
             shown = [c for c in (kwargs.get("column_list") or [meta.get("column") or kwargs.get("column")])
                      if c in frame.columns and c != "_partition_month"]
             for pos in positions[:MAX_SAMPLES]:

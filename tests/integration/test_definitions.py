@@ -60,3 +60,30 @@ def test_warehouse_writers_share_one_pool():
     graph = asset_graph()
     for key in [AssetKey("raw_crm_opportunities"), AssetKey("revenue_by_region_family_monthly"), AssetKey("serving_marts")]:
         assert graph.get(key).pools == {"sop_warehouse"}, key
+
+
+def test_every_check_says_what_it_checks_and_the_seed_feeds_the_publication():
+    graph = asset_graph()
+    specs = [graph.get_check_spec(k) for k in graph.asset_check_keys]
+    assert [s.key for s in specs if not s.description] == []
+    by_name = {s.key.name: s.description for s in specs}
+    assert by_name["not_null_stg_crm__accounts_segment"] == \
+        "dbt test not_null: `segment` of `stg_crm__accounts` is never null; fails with the offending rows' count."
+    assert "{{" not in "".join(by_name.values())  # var() lists are spelled out
+    assert AssetKey("serving_marts") in graph.get(AssetKey("kpi_dictionary")).child_keys
+
+
+def test_a_dbt_test_is_described_from_its_kind_and_arguments():
+    from orchestration.defs.dbt_assets import describe_dbt_test
+
+    relationships = {"test_metadata": {"name": "relationships", "kwargs": {
+        "column_name": "revenue_month", "to": "ref('dim_month')", "field": "month_start", "model": "x"}}}
+    assert describe_dbt_test(relationships, "fct_sales") == ("dbt test relationships: every `revenue_month` of "
+                                                          "`fct_sales` exists in `dim_month`.`month_start`; fails "
+                                                          "with the offending rows' count.")
+    values = {"test_metadata": {"name": "accepted_values",
+                                "kwargs": {"column_name": "region", "values": "{{ var('regions') }}"}}}
+    assert "(EUR, NAM)" in describe_dbt_test(values, "m", {"regions": ["EUR", "NAM"]})
+    singular = {"name": "assert_totals", "raw_code": "-- Totals agree\n-- month by month.\nselect 1"}
+    assert describe_dbt_test(singular, "m") == "dbt test assert_totals: Totals agree month by month."
+    assert describe_dbt_test({"description": "Own words."}, "m") == "Own words."

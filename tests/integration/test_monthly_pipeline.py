@@ -67,13 +67,29 @@ def test_materializations_record_row_counts_and_the_publication(built_company):
     from dagster import AssetKey
 
     instance = built_company.instance
-    raw = instance.get_latest_materialization_event(AssetKey("raw_erp_sales_order_lines"))
-    meta = raw.asset_materialization.metadata
-    assert meta["dagster/row_count"].value > 0 and meta["months_loaded"].value == 14
-    published = instance.get_latest_materialization_event(AssetKey("serving_marts")).asset_materialization.metadata
-    assert "revenue_by_region_family_monthly" in published["tables"].value
+    from dagster import AssetRecordsFilter
+
+    key = AssetKey("raw_erp_sales_order_lines")
+    with duckdb.connect(str(built_company.root / "warehouse" / "sop.duckdb"), read_only=True) as con:
+        counted = dict(con.execute("SELECT strftime(_partition_month, '%Y-%m-01'), count(*) "
+                                   "FROM raw.erp_sales_order_lines GROUP BY 1").fetchall())
+    # each partition shows its own month's rows (not the range's total)
+    for partition in ["2021-01-01", "2021-07-01", "2022-02-01"]:
+        records = instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
+                                                  limit=1).records
+        meta = records[0].asset_materialization.metadata
+        assert meta["dagster/row_count"].value == counted[partition] > 0, partition
+    assert len(set(counted.values())) > 1  # the months differ, so a range total stamped everywhere would fail
+    meta = instance.get_latest_materialization_event(key).asset_materialization.metadata
+    assert meta["months_loaded"].value in (1, 14)
+    latest = instance.get_latest_materialization_event(AssetKey("serving_marts"))
+    assert "revenue_by_region_family_monthly" in latest.asset_materialization.metadata["tables"].value
     with serve(built_company) as con:
-        assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == built_company.run_id
+        # the publication is the one of the last run that published (the build, or a re-run of a month)
+        assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == latest.run_id
+        held = con.execute("SELECT strftime(first_month, '%Y-%m'), strftime(last_month, '%Y-%m') "
+                           "FROM sop_publication").fetchone()
+    assert held == ("2021-01", "2022-02")  # the months the marts hold, whichever months the run rebuilt
 
 
 def test_rerunning_a_month_gives_identical_marts(built_company):
