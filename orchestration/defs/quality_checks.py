@@ -6,6 +6,10 @@
 - ``gx_<suite>`` for the cross-table accuracy suites, on the asset named in
   ``expectations/suites.yml`` and also depending on the assets they read.
 
+A range run validates all its months at once and reports one result per month too, so the UI
+shows each partition's own verdict (``orchestration.quality.by_month`` decides which months a
+failure belongs to); the check's own result is the range's.
+
 All are blocking: a failure of severity ERROR stops everything downstream of the asset in
 the run (the dbt build after a raw asset, publishing after a mart), so the published marts
 stay on their last good version. The work is in ``orchestration.quality.engine``; a check
@@ -17,6 +21,7 @@ from pathlib import Path
 
 import yaml
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
@@ -28,6 +33,7 @@ from dagster import (
 
 from orchestration.defs.partitions import WAREHOUSE_POOL, month_of, monthly_partitions
 from orchestration.defs.resources import SopDataResource
+from orchestration.quality.by_month import outcome_for_month
 from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_mart_suite, run_raw_suite
 from orchestration.quality.suite_builder import MAPPING_FILE
 from orchestration.sources import CATALOG, SourceEntity
@@ -60,6 +66,21 @@ def _months(context: AssetCheckExecutionContext) -> list[str]:
     return [month_of(k) for k in context.partition_keys]
 
 
+def report(context: AssetCheckExecutionContext, outcome: SuiteOutcome) -> AssetCheckResult:
+    """The check's result; for a range, first one evaluation per month, attributed to its partition."""
+    if len(outcome.months) > 1:
+        (spec,) = context.check_specs
+        for month in outcome.months:
+            part = check_result(outcome_for_month(outcome, month))
+            metadata = {k: v for k, v in part.metadata.items() if k not in ("quarantined_rows", "rows_validated")}
+            context.op_execution_context.log_event(AssetCheckEvaluation(
+                asset_key=spec.asset_key, check_name=spec.name, passed=part.passed, partition=f"{month}-01",
+                metadata={**metadata, "run_months": f"{outcome.months[0]} .. {outcome.months[-1]}"},
+                severity=part.severity, description=part.description, blocking=True,
+            ))
+    return check_result(outcome)
+
+
 def build_raw_check(entity: SourceEntity):
     @asset_check(
         asset=AssetKey(entity.asset_name),
@@ -74,7 +95,7 @@ def build_raw_check(entity: SourceEntity):
     def _check(context: AssetCheckExecutionContext, sop_data: SopDataResource) -> AssetCheckResult:
         with sop_data.warehouse() as con:
             outcome = run_raw_suite(con, entity, _months(context), sop_data.paths.reports)
-        return check_result(outcome)
+        return report(context, outcome)
 
     return _check
 
@@ -91,7 +112,7 @@ def build_mart_check(mart: str):
     def _check(context: AssetCheckExecutionContext, sop_data: SopDataResource) -> AssetCheckResult:
         with sop_data.warehouse() as con:
             outcome = run_mart_suite(con, mart, _months(context), sop_data.paths.reports)
-        return check_result(outcome)
+        return report(context, outcome)
 
     return _check
 
@@ -109,7 +130,7 @@ def build_accuracy_check(name: str, asset: str, reads: list[str], description: s
     def _check(context: AssetCheckExecutionContext, sop_data: SopDataResource) -> AssetCheckResult:
         with sop_data.warehouse() as con:
             outcome = run_accuracy_suite(con, name, _months(context), sop_data.paths.reports)
-        return check_result(outcome)
+        return report(context, outcome)
 
     return _check
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, asset, materialize
 
@@ -163,8 +164,12 @@ def test_crm_erp_mismatch_fails_bookings_vs_order_intake(data_root):
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
-    [check] = result.get_asset_check_evaluations()
+    evaluations = result.get_asset_check_evaluations()
+    [check] = [e for e in evaluations if e.partition is None]  # the range's own result
     assert check.asset_check_key.name == "gx_bookings_vs_order_intake"
+    # and one per month, each attributed to its partition: only the damaged month fails
+    by_partition = {e.partition: e.passed for e in evaluations if e.partition is not None}
+    assert by_partition == {"2021-01-01": True, "2021-02-01": True, "2021-03-01": False, "2021-04-01": True}
     # the same month, clean, passes (see test_clean_months_pass_every_check); damaged, it blocks
     assert not check.passed and check.severity.value == "ERROR"
     assert "rule accuracy.bookings_vs_order_intake" in check.description
@@ -185,4 +190,12 @@ def test_every_check_runs_and_passes_on_the_clean_company(built_company):
     expected = {(k.asset_key.to_user_string(), k.name) for c in quality_checks for k in c.check_keys}
     assert set(gx) == expected
     assert [k for k, e in gx.items() if not e.passed] == []
+    # the UI shows each partition's own verdict: every month of the range has its evaluation
+    partitions = {(e.asset_check_key.name, e.asset_check_key.asset_key.to_user_string()): set()
+                  for e in evaluations}
+    for e in evaluations:
+        if e.partition is not None:
+            partitions[(e.asset_check_key.name, e.asset_check_key.asset_key.to_user_string())].add(e.partition)
+    months = {f"{m}-01" for m in pd.period_range("2021-01", "2022-02", freq="M").astype(str)}
+    assert all(p == months for (name, _), p in partitions.items() if name.startswith("gx_")), partitions
     assert (built_company.root / "reports" / "2022-02" / "data_docs" / "index.html").is_file()
