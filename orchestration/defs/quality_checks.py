@@ -26,6 +26,7 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetKey,
+    AssetRecordsFilter,
     MetadataValue,
     PreviewWarning,
     asset_check,
@@ -66,6 +67,22 @@ def _months(context: AssetCheckExecutionContext) -> list[str]:
     return [month_of(k) for k in context.partition_keys]
 
 
+def _latest_materialization(context: AssetCheckExecutionContext, asset_key: AssetKey, partition: str):
+    """The materialization a month's evaluation is about: the UI counts a partition's check result
+    only when it targets that partition's latest materialization."""
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData,
+    )
+
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1).records
+    if not records:
+        return None
+    latest = records[0]
+    return AssetCheckEvaluationTargetMaterializationData(
+        run_id=latest.event_log_entry.run_id, storage_id=latest.storage_id, timestamp=latest.timestamp)
+
+
 def report(context: AssetCheckExecutionContext, outcome: SuiteOutcome) -> AssetCheckResult:
     """The check's result; for a range, first one evaluation per month, attributed to its partition."""
     if len(outcome.months) > 1:
@@ -73,10 +90,12 @@ def report(context: AssetCheckExecutionContext, outcome: SuiteOutcome) -> AssetC
         for month in outcome.months:
             part = check_result(outcome_for_month(outcome, month))
             metadata = {k: v for k, v in part.metadata.items() if k not in ("quarantined_rows", "rows_validated")}
+            partition = f"{month}-01"
             context.op_execution_context.log_event(AssetCheckEvaluation(
-                asset_key=spec.asset_key, check_name=spec.name, passed=part.passed, partition=f"{month}-01",
+                asset_key=spec.asset_key, check_name=spec.name, passed=part.passed, partition=partition,
                 metadata={**metadata, "run_months": f"{outcome.months[0]} .. {outcome.months[-1]}"},
                 severity=part.severity, description=part.description, blocking=True,
+                target_materialization_data=_latest_materialization(context, spec.asset_key, partition),
             ))
     return check_result(outcome)
 

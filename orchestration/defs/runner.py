@@ -138,8 +138,10 @@ class _StepProgress(threading.Thread):
         self.instance, self.run_id, self.emit_line = instance, run_id, emit_line
         self.done = threading.Event()
         self.cursor = None
-        self.planned: dict[str, int] = {}
-        self.built: dict[str, int] = {}
+        #: per step, the assets it is planned to materialize and those it has (a range run
+        #: materializes each asset once per partition: counted once)
+        self.planned: dict[str, set] = {}
+        self.built: dict[str, set] = {}
 
     def run(self) -> None:
         while not self.done.wait(0.5):
@@ -160,15 +162,19 @@ class _StepProgress(threading.Thread):
         event = entry.dagster_event
         step = entry.step_key or ""
         if event is None:
-            if entry.level >= logging.INFO and step and not step.startswith("raw_") and entry.user_message:
+            if (entry.level >= logging.INFO and step and entry.user_message
+                    and not step.startswith("raw_") and "dbt" not in step):
                 return [f"      {entry.user_message}"]
             return []
         kind = event.event_type
         if kind == DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
-            self.planned[step] = self.planned.get(step, 0) + 1
-        elif kind == DagsterEventType.ASSET_MATERIALIZATION and self.planned.get(step, 0) > 1 and "dbt" in step:
-            self.built[step] = self.built.get(step, 0) + 1
-            return [f"      built {event.asset_key.to_user_string()} ({self.built[step]} of {self.planned[step]})"]
+            self.planned.setdefault(step, set()).add(event.asset_key)
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION and "dbt" in step and len(self.planned.get(step, ())) > 1:
+            built = self.built.setdefault(step, set())
+            if event.asset_key in built:
+                return []
+            built.add(event.asset_key)
+            return [f"      built {event.asset_key.to_user_string()} ({len(built)} of {len(self.planned[step])})"]
         elif kind == DagsterEventType.STEP_START:
             return [f"  … {event.step_key}"]
         elif kind == DagsterEventType.STEP_SUCCESS:

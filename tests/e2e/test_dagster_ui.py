@@ -1,8 +1,12 @@
-"""The Dagster UI as a user starts it (`sop dev`, what `make dev` runs) loads the code location.
+"""The Dagster UI as a user starts it (`sop dev`, what `make dev` runs) loads the code location
+and tells the truth about a run made from the command line.
 
-The server is started with a PATH that does not contain this environment's ``bin`` (no
-activated virtualenv), and the test waits until the location has loaded, failing with its load
-error if it does not.
+A small company's first quarter is closed with ``sop run`` (one range run, as a user would),
+then ``sop dev`` is started on the same data root with a PATH that does not contain this
+environment's ``bin`` (no activated virtualenv); the tests wait until the location has loaded,
+failing with its load error if it does not. Headless Chromium (Debian's, driven by Playwright)
+then reads the job's runs, the timeline, a raw partition's row count and a check's partitions.
+Screenshots go to the test's temporary folder, never into the repository.
 """
 
 from __future__ import annotations
@@ -88,10 +92,26 @@ def wait_until_loaded(port: int, proc: subprocess.Popen, log: Path, timeout: flo
     pytest.fail(f"the code location did not load in {timeout:.0f}s: {last}\n{log.read_text()[-4000:]}")
 
 
+FIRST, LAST = "2021-01", "2021-03"
+
+
 @pytest.fixture(scope="module")
-def webserver(tmp_path_factory):
-    """``sop dev`` on a free port, with a data root of its own and no virtualenv on PATH."""
+def closed_quarter(tmp_path_factory) -> tuple[Path, str]:
+    """A data root whose first quarter was closed by ``sop run``; (root, the run's stdout)."""
     data = tmp_path_factory.mktemp("dev-data")
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
+    subprocess.run([SOP, "generate", "--data-dir", str(data), "--scale", "0.02", "--start", FIRST, "--through", LAST],
+                   check=True, capture_output=True, env=env)
+    run = subprocess.run([SOP, "run", "--data-dir", str(data), "--from", FIRST, "--to", LAST],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return data, run.stdout
+
+
+@pytest.fixture(scope="module")
+def webserver(closed_quarter):
+    """``sop dev`` on a free port, on the closed quarter's data root, with no virtualenv on PATH."""
+    data, _ = closed_quarter
     log = data / "sop-dev.log"
     port = free_port()
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != BIN)
@@ -128,3 +148,90 @@ def test_ui_shows_the_job_schedule_and_asset_graph(webserver):
     assert groups[("stg_erp__sales_order_lines",)] == "staging"
     assert groups[("revenue_by_region_family_monthly",)] == "marts_revenue"
     assert groups[("serving_marts",)] == "serving"
+
+
+def test_sop_run_shows_progress_and_ends_with_its_verdict(closed_quarter):
+    _, out = closed_quarter
+    lines = out.splitlines()
+    assert any(line.strip().startswith("built stg_erp__sales_order_lines (") for line in lines)
+    assert any(line.strip().startswith(f"demand forecast {LAST}:") for line in lines)
+    verdict = lines[-1]
+    assert verdict.startswith("PUBLISHED v") and f"(months {FIRST} .. {LAST}): built {FIRST} .. {LAST} in " in verdict
+
+
+# ------------------------------------------------------------------ in a real browser
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is not installed (required in CI)")
+        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"no Chromium at {CHROMIUM} (required in CI: .ci/run installs it)")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, webserver, tmp_path):
+    """Open a UI path, dismiss the first-visit dialog, wait for ``text``; return the page's text."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1200})
+
+    def _open(path: str, text: str, click_tab: str | None = None) -> str:
+        page.goto(f"http://127.0.0.1:{webserver}{path}")
+        page.wait_for_load_state("networkidle")
+        skip = page.get_by_role("button", name="Skip")
+        if skip.count():
+            skip.click()
+        if click_tab:
+            page.locator("button[role=tab]", has_text=click_tab).click()
+        page.get_by_text(text).first.wait_for(timeout=30_000)
+        page.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '_')[:60]}.png"))
+        return page.inner_text("body")
+
+    yield _open
+    page.close()
+
+
+def _last_run_id(data: Path) -> str:
+    status = subprocess.run([SOP, "status", "--data-dir", str(data)], capture_output=True, text=True, check=True).stdout
+    line = next(line for line in status.splitlines() if line.startswith("last run"))
+    return line.rsplit("(run ", 1)[1].rstrip(")")
+
+
+def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(closed_quarter, open_page):
+    data, _ = closed_quarter
+    run_id = _last_run_id(data)
+    text = open_page("/locations/sop/jobs/monthly_sop_cycle/runs", run_id[:8])
+    assert "You have not materialized any assets with this job yet" not in text
+    assert "Success" in text
+    timeline = open_page("/overview/activity/timeline", "monthly_sop_cycle")
+    assert "sop" in timeline
+
+
+def test_a_raw_partition_shows_its_own_months_row_count(closed_quarter, open_page):
+    import duckdb
+
+    data, _ = closed_quarter
+    with duckdb.connect(str(data / "warehouse" / "sop.duckdb"), read_only=True) as con:
+        counts = dict(con.execute("SELECT strftime(_partition_month, '%Y-%m'), count(*) FROM raw.erp_sales_order_lines "
+                                  "GROUP BY 1").fetchall())
+    assert len(set(counts.values())) == 3  # three different months: a range total would show on all of them
+    text = open_page("/assets/raw_erp_sales_order_lines?view=partitions&partition=2021-02-01", "dagster/row_count")
+    after = text.split("dagster/row_count", 1)[1].split()
+    assert after[0] == str(counts["2021-02"]), after[:3]
+
+
+def test_a_checks_partitions_show_the_months_it_checked(open_page):
+    text = open_page("/assets/raw_erp_sales_order_lines?view=checks", "Passed (", click_tab="Partitions")
+    assert "Passed (3)" in text and "Skipped (0)" in text and "Failed (0)" in text
