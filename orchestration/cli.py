@@ -145,9 +145,11 @@ def _complain(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-#: ``<file> row <n>: rule <rule> <detail>``: how ingestion errors and check descriptions name a problem
+#: ``[<entity>: ]<file> row <n>: rule <rule> <detail>``: how ingestion errors and check descriptions name a
+#: problem; the file may hold spaces, brackets or any other character (``sales_order_lines (1).parquet``)
 _PROBLEM = re.compile(
-    r"(?<!\S)(?P<file>[^\s:]+)(?: row (?P<row>\d+)(?P<row_note> \([^)]*\))?)?: rule (?P<rule>[\w.]+)(?P<detail>.*)$"
+    r"^(?:[a-z0-9_]+: (?=\S*/))?(?P<file>\S.*?)(?: row (?P<row>\d+)(?P<row_note> \([^)]*\))?)?: rule (?P<rule>[\w.]+)"
+    r"(?P<detail>.*)$"
 )
 
 

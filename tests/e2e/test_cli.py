@@ -173,3 +173,17 @@ def test_verdict_lines_name_the_version_the_months_and_the_time(tmp_path):
         "PUBLISHED v7 (months 2021-01 .. 2024-03): built 2024-03 in 62s"
     assert verdict_line(False, "2024-04", "2024-04", serve, 5, 1) == \
         "BLOCKED 2024-04: 1 failure(s), v7 (months 2021-01 .. 2024-03) stays published; 5s"
+
+
+@pytest.mark.parametrize("path", [
+    "erp/sales_order_lines/2022-01/sales_order_lines_202201 (1).parquet",
+    "crm/accounts/2022-01/Kunden [März] ü.csv",
+    "market/fx_rates/2022-01/fx: rates.csv",
+])
+def test_a_file_name_with_spaces_brackets_or_accents_is_shown_whole(path):
+    from orchestration.cli import problem_blocks
+
+    (block,) = problem_blocks("raw_erp_sales_order_lines", "gx_suite", f"{path} row 3: rule keys.unique (k); 2 rows")
+    assert f"      file    {path}\n" in block and "      row     3 (1 of 2 rows shown)" in block
+    (ingest,) = problem_blocks("raw_crm_accounts", None, f"crm_accounts: {path} row 0 (header): rule file.encoding_utf8 — x")
+    assert f"      file    {path}\n" in ingest
