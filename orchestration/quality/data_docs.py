@@ -112,9 +112,11 @@ def update_index(site_dir: Path, entry: dict) -> Path:
     data_path = site_dir / INDEX_DATA
     entries = json.loads(data_path.read_text()) if data_path.exists() else {}
     entries[entry["suite"]] = dict(entry)
-    # a suite whose page is missing (removed by hand, or of an older layout) is listed without a link
+    # a suite's page is validations/<suite>.html; a suite without one is listed without a link
+    # (an entry of an older layout names a page per run, pruned below, until the suite is checked again)
     for e in entries.values():
-        e["page"] = _relative_page(site_dir, e) if e.get("page") and _page_path(site_dir, e).is_file() else ""
+        page = page_for(site_dir, e["suite"])
+        e["page"] = page.relative_to(site_dir).as_posix() if e.get("page") and page.is_file() else ""
     _write(data_path, json.dumps(entries, indent=1, sort_keys=True))
 
     def row(e: dict) -> str:
@@ -137,7 +139,7 @@ def update_index(site_dir: Path, entry: dict) -> Path:
 <p>{len(ordered)} suites, {failed} failing. Each link opens the Great Expectations validation page.</p>
 <table class="table table-sm"><thead><tr><th>suite</th><th>months</th><th>result</th><th>failed expectations</th>
 <th>validated at (UTC)</th></tr></thead><tbody>
-{''.join(row(e) for e in ordered)}
+{chr(10).join(row(e) for e in ordered)}
 </tbody></table></main></body></html>
 """
     index = site_dir / "index.html"
@@ -146,37 +148,23 @@ def update_index(site_dir: Path, entry: dict) -> Path:
     return index
 
 
-def _relative_page(site_dir: Path, entry: dict) -> str:
-    """The page of an entry relative to the site (``validations/<suite>.html``), or "" if it has none.
-
-    Entries of an older layout (a page per run under ``validations/<suite>/...``) map to the
-    suite's page too, which does not exist until the suite is checked again: no link till then.
-    """
-    if not entry.get("page"):
-        return ""
-    return page_for(site_dir, entry["suite"]).relative_to(site_dir).as_posix()
-
-
-def _page_path(site_dir: Path, entry: dict) -> Path:
-    return Path(site_dir) / _relative_page(site_dir, entry)
-
-
 def prune(site_dir: Path, entries: dict) -> list[Path]:
     """Remove every file of the site that is neither the index, its data, the stylesheet nor a listed page.
 
     Keeps the site's size bounded by its suites: pages of a former layout (one per month and
-    run under ``validations/<suite>/<run>/<time>/``), GX's images and fonts, and pages of
-    suites no longer listed go. Returns the files removed.
+    run under ``validations/<suite>/<run>/<time>/``), GX's images and fonts, pages of suites no
+    longer listed and files half-written by a crashed check go. Run it under ``site_lock``.
+    Returns the files removed.
     """
     site_dir = Path(site_dir)
     keep = {site_dir / "index.html", site_dir / INDEX_DATA, site_dir / STYLESHEET}
-    keep |= {_page_path(site_dir, e) for e in entries.values() if e.get("page")}
+    keep |= {site_dir / e["page"] for e in entries.values() if e.get("page")}
     removed = []
     for path in sorted(site_dir.rglob("*"), reverse=True):
         if path.is_dir():
             with contextlib.suppress(OSError):
                 path.rmdir()  # only if empty
-        elif path not in keep and not path.name.endswith(".tmp"):
+        elif path not in keep:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed

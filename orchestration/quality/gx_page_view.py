@@ -17,6 +17,7 @@ Imported by the runner only, so the rest of the platform does not load GX.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from great_expectations.render.renderer import ValidationResultsPageRenderer
@@ -55,7 +56,9 @@ class SiteValidationResultsPageRenderer(ValidationResultsPageRenderer):
         return header
 
 
-_RENDERER: list[SiteValidationResultsPageRenderer] = []
+@lru_cache(maxsize=1)
+def _renderer() -> SiteValidationResultsPageRenderer:
+    return SiteValidationResultsPageRenderer()
 
 
 def render_validation_page(result, site_root: str, site_title: str) -> str:
@@ -64,8 +67,6 @@ def render_validation_page(result, site_root: str, site_title: str) -> str:
     ``site_root`` is the relative path from the page's folder to the site's root (``"../"``
     for ``validations/<suite>.html``); ``site_title`` names the site in the page's title bar.
     """
-    if not _RENDERER:
-        _RENDERER.append(SiteValidationResultsPageRenderer())
-    document = _RENDERER[0].render(result)
+    document = _renderer().render(result)
     return CachedJinjaPageView().render(document, site_root=site_root, site_title=site_title,
                                         show_how_to_buttons=False)

@@ -178,9 +178,8 @@ class GxRunner:
         """Write the Data Docs page of one check (``validations/<suite>.html``) to the site in ``site_dir``.
 
         All validations of the check (a range run validates the rows once and each month's
-        summary) go on the suite's one page, a month's results noted with their month; the
-        page replaces the suite's previous one. Returns the page. The index is the caller's
-        (``data_docs.update_index``)."""
+        summary) go on the suite's one page (``page_result``), which replaces the suite's
+        previous one. Returns the page. The index is the caller's (``data_docs.update_index``)."""
         from orchestration.quality.gx_page_view import render_validation_page
 
         site_dir = Path(site_dir)
@@ -194,8 +193,10 @@ class GxRunner:
 def page_result(validations: list[Validation]):
     """The results of a check's validations as one ``ExpectationSuiteValidationResult`` named after the suite.
 
-    Results of a month's summary (range runs) get a note naming the month, so the page tells
-    the months apart. The run (name and time) is the first validation's."""
+    Results of a month's summary (range runs) are described with their month (GX shows an
+    expectation's description instead of its own sentence), so the page tells the months
+    apart; a row rule that had no value to judge says so instead of GX's "--". The run (name
+    and time) is the first validation's."""
     from great_expectations.core import ExpectationSuiteValidationResult
 
     results = []
@@ -204,7 +205,11 @@ def page_result(validations: list[Validation]):
             if v.month and v.batch == "month" and r.expectation_config is not None:
                 r = copy.copy(r)
                 r.expectation_config = copy.copy(r.expectation_config)
-                r.expectation_config.notes = f"Month {v.month}"
+                r.expectation_config.description = _month_description(r.expectation_config, v.month)
+            nothing = _nothing_observed(r.result or {})
+            if nothing:
+                r = copy.copy(r)
+                r.result = dict(r.result, observed_value=nothing)
             results.append(r)
     passed = sum(1 for r in results if r.success)
     first = validations[0].result
@@ -222,6 +227,27 @@ def page_result(validations: list[Validation]):
         meta=copy.copy(first.meta),
         batch_id=first.batch_id,
     )
+
+
+def _month_description(config, month: str) -> str:
+    """``2024-03: values of latest_updated_at must be at least 2024-02-25 00:00:00``: a month's rule, month first."""
+    kwargs = config.kwargs
+    bounds = [f"{word} {kwargs[key]}" for key, word in (("min_value", "at least"), ("max_value", "at most"))
+              if kwargs.get(key) is not None]
+    subject = f"values of {kwargs['column']}" if kwargs.get("column") else "the month's summary"
+    if bounds:
+        return f"{month}: {subject} must be {' and '.join(bounds)}"
+    return f"{month}: {config.type.removeprefix('expect_').replace('_', ' ')} ({subject})"
+
+
+def _nothing_observed(summary: dict) -> str | None:
+    """``no rows`` or ``null`` for a row rule that had no value to judge (GX renders "--"), else None."""
+    if summary.get("observed_value") is not None or summary.get("unexpected_percent") is not None:
+        return None
+    count = summary.get("element_count")
+    if count is None or summary.get("missing_count", 0) < count:
+        return None
+    return "no rows" if count == 0 else "null" if count == 1 else f"all {count:,} values null"
 
 
 def _batch_id(result) -> str:

@@ -203,7 +203,7 @@ def test_data_docs_page_and_index_are_written_per_check(tmp_path):
     con, _ = _load(tmp_path, rows)
     outcome = run_raw_suite(con, OPPS, [MONTH], reports_root=tmp_path / "reports")
     site = tmp_path / "reports" / MONTH / "data_docs"
-    assert outcome.data_docs.is_file() and outcome.data_docs.is_relative_to(site / "validations" / "raw_crm_opportunities")
+    assert outcome.data_docs == site / "validations" / "raw_crm_opportunities.html" and outcome.data_docs.is_file()
     assert "values.non_negative" in outcome.data_docs.read_text() or "Amount" in outcome.data_docs.read_text()
     index = (site / "index.html").read_text()
     assert "raw_crm_opportunities" in index and "failed (error)" in index
@@ -214,3 +214,5 @@ def test_data_docs_page_and_index_are_written_per_check(tmp_path):
     run_raw_suite(con, OPPS, [MONTH], reports_root=tmp_path / "reports")
     index = (site / "index.html").read_text()
     assert index.count(">raw_crm_opportunities<") == 1 and "failed (error)" not in index
+    # ... and its page: one per suite
+    assert sorted(p.name for p in (site / "validations").iterdir()) == ["raw_crm_opportunities.html"]
