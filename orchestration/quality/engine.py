@@ -202,6 +202,9 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
     else:
         rows_validation = gx.validate(suite, frame, params, run_name=name)
         if rows_validation is not None:
+            for f in rows_validation.failures:
+                if f.row_positions is not None and len(f.row_positions):
+                    f.months = sorted(frame.iloc[f.row_positions]["_partition_month"].dt.strftime("%Y-%m").unique())
             validations.append(rows_validation)
             outcome.failures.extend(rows_validation.failures)
         for month in months:

@@ -60,6 +60,8 @@ class Failure:
     month: str | None = None
     #: positions (in the validated frame) of every offending row, for row-level rules
     row_positions: np.ndarray | None = None
+    #: the months (``YYYY-MM``) of the offending rows, when a range was validated at once
+    months: list[str] | None = None
 
     def as_dict(self) -> dict:
         return {

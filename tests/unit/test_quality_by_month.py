@@ -37,3 +37,27 @@ def test_the_outcome_of_one_month_keeps_only_its_failures():
     assert not feb.passed and feb.months == ["2024-02"] and len(feb.failures) == 1
     assert feb.failures[0].month == "2024-02"
     assert not outcome.passed and len(outcome.failures) == 2  # the range's own outcome is unchanged
+
+
+def test_a_range_run_names_the_months_of_the_offending_rows(tmp_path):
+    """Two months validated at once, a negative amount in the second only: the failure belongs to
+    that month alone, and the first month's own result passes."""
+    import duckdb
+
+    from orchestration.ingestion import LandingFolderReader, load_month
+    from orchestration.quality.engine import run_raw_suite
+    from tests.unit.test_quality_engine import OPPS, _opportunity, _write_csv
+
+    landing = tmp_path / "landing"
+    february = [_opportunity(i, CloseDate="2024-02-15", LastModifiedDate="2024-02-27T17:00:00Z") for i in (1, 2)]
+    march = [_opportunity(i) for i in (3, 4)]
+    march[1]["Amount"] = "-5.00"
+    con = duckdb.connect()
+    for month, rows in (("2024-02", february), ("2024-03", march)):
+        _write_csv(landing, OPPS, month, rows)
+        load_month(con, OPPS, month, LandingFolderReader(landing), load_id="load-1")
+    outcome = run_raw_suite(con, OPPS, ["2024-02", "2024-03"])
+    negative = [f for f in outcome.failures if f.rule == "values.non_negative"]
+    assert len(negative) == 1 and negative[0].months == ["2024-03"]
+    assert failure_months(negative[0], outcome.months) == {"2024-03"}
+    assert [f.rule for f in outcome_for_month(outcome, "2024-02").failures] == []
