@@ -13,12 +13,13 @@ SCALE ?= 1
 DEMO_ARGS ?= --scale $(SCALE) $(if $(THROUGH),--through $(THROUGH))
 BENCH_SCALES ?= 1 4
 
-.PHONY: install demo test test-fast test-dates dev bench status clean help
+.PHONY: install demo test test-fast test-dates lint dev bench status clean help
 
 help:
 	@echo "make demo   - install, generate the demo company, build all history, publish"
 	@echo "make test   - install and run the test suite (random order)"
 	@echo "make test-dates - the date-sensitive tests on pinned dates"
+	@echo "make lint   - ruff: syntax, unused or undefined names, import order"
 	@echo "make dev    - the Dagster UI on http://localhost:3000"
 	@echo "make bench  - time each stage at scales $(BENCH_SCALES) (figures in $$SOP_DATA_DIR/bench/)"
 
@@ -39,6 +40,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
+
+lint: install
+	$(VENV)/bin/ruff check orchestration tests benchmarks
 
 # the date-sensitive tests, with today pinned to a 1st of January, a 1st of a month and a leap day
 TEST_DATES ?= 2027-01-01 2026-03-01 2028-02-29

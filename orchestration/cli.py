@@ -260,7 +260,7 @@ def cmd_demo(args) -> int:
     _say(f"Serving DuckDB (read-only for BI): {paths.serve_db}")
     _say(f"Parquet files:                     {paths.serve_parquet}/")
     _say(f"Logs:                              {log_path}")
-    _say(f"Dagster UI with these runs:        make dev  (http://localhost:3000)")
+    _say("Dagster UI with these runs:        make dev  (http://localhost:3000)")
     _say(f"Done in {total:.0f}s (generate {t_gen:.0f}s, pipeline {total - t_gen:.0f}s)")
     _say(verdict_line(True, args.start, args.through, paths.serve_db, total))
     return 0

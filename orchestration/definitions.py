@@ -10,8 +10,8 @@ from dagster_dbt import DbtCliResource
 from orchestration.defs.dbt_assets import dbt_project, sop_dbt_models
 from orchestration.defs.forecast_assets import forecast_assets
 from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
-from orchestration.defs.raw_assets import raw_assets
 from orchestration.defs.quality_checks import quality_checks
+from orchestration.defs.raw_assets import raw_assets
 from orchestration.defs.resources import ForecastSettings, SopDataResource
 from orchestration.defs.serving_assets import serving_marts
 

@@ -8,12 +8,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 # joblib and scikit-learn (under statsforecast and hierarchicalforecast) set KMP_* variables when
 # first imported; importing them here keeps that out of the tests' before/after comparison.
 import joblib  # noqa: F401, E402
+import pytest
 import sklearn  # noqa: F401, E402
+
 
 def pytest_addoption(parser):
     parser.addoption("--today", default=None, metavar="YYYY-MM-DD",

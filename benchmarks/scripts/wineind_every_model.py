@@ -11,8 +11,17 @@ import pandas as pd
 from pmdarima.datasets import load_wineind
 from statsforecast import StatsForecast
 from statsforecast.models import (
-    MSTL, AutoARIMA, AutoCES, AutoETS, AutoTheta, DynamicOptimizedTheta, HistoricAverage, OptimizedTheta,
-    SeasonalNaive, SeasonalWindowAverage, Theta,
+    MSTL,
+    AutoARIMA,
+    AutoCES,
+    AutoETS,
+    AutoTheta,
+    DynamicOptimizedTheta,
+    HistoricAverage,
+    OptimizedTheta,
+    SeasonalNaive,
+    SeasonalWindowAverage,
+    Theta,
 )
 
 from orchestration.forecasting import metrics

@@ -41,7 +41,11 @@ from orchestration.forecasting.revenue_accuracy import summary_by_cycle
 from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
 from orchestration.forecasting.snapshots import TABLE as SNAPSHOT_TABLE
 from orchestration.forecasting.snapshots import (
-    mase_scales, read_snapshots, seasonal_naive_bounds, snapshot_frame, write_snapshot,
+    mase_scales,
+    read_snapshots,
+    seasonal_naive_bounds,
+    snapshot_frame,
+    write_snapshot,
 )
 
 GROUP = "forecasts"

@@ -8,7 +8,7 @@ months only, and records row counts and files as metadata: each partition gets i
 """
 
 
-from dagster import AssetsDefinition, AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from orchestration.defs.partitions import WAREHOUSE_POOL, month_of, monthly_partitions, single_run_backfill
 from orchestration.defs.resources import SopDataResource

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-
 ENSEMBLE = "Ensemble"
 """Name of the combination candidate: the mean of the best ``ensemble_size`` candidates."""
 

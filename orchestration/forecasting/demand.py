@@ -27,7 +27,12 @@ import pandas as pd
 
 from orchestration.forecasting.engine import ForecastConfig, ForecastResult, forecast_series
 from orchestration.forecasting.hierarchy import (
-    NEEDS_BACKTEST, RECONCILIATION_METHOD, Hierarchy, aggregate_history, backtest_errors, build_hierarchy,
+    NEEDS_BACKTEST,
+    RECONCILIATION_METHOD,
+    Hierarchy,
+    aggregate_history,
+    backtest_errors,
+    build_hierarchy,
     coherent_forecast,
 )
 

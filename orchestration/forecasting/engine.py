@@ -25,21 +25,32 @@ with normal intervals from their standard deviation (``RecentMean``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from orchestration.forecasting import classification as cls
-from orchestration.forecasting.backtest import BacktestDesign, cross_validate, month_number, scales_before_first_origin, score
+from orchestration.forecasting.backtest import (
+    BacktestDesign,
+    cross_validate,
+    month_number,
+    scales_before_first_origin,
+    score,
+)
 from orchestration.forecasting.candidates import (
-    CONTINUOUS, DEFAULT_CANDIDATES, ENSEMBLE, INTERMITTENT, REGISTRY, build_models, candidates_for,
+    CONTINUOUS,
+    DEFAULT_CANDIDATES,
+    ENSEMBLE,
+    INTERMITTENT,
+    REGISTRY,
+    build_models,
+    candidates_for,
     validate_candidates,
 )
-from orchestration.forecasting.workers import default_signal_handlers
 from orchestration.forecasting.intervals import conformal_half_widths, gaussian_half_width, make_monotone
 from orchestration.forecasting.selection import add_ensemble, choose, ensemble_members, selection_scores
+from orchestration.forecasting.workers import default_signal_handlers
 
 RECENT_MEAN = "RecentMean"
 ZERO_MODEL = "Zero"

@@ -26,12 +26,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from orchestration.forecasting import metrics
 from orchestration.forecasting.demand import cycle_hierarchy
 from orchestration.forecasting.engine import ForecastConfig, ForecastResult, forecast_series
 from orchestration.forecasting.hierarchy import (
-    LEVELS, Hierarchy, aggregate_history, backtest_errors, coherent_forecast,
+    LEVELS,
+    Hierarchy,
+    aggregate_history,
+    backtest_errors,
+    coherent_forecast,
 )
-from orchestration.forecasting import metrics
 
 BASE = "base"
 

@@ -7,7 +7,12 @@ import pytest
 from orchestration.forecasting import classification as cls
 from orchestration.forecasting.candidates import ENSEMBLE
 from orchestration.forecasting.engine import (
-    BACKTEST_COLUMNS, FORECAST_COLUMNS, RECENT_MEAN, ZERO_MODEL, ForecastConfig, forecast_series,
+    BACKTEST_COLUMNS,
+    FORECAST_COLUMNS,
+    RECENT_MEAN,
+    ZERO_MODEL,
+    ForecastConfig,
+    forecast_series,
     validate_history,
 )
 from orchestration.forecasting.intervals import conformal_half_widths, conformal_quantile, make_monotone

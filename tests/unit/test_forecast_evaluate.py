@@ -7,7 +7,11 @@ import pytest
 from orchestration.forecasting import metrics
 from orchestration.forecasting.engine import ForecastConfig, forecast_series
 from orchestration.forecasting.evaluate import (
-    evaluate, is_seasonal, naive2_benchmark, read_series_csv, seasonal_indices,
+    evaluate,
+    is_seasonal,
+    naive2_benchmark,
+    read_series_csv,
+    seasonal_indices,
 )
 
 HORIZON = 6

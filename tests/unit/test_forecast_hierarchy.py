@@ -8,14 +8,14 @@ import pytest
 
 from orchestration.forecasting.hierarchy import (
     BacktestErrors,
-    backtest_errors,
-    make_coherent,
-    shrunk_covariance_factors,
-    wls_reconcile,
     aggregate_history,
+    backtest_errors,
     build_hierarchy,
     coherent_forecast,
+    make_coherent,
     reconcile,
+    shrunk_covariance_factors,
+    wls_reconcile,
 )
 
 KEYS = pd.DataFrame(

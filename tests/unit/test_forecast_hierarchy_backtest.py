@@ -7,7 +7,12 @@ import pytest
 from orchestration.forecasting.engine import ForecastResult
 from orchestration.forecasting.hierarchy import build_hierarchy
 from orchestration.forecasting.hierarchy_backtest import (
-    Origin, evaluate_origin, format_report, HierarchyEvaluation, node_actuals, score_levels,
+    HierarchyEvaluation,
+    Origin,
+    evaluate_origin,
+    format_report,
+    node_actuals,
+    score_levels,
 )
 
 # one region, one family, two SKUs: nodes total, region=R, family=F|region=R, sku=a|region=R, sku=b|region=R
@@ -146,7 +151,7 @@ def test_forecast_demand_reconciles_with_the_chosen_method(method):
         np.testing.assert_allclose(total["forecast_units"], total["base_forecast_units"], atol=0.01 * 6)
     else:
         # the weights are the engine's backtest errors of this very run: W-projection by hand
-        from orchestration.forecasting.hierarchy import backtest_errors, wls_reconcile
+        from orchestration.forecasting.hierarchy import backtest_errors
 
         errors = backtest_errors(dc.engine.selection, dc.engine.backtest_forecasts, dc.history)
         ids = dc.hierarchy.nodes["unique_id"]

@@ -141,7 +141,7 @@ def test_reading_never_changes_the_file(tmp_path):
 
 def test_consensus_is_coherent_at_every_level():
     from orchestration.forecasting.consensus import consensus_rows
-    from orchestration.forecasting.overrides import OverrideCheck, Override
+    from orchestration.forecasting.overrides import Override, OverrideCheck
 
     bottom = [("A", "EUR", "Pumps", 10.0), ("B", "EUR", "Pumps", 30.0), ("C", "EUR", "Valves", 5.55),
               ("A", "NAM", "Pumps", 7.0)]

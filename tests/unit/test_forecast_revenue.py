@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
-
-import numpy as np
 
 from orchestration.forecasting.revenue import (
     age_bucket,

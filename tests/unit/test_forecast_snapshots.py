@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from orchestration.forecasting.snapshots import (
-    COLUMNS, TABLE, ensure_table, mase_scales, read_snapshots, seasonal_naive_bounds, snapshot_frame, write_snapshot,
+    COLUMNS,
+    TABLE,
+    ensure_table,
+    mase_scales,
+    read_snapshots,
+    seasonal_naive_bounds,
+    snapshot_frame,
+    write_snapshot,
 )
 
 
@@ -93,7 +100,7 @@ def test_snapshot_table_of_an_earlier_version_gains_the_new_columns(tmp_path):
     con.execute("CREATE SCHEMA forecast")
     con.execute(f"CREATE TABLE {TABLE} ({', '.join(f'{k} {t}' for k, (t, _) in old.items())}, "
                 "PRIMARY KEY (cycle_month, series_id, ds))")
-    rows = _forecast("2025-01-01", 10.0)
+    rows = _forecast("2025-01-01", 10.0)  # noqa: F841 - DuckDB reads it by name (FROM rows)
     con.execute(f"INSERT INTO {TABLE} SELECT {', '.join(old)} FROM rows")
     ensure_table(con)
     stored = read_snapshots(con)
