@@ -20,29 +20,12 @@ import os
 import re
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
+from orchestration.cli_arguments import month as _month
+from orchestration.cli_arguments import positive_int as _positive_int
 from orchestration.clock import last_complete_month
 from orchestration.settings import data_paths, history_start
-
-
-def _month(value: str) -> str:
-    try:
-        date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2024-03") from None
-    return value
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
-    return n
 
 
 def _say(line: str) -> None:

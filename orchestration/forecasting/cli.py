@@ -17,15 +17,8 @@ import math
 import sys
 from pathlib import Path
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+from orchestration.cli_arguments import month as _month
+from orchestration.cli_arguments import positive_int as _positive_int
 
 
 def _candidates(text: str) -> tuple[str, ...]:
@@ -162,7 +155,6 @@ def cmd_hierarchy_eval(args) -> int:
 
 def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``sop forecast`` and its subcommands on the top-level parser's subparsers."""
-    from orchestration.cli import _month
     from orchestration.clock import last_complete_month
     from orchestration.settings import history_start
 
