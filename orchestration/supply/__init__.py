@@ -15,7 +15,8 @@ order a planning cycle uses them:
 6. ``lp``: the capacity-constrained plan as a linear program solved with HiGHS: production,
    inventory, backlog and overtime, with the shadow prices of the binding capacity.
 7. ``exceptions``: plain-language exceptions from the plan and the solver (stock-outs with the
-   binding work center and the lever that closes them, excess, overloads, late supply, EOL stock).
+   binding work center and the lever that closes them, below safety stock, excess, overloads, late
+   and past-due supply, EOL stock).
 8. ``scenarios``: the planners' what-if file applied to the inputs, one plan and one KPI row per
    scenario.
 9. ``versions``: the difference between two plan versions by family × site and its main cause.

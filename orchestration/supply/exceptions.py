@@ -13,10 +13,11 @@ why and what would fix it:
   declined because they cost more than the backlog penalty; the sentence shows that price so a
   planner can decide otherwise.
 - ``below_safety_stock``: closing stock under the safety stock (and no backlog).
-- ``excess_stock``: more than N months of supply (policy ``excess_months``).
+- ``excess_stock`` (exception ``excess``): more than N months of supply (policy ``excess_months``).
 - ``capacity_overload``: a work center loaded above its regular hours.
-- ``late_supply``: open receipts past due or needed before they are due, and planned orders
-  whose release date has already passed (``mrp``).
+- ``late_supply`` (exceptions ``late_supply`` and ``past_due_supply``): open receipts needed
+  before they are due, receipts already past due, and planned orders whose release date has
+  already passed (``mrp``).
 - ``end_of_life_stock``: stock left when a SKU reaches its end-of-life date.
 
 Every function returns ``EXCEPTION_COLUMNS``: exception, sku, site, work_center, month, units

@@ -26,7 +26,7 @@ Keys
     ``excess_months``: months of supply above which stock is flagged as excess (default 6).
 
 Every error (``PolicyError``) names the file, the key and the rule, e.g.
-``supply_policy.yaml: service_levels.AX: 1.2 is not a probability (rule: 0 < level < 1)``.
+``<path>/supply_policy.yaml: service_levels.AX: 1.2 is out of range (rule: 0 < level < 1)``.
 """
 
 from __future__ import annotations
