@@ -86,6 +86,32 @@ def with_nanosecond_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def day_numbers(values: pd.Series) -> pd.Series:
+    """Dates or timestamps as day numbers (``date.toordinal``, time of day dropped; NaN when missing),
+    so two columns compare by day whatever their type or range (a 9999-12-31 stays comparable)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        days = values.dt.floor("D")
+        return ((days - pd.Timestamp("1970-01-01")).dt.days + date(1970, 1, 1).toordinal()).astype("float64")
+    def one(value) -> float:
+        if value is None or pd.isna(value):
+            return float("nan")
+        day = value.date() if hasattr(value, "date") and callable(value.date) else value
+        return float(day.toordinal()) if isinstance(day, date) else float("nan")
+    return values.map(one).astype("float64")
+
+
+def with_day_columns(frame: pd.DataFrame, entity: SourceEntity, suite: dict) -> pd.DataFrame:
+    """Add the ``<column>__day`` columns the suite compares (values.dates_ordered), from the typed values."""
+    wanted = {v for e in suite["expectations"] for k, v in e["kwargs"].items()
+              if k in ("column_A", "column_B") and isinstance(v, str) and v.endswith("__day")}
+    for name in sorted(wanted):
+        base = name.removesuffix("__day")
+        source = f"{base}__value" if entity.file_format == "csv" else base
+        if source in frame.columns:
+            frame[name] = day_numbers(frame[source])
+    return frame
+
+
 def updated_value_column(entity: SourceEntity) -> str:
     return f"{entity.updated_at}__value" if entity.file_format == "csv" else entity.updated_at
 

@@ -133,8 +133,12 @@ def quarantine_frame(frame: pd.DataFrame, entity: SourceEntity, failures: list[F
         pos = f.row_positions
         column = f.column if f.column in frame.columns else None
         values = frame.iloc[pos][column].map(lambda v: "NULL" if pd.isna(v) else str(v)) if column else None
-        reason = (f"{f.column} = " + values + f" breaks {f.rule} ({f.expectation})") if column is not None else \
-            pd.Series([f"{f.column} breaks {f.rule} ({f.expectation})"] * len(pos))
+        if f.row_reasons is not None:
+            reason = pd.Series([f"{r} breaks {f.rule} ({f.expectation})" for r in f.row_reasons])
+        elif column is not None:
+            reason = f"{f.column} = " + values + f" breaks {f.rule} ({f.expectation})"
+        else:
+            reason = pd.Series([f"{f.column} breaks {f.rule} ({f.expectation})"] * len(pos))
         parts.append(pd.DataFrame({
             "month": frame.iloc[pos]["_partition_month"].dt.strftime("%Y-%m").to_numpy(),
             "rule": f.rule,
@@ -174,7 +178,7 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
     gx = runner()
     name = run_name(months)
     params = run_parameters(months, config)
-    frame = datasets.raw_frame(con, entity, months)
+    frame = datasets.with_day_columns(datasets.raw_frame(con, entity, months), entity, suite)
     outcome.rows_validated = len(frame)
     validations = []
     days = config.freshness_days_for(entity.name)

@@ -10,7 +10,7 @@ suite parameters.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +26,17 @@ SEVERITIES = ("error", "warn")
 
 
 @dataclass(frozen=True)
+class DatePair:
+    """Two date columns of one row where ``earlier`` must not be after ``later`` (compared by day).
+
+    ``when`` limits the rule to rows whose columns hold the given values (e.g. closed deals)."""
+
+    earlier: str
+    later: str
+    when: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class QualitySettings:
     severities: dict[str, str]
     freshness_days: dict[str, int]
@@ -34,6 +45,10 @@ class QualitySettings:
     timestamp_slack_days: int
     signed_columns: frozenset[str]
     accuracy: dict[str, dict]
+    #: ``<entity>.<column>`` -> its own ``future_years`` for values.dates_in_range (None: no upper bound)
+    date_windows: dict[str, int | None] = field(default_factory=dict)
+    #: entity -> the (earlier, later) date column pairs of values.dates_ordered
+    dates_ordered: dict[str, tuple[DatePair, ...]] = field(default_factory=dict)
 
     def severity(self, rule: str) -> str:
         """The configured severity of ``rule``; an unknown rule id is a configuration error."""
@@ -57,6 +72,22 @@ def load_settings(path: Path = CHECKS_FILE) -> QualitySettings:
     if "default" not in freshness:
         raise ValueError(f"{path}: freshness_days needs a `default`")
     dates = raw.get("dates", {})
+    windows = {}
+    for name, spec in (dates.get("columns") or {}).items():
+        if not isinstance(spec, dict) or "future_years" not in spec:
+            raise ValueError(f"{path}: dates.columns.{name} needs `future_years` (a number of years, or null)")
+        years = spec["future_years"]
+        windows[str(name)] = None if years is None else int(years)
+    ordered = {}
+    for entity_name, pairs in (raw.get("dates_ordered") or {}).items():
+        parsed = []
+        for pair in pairs or []:
+            if not isinstance(pair, dict) or not {"earlier", "later"} <= set(pair):
+                raise ValueError(f"{path}: dates_ordered.{entity_name} entries need `earlier` and `later`: {pair!r}")
+            when = tuple((str(k), str(v).lower() if isinstance(v, bool) else str(v))
+                         for k, v in (pair.get("when") or {}).items())
+            parsed.append(DatePair(str(pair["earlier"]), str(pair["later"]), when))
+        ordered[str(entity_name)] = tuple(parsed)
     return QualitySettings(
         severities=severities,
         freshness_days=freshness,
@@ -65,6 +96,8 @@ def load_settings(path: Path = CHECKS_FILE) -> QualitySettings:
         timestamp_slack_days=int(dates.get("timestamp_slack_days", 1)),
         signed_columns=frozenset(raw.get("signed_columns") or ()),
         accuracy={k: dict(v or {}) for k, v in (raw.get("accuracy") or {}).items()},
+        date_windows=windows,
+        dates_ordered=ordered,
     )
 
 
@@ -101,12 +134,21 @@ def freshness_threshold(month: str, days: int) -> datetime:
     return end - timedelta(days=days)
 
 
+def latest_date_parameter(years: int) -> str:
+    """The suite parameter of a column's own date window (``dates.columns`` of checks.yml)."""
+    return f"latest_date_{years}y"
+
+
+def _years_after(end: date, years: int) -> date:
+    return end.replace(year=end.year + years, day=min(end.day, 28))
+
+
 def run_parameters(months: list[str], config: QualitySettings | None = None) -> dict:
     """Suite parameters shared by every suite of a run covering ``months`` (``YYYY-MM``)."""
     config = config or settings()
     last = max(months)
     end = month_end(last)
-    latest_date = end.replace(year=end.year + config.future_years, day=min(end.day, 28))
+    latest_date = _years_after(end, config.future_years)
     latest_ts = datetime.combine(end + timedelta(days=1 + config.timestamp_slack_days), datetime.min.time())
     earliest = pd.Timestamp(config.earliest_date)
     params = {
@@ -114,6 +156,8 @@ def run_parameters(months: list[str], config: QualitySettings | None = None) -> 
         "latest_date": pd.Timestamp(latest_date),
         "latest_timestamp": pd.Timestamp(latest_ts),
     }
+    for years in sorted({y for y in config.date_windows.values() if y is not None}):
+        params[latest_date_parameter(years)] = pd.Timestamp(_years_after(end, years))
     acc = config.accuracy
     params["bookings_max_relative_difference"] = float(
         acc.get("bookings_vs_order_intake", {}).get("max_relative_difference", 0.02))

@@ -27,7 +27,14 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.quality.settings import EXPECTATIONS_DIR, QualitySettings, dbt_reference_lists, settings
+from orchestration.quality.settings import (
+    EXPECTATIONS_DIR,
+    DatePair,
+    QualitySettings,
+    dbt_reference_lists,
+    latest_date_parameter,
+    settings,
+)
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.sources import CATALOG, SourceEntity
 
@@ -89,6 +96,36 @@ def value_column(entity: SourceEntity, column: str) -> str:
     return f"{column}__value" if entity.file_format == "csv" else column
 
 
+def day_column(column: str) -> str:
+    """The frame column holding ``column`` as a day number (timestamps cut to their date), for
+    comparing two dates by day; the engine adds it (``datasets.with_day_columns``)."""
+    return f"{column}__day"
+
+
+def dates_ordered_expectation(entity: SourceEntity, pair: DatePair, config: QualitySettings) -> dict:
+    """values.dates_ordered: the ``later`` date of a row is not before its ``earlier`` one (by day)."""
+    types = {c.name: c.type for c in entity.columns}
+    for name in (pair.earlier, pair.later, *(c for c, _ in pair.when)):
+        if name not in types:
+            raise KeyError(f"dates_ordered.{entity.name}: {name!r} is not a column of {entity.name}")
+    for name in (pair.earlier, pair.later):
+        if types[name] not in ("date", "timestamp"):
+            raise ValueError(f"dates_ordered.{entity.name}: {name!r} is not a date or timestamp column")
+    kwargs: dict = {"column_A": day_column(pair.later), "column_B": day_column(pair.earlier), "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing"}
+    if pair.when:
+        def literal(column: str, value: str) -> str:
+            if entity.file_format != "csv" and types[column] == "boolean":
+                return "True" if value == "true" else "False"
+            return json.dumps(value)
+        kwargs["row_condition"] = " and ".join(f"`{c}` == {literal(c, v)}" for c, v in pair.when)
+        kwargs["condition_parser"] = "pandas"
+    exp = _exp("expect_column_pair_values_a_to_be_greater_than_b", "values.dates_ordered", config,
+               row_level=True, about=pair.later, **kwargs)
+    exp["meta"].update({"earlier": pair.earlier, "later": pair.later})
+    return exp
+
+
 def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
     """The suite of one raw entity: schema, keys, validity and freshness of a month's rows."""
     lists = dbt_reference_lists()
@@ -124,11 +161,18 @@ def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
             exps.append(_exp("expect_column_values_to_be_between", "values.non_negative", config,
                              row_level=True, about=col.name, **{"column": target, "min_value": 0}))
         elif col.type in ("date", "timestamp"):
-            latest = "latest_date" if col.type == "date" else "latest_timestamp"
+            bounds = {"column": target, "min_value": {"$PARAMETER": "earliest_date"}}
+            qualified = f"{entity.name}.{col.name}"
+            if col.type == "date" and qualified in config.date_windows:
+                years = config.date_windows[qualified]  # the column's own window; None: no upper bound
+                if years is not None:
+                    bounds["max_value"] = {"$PARAMETER": latest_date_parameter(years)}
+            else:
+                bounds["max_value"] = {"$PARAMETER": "latest_date" if col.type == "date" else "latest_timestamp"}
             exps.append(_exp("expect_column_values_to_be_between", "values.dates_in_range", config,
-                             row_level=True, about=col.name,
-                             **{"column": target, "min_value": {"$PARAMETER": "earliest_date"},
-                                "max_value": {"$PARAMETER": latest}}))
+                             row_level=True, about=col.name, **bounds))
+    for pair in config.dates_ordered.get(entity.name, ()):
+        exps.append(dates_ordered_expectation(entity, pair, config))
     # one row per month: its newest update (NULL for an empty delta extract: nothing to judge)
     exps.append(_exp("expect_column_values_to_be_between", "freshness.updated_within", config, row_level=False,
                      about=entity.updated_at, batch="month",
@@ -255,9 +299,22 @@ def accuracy_suites(config: QualitySettings) -> list[dict]:
     return out
 
 
+def _check_date_settings(config: QualitySettings) -> None:
+    """``dates.columns`` and ``dates_ordered`` of checks.yml name catalog entities and date columns."""
+    dates = {f"{e.name}.{c.name}" for e in CATALOG for c in e.columns if c.type == "date"}
+    unknown = sorted(set(config.date_windows) - dates)
+    if unknown:
+        raise KeyError(f"dates.columns: not a date column of the catalog: {', '.join(unknown)}")
+    entities = {e.name for e in CATALOG}
+    unknown = sorted(set(config.dates_ordered) - entities)
+    if unknown:
+        raise KeyError(f"dates_ordered: not a catalog entity: {', '.join(unknown)}")
+
+
 def build_suites(config: QualitySettings | None = None) -> dict[str, dict]:
     """Every suite, by name, as the JSON-ready dicts written to ``expectations/suites/``."""
     config = config or settings()
+    _check_date_settings(config)
     suites = [raw_suite(e, config) for e in CATALOG]
     suites += [mart_suite(m, config) for m in mart_contracts()]
     suites += accuracy_suites(config)

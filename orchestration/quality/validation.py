@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +62,9 @@ class Failure:
     row_positions: np.ndarray | None = None
     #: the months (``YYYY-MM``) of the offending rows, when a range was validated at once
     months: list[str] | None = None
+    #: what is wrong with each offending row (same order as ``row_positions``), when the rule
+    #: compares columns (the quarantine's reason); None: ``<column> = <value> breaks <rule>``
+    row_reasons: list[str] | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -276,6 +279,19 @@ def offending_mask(expectation_type: str, kwargs: dict, frame: pd.DataFrame, par
     if expectation_type == "expect_compound_columns_to_be_unique":
         cols = kwargs["column_list"]
         return frame.duplicated(cols, keep=False) & frame[cols].notna().all(axis=1)
+    if expectation_type == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = kwargs["column_A"], kwargs["column_B"]
+        if a not in frame.columns or b not in frame.columns:
+            return None
+        both = frame[a].notna() & frame[b].notna()
+        ordered = frame[a] >= frame[b] if kwargs.get("or_equal") else frame[a] > frame[b]
+        bad = both & ~ordered
+        condition = kwargs.get("row_condition")
+        if isinstance(condition, dict):  # GX keeps a pandas condition string as a pass-through filter
+            condition = condition.get("pass_through_filter")
+        if condition:
+            bad &= frame.eval(condition).astype(bool)
+        return bad
     column = kwargs.get("column")
     if column not in frame.columns:
         return None
@@ -317,6 +333,11 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _day(number) -> str:
+    """A day number of ``datasets.day_numbers`` as ``YYYY-MM-DD``."""
+    return date.fromordinal(int(number)).isoformat()
+
+
 def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) -> Failure:
     """Turn one failed GX expectation result into a ``Failure`` with counts and sample rows."""
     config = result.expectation_config
@@ -342,9 +363,16 @@ def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) ->
             failure.unexpected_count = len(positions)
             shown = [c for c in (kwargs.get("column_list") or [meta.get("column") or kwargs.get("column")])
                      if c in frame.columns and c != "_partition_month"]
-            for pos in positions[:MAX_SAMPLES]:
+            if "earlier" in meta and "later" in meta:  # values.dates_ordered: both dates, by day
+                later, earlier = frame[kwargs["column_A"]].to_numpy(), frame[kwargs["column_B"]].to_numpy()
+                failure.row_reasons = [f"{meta['later']} {_day(later[pos])} is before "
+                                       f"{meta['earlier']} {_day(earlier[pos])}" for pos in positions]
+            for i, pos in enumerate(positions[:MAX_SAMPLES]):
                 row = frame.iloc[pos]
-                value = ", ".join(f"{c} = {_cell(row[c])}" for c in shown)
+                if failure.row_reasons is not None:
+                    value = failure.row_reasons[i]
+                else:
+                    value = ", ".join(f"{c} = {_cell(row[c])}" for c in shown)
                 failure.samples.append(Sample(
                     row.get("_source_file") if "_source_file" in frame.columns else None,
                     int(row["_source_row"]) if "_source_row" in frame.columns and pd.notna(row["_source_row"]) else None,

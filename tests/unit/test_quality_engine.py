@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -216,3 +217,104 @@ def test_data_docs_page_and_index_are_written_per_check(tmp_path):
     assert index.count(">raw_crm_opportunities<") == 1 and "failed (error)" not in index
     # ... and its page: one per suite
     assert sorted(p.name for p in (site / "validations").iterdir()) == ["raw_crm_opportunities.html"]
+
+
+# ------------------------------------------------------------------ values.dates_ordered
+def test_a_deal_closed_before_it_was_created_blocks_and_names_file_row_rule_and_both_dates(tmp_path):
+    rows = [_opportunity(i) for i in range(1, 6)]
+    rows[4].update(CloseDate="2024-01-09", CreatedDate="2024-01-10T09:00:00Z")  # data row 5: closed the day before
+    rows[1].update(CloseDate="2024-01-10", CreatedDate="2024-01-10T23:59:00Z")  # data row 2: same day, later hour
+    con, rel = _load(tmp_path, rows)
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    assert [(f.rule, f.severity) for f in outcome.failures] == [("values.dates_ordered", "error")]
+    assert outcome.severity == "error"
+    [failure] = outcome.failures
+    assert failure.unexpected_count == 1 and failure.column == "CloseDate"
+    assert outcome.description() == (
+        f"{rel} row 5: rule values.dates_ordered (CloseDate 2024-01-09 is before CreatedDate 2024-01-10); 1 row")
+    q = quarantined_rows(con, "crm_opportunities", MONTH)
+    assert list(zip(q["rule"], q["severity"], q["source_file"], q["source_row"])) == [
+        ("values.dates_ordered", "error", rel, 5)]
+    assert json.loads(q["row_json"].iloc[0])["CloseDate"] == "2024-01-09"
+    assert q["reason"].iloc[0].startswith("CloseDate 2024-01-09 is before CreatedDate 2024-01-10 breaks values.dates_ordered")
+
+
+def test_an_open_deal_may_expect_a_close_date_before_its_creation_and_a_clean_row_passes(tmp_path):
+    rows = [_opportunity(1),
+            _opportunity(2, StageName="Qualification", IsClosed="false", IsWon="false", Probability="10",
+                         ForecastCategoryName="Pipeline", CloseDate="2023-12-31")]
+    con, _ = _load(tmp_path, rows)
+    outcome = run_raw_suite(con, OPPS, [MONTH])
+    assert outcome.passed and outcome.quarantined_rows == 0
+
+
+# ------------------------------------------------------------------ per-column date windows
+def _items_landing(tmp_path: Path, month: str, frame: pd.DataFrame):
+    from orchestration.demo.writer import write_extract
+
+    items = BY_NAME["erp_items"]
+    landing = tmp_path / "landing"
+    path = write_extract(landing, items, month, frame)
+    con = duckdb.connect()
+    load_month(con, items, month, LandingFolderReader(landing), load_id="load-1")
+    return con, str(path.relative_to(landing))
+
+
+def _demo_item_master():
+    from types import SimpleNamespace
+
+    from orchestration.demo import calendar as cal
+    from orchestration.demo.geography import TERRITORIES
+    from orchestration.demo.master_extracts import items
+    from orchestration.demo.products import build_product_line
+
+    company = SimpleNamespace(products=build_product_line(7, 1.0, len(TERRITORIES)))
+    return {cal.month_label(i): items(company, i) for i in range(cal.EPOCH_INDEX, cal.HORIZON_INDEX + 1)}
+
+
+def test_a_clean_item_master_passes_the_date_rules_in_every_month():
+    """Planned end-of-life dates lie up to 15 years ahead of the history's first month: the
+    column's own window (checks.yml dates.columns) keeps every clean item in every month."""
+    from orchestration.quality.validation import load_suite_json, offending_mask
+
+    suite = load_suite_json("raw_erp_items")
+    rules = [e for e in suite["expectations"] if e["meta"]["rule"] in ("values.dates_in_range", "values.dates_ordered")]
+    assert {e["meta"]["column"] for e in rules} >= {"eol_date", "launch_date"}
+    masters = _demo_item_master()
+    far = max((f["eol_date"].max() - pd.Timestamp(m + "-01")).days for m, f in masters.items() if f["eol_date"].notna().any())
+    assert far > 10 * 366  # the default window (future_years: 10) would quarantine these items
+    for month, raw in masters.items():
+        frame = datasets.with_day_columns(datasets.with_nanosecond_datetimes(raw.copy()), BY_NAME["erp_items"], suite)
+        params = run_parameters([month])
+        for e in rules:
+            mask = offending_mask(e["type"], e["kwargs"], frame, params)
+            assert mask is not None and not mask.any(), (month, e["meta"], frame[mask.to_numpy()])
+
+
+def test_a_clean_item_master_month_passes_and_a_damaged_eol_date_still_warns(tmp_path):
+    masters = _demo_item_master()
+    month = "2021-01"
+    clean = masters[month]
+    assert (clean["eol_date"] > pd.Timestamp("2031-01-31")).any()  # beyond the default 10 years
+    con, _ = _items_landing(tmp_path / "clean", month, clean)
+    assert run_raw_suite(con, BY_NAME["erp_items"], [month]).passed
+
+    damaged = clean.copy()
+    row = int(np.flatnonzero(damaged["eol_date"].notna().to_numpy())[0])
+    damaged.loc[damaged.index[row], "eol_date"] = pd.Timestamp("2199-06-30")
+    con, rel = _items_landing(tmp_path / "damaged", month, damaged)
+    outcome = run_raw_suite(con, BY_NAME["erp_items"], [month])
+    assert [(f.rule, f.severity, f.column) for f in outcome.failures] == [("values.dates_in_range", "warn", "eol_date")]
+    assert outcome.description() == f"{rel} row {row + 1}: rule values.dates_in_range (eol_date = 2199-06-30T00:00:00); 1 row"
+    assert outcome.quarantined_rows == 1
+
+
+def test_an_item_discontinued_before_its_launch_blocks(tmp_path):
+    month = "2021-01"
+    frame = _demo_item_master()[month].copy()
+    frame.loc[frame.index[2], ["launch_date", "eol_date"]] = [pd.Timestamp("2020-05-01"), pd.Timestamp("2020-04-30")]
+    con, rel = _items_landing(tmp_path, month, frame)
+    outcome = run_raw_suite(con, BY_NAME["erp_items"], [month])
+    assert outcome.severity == "error"
+    assert (f"{rel} row 3: rule values.dates_ordered (eol_date 2020-04-30 is before launch_date 2020-05-01); 1 row"
+            in outcome.description().splitlines())
