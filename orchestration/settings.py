@@ -1,7 +1,7 @@
 """Where the platform keeps its data, resolved from the environment.
 
-One variable moves everything: ``SOP_DATA_DIR`` (default ``./data``). The layout follows
-DESIGN.md: ``landing/`` (source extracts, never modified), ``inputs/`` (planner files),
+One variable moves everything: ``SOP_DATA_DIR`` (default ``./data``). The layout (README,
+"What lands where"): ``landing/`` (source extracts, never modified), ``inputs/`` (planner files),
 ``warehouse/`` (the build database, opened only by the pipeline), ``serve/`` (what BI reads),
 ``reports/``, ``logs/`` and ``.dagster/`` (DAGSTER_HOME).
 """

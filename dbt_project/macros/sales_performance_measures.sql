@@ -1,6 +1,6 @@
 {#
     The sales-performance measures shared by the rep and the territory marts, computed from
-    additive parts (never by averaging ratios), with the formulas of DESIGN.md:
+    additive parts (never by averaging ratios), with the formulas of docs/kpi_formulas.md:
 
     - quota attainment = bookings / quota
     - win rate = won / (won + lost), deals closed in the month

@@ -7,7 +7,7 @@ history is zero-filled; a SKU past its end of life has no more rows).
 
 Three forecasts are scored: the statistical forecast (``stat``), the seasonal naive
 benchmark (``seasonal_naive``) and the consensus after planner overrides (``consensus``).
-Formulas (``orchestration.forecasting.metrics``, DESIGN.md):
+Formulas (``orchestration.forecasting.metrics``, docs/kpi_formulas.md):
 
 - WAPE = Σ|y−ŷ| / Σ|y|; bias = Σ(ŷ−y) / Σy (positive = over-forecast);
 - MASE = |y−ŷ| / scale, scale = the series' in-sample seasonal naive MAE at the cycle

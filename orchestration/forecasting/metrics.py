@@ -1,6 +1,6 @@
 """Forecast error metrics, shared by model selection, ``sop forecast evaluate`` and the accuracy mart.
 
-Definitions (DESIGN.md and the M-competitions):
+Definitions (docs/kpi_formulas.md and the M-competitions):
 
 - sMAPE = mean over points of 200·|y−ŷ| / (|y|+|ŷ|); a point where y = ŷ = 0 counts as 0.
 - MASE = mean |y−ŷ| / scale, scale = the in-sample seasonal-naive MAE (``seasonal_naive_scale``).

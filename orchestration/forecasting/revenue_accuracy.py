@@ -17,7 +17,7 @@ Rows, per cycle x lag:
   first, then scored, so regional errors of opposite sign offset as they do in the company's
   bookings.
 
-Formulas, for each forecast f in statistical, pipeline, blended, commit (``metrics``, DESIGN.md),
+Formulas, for each forecast f in statistical, pipeline, blended, commit (``metrics``, docs/kpi_formulas.md),
 with y the row's actual and ŷ the row's forecast (one month, summed over regions for the total):
 
 - absolute error = |y − ŷ| (USD);

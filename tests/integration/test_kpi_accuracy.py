@@ -2,7 +2,7 @@
 
 Nothing here reads dbt output to build the expected values: ``landing_totals`` reads the CSV and
 Parquet extracts as delivered and applies the definitions written in the marts' YAML and
-DESIGN.md. The marts are read from the published serving file, as analysts read them.
+docs/kpi_formulas.md. The marts are read from the published serving file, as analysts read them.
 
 Control totals (every month): the marts' billings equal the raw invoice total at the month's
 rates, orders the raw order-line total and bookings the raw closed-won total, so nothing is lost

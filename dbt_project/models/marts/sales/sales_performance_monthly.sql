@@ -2,7 +2,7 @@
 -- pipeline created, open pipeline, coverage of the next three months' quota and pipeline
 -- velocity. Grain: performance_month x rep_id, for reps with a quota or any activity in
 -- the month (see int_sales_rep_monthly_measures).
--- Formulas (DESIGN.md): attainment = bookings / quota; win rate = won / (won + lost);
+-- Formulas (docs/kpi_formulas.md): attainment = bookings / quota; win rate = won / (won + lost);
 -- coverage = open pipeline / remaining quota, with the remaining quota taken as the quota of
 -- the next three months and the pipeline as the open pipeline closing in those months;
 -- velocity = (#open opps x win rate x avg deal) / cycle days, with the win rate, deal size
