@@ -7,20 +7,21 @@ from pathlib import Path
 from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.dbt_assets import dbt_project, sop_dbt_models
+from orchestration.defs.dbt_assets import dbt_project, sop_dbt_models, sop_dbt_supply_models
 from orchestration.defs.forecast_assets import forecast_assets
 from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
 from orchestration.defs.quality_checks import quality_checks
 from orchestration.defs.raw_assets import raw_assets
 from orchestration.defs.resources import ForecastSettings, SopDataResource
 from orchestration.defs.serving_assets import serving_marts
+from orchestration.defs.supply_assets import supply_assets, supply_checks
 
 #: dbt from this environment, whether or not its bin folder is on PATH
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt")) if Path(sys.executable).with_name("dbt").exists() else (shutil.which("dbt") or "dbt")
 
 defs = Definitions(
-    assets=[*raw_assets, sop_dbt_models, *forecast_assets, serving_marts],
-    asset_checks=[*quality_checks],
+    assets=[*raw_assets, sop_dbt_models, *forecast_assets, *supply_assets, sop_dbt_supply_models, serving_marts],
+    asset_checks=[*quality_checks, *supply_checks],
     jobs=[monthly_sop_cycle],
     schedules=[monthly_sop_schedule],
     resources={

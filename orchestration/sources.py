@@ -349,14 +349,14 @@ ERP = (
         ("snapshot_date", "receipt_id"), "updated_at",
     ),
     SourceEntity(
-        "erp", "work_center_capacity", "csv", "event",
-        "Available hours per work center for the month.",
+        "erp", "work_center_capacity", "csv", "snapshot",
+        "Capacity plan at month end: available hours per work center for the month and the 18 months after it.",
         (
             _c("work_center_id", "string", "work center id"),
             _c("work_center_name", "string", "work center name"),
             _c("site_code", "string", "site"),
-            _c("capacity_month", "date", "first day of the month"),
-            _c("available_hours", "decimal", "available production hours"),
+            _c("capacity_month", "date", "first day of the month the hours are for"),
+            _c("available_hours", "decimal", "available production hours (regular shifts, holidays deducted)"),
             _c("updated_at", "timestamp", "last change in the ERP"),
         ),
         ("work_center_id", "capacity_month"), "updated_at",
@@ -371,6 +371,42 @@ ERP = (
             _c("updated_at", "timestamp", "last change in the ERP"),
         ),
         ("sku", "work_center_id"), "updated_at",
+    ),
+    SourceEntity(
+        "erp", "item_sites", "csv", "snapshot",
+        "Planning parameters per SKU and stocking site as of month end (the MRP view of the item "
+        "master): how the site is supplied, lead time and lot sizing.",
+        (
+            _c("sku", "string", "stock-keeping unit"),
+            _c("site_code", "string", "stocking site"),
+            _c("procurement_type", "string",
+               "make (a work order at this plant), buy (a purchase order from a supplier) or "
+               "transfer (a stock transfer from the supplying site)"),
+            _c("supplying_site_code", "string", "site that ships a transfer; empty unless transfer",
+               nullable=True),
+            _c("lead_time_days", "integer", "replenishment lead time in days"),
+            _c("lead_time_std_days", "decimal", "standard deviation of the lead time in days"),
+            _c("lot_rule", "string",
+               "lot-sizing rule: LFL (lot for lot), FOQ (fixed order quantity) or POQ (period order quantity)"),
+            _c("lot_size", "decimal", "units per order under FOQ; 0 otherwise"),
+            _c("poq_periods", "integer", "months of requirements one order covers under POQ; 0 otherwise"),
+            _c("min_order_qty", "decimal", "minimum order quantity in units; 0 when none"),
+            _c("order_multiple", "decimal", "orders are rounded up to a multiple of this; 1 when none"),
+            _c("updated_at", "timestamp", "last change in the ERP"),
+        ),
+        ("sku", "site_code"), "updated_at",
+    ),
+    SourceEntity(
+        "erp", "sourcing_rules", "csv", "snapshot",
+        "Which stocking sites serve each sales region, and the share of the region's demand each one "
+        "ships, as of month end.",
+        (
+            _c("region_code", "string", "sales region code"),
+            _c("site_code", "string", "stocking site serving the region"),
+            _c("demand_share", "decimal", "share of the region's demand shipped from the site; a region's shares sum to 1"),
+            _c("updated_at", "timestamp", "last change in the ERP"),
+        ),
+        ("region_code", "site_code"), "updated_at",
     ),
 )
 

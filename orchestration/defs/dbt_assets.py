@@ -97,6 +97,11 @@ class SopDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            # tables a Python asset writes (`meta: dagster_key_prefix`) are its assets <prefix>/<table>;
+            # the other sources are the raw extracts
+            prefix = (dbt_resource_props.get("source_meta") or {}).get("dagster_key_prefix")
+            if prefix:
+                return AssetKey([prefix, dbt_resource_props["name"]])
             return AssetKey(f"raw_{dbt_resource_props['source_name']}_{dbt_resource_props['name']}")
         return AssetKey(dbt_resource_props["name"])
 
@@ -112,21 +117,44 @@ class SopDbtTranslator(DagsterDbtTranslator):
 translator = SopDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+#: the models over tables that Python assets write after the warehouse is built (the supply plan):
+#: they run in a dbt step of their own, after those assets
+AFTER_PYTHON_MODELS = "path:models/staging/supply path:models/marts/supply"
+
+
+def _dbt_vars(context: AssetExecutionContext, sop_data: SopDataResource) -> str:
+    window = context.partition_time_window
+    return json.dumps({
+        "min_month": window.start.strftime("%Y-%m-01"),
+        # the window end is exclusive: the last month built is the one before it
+        "max_month": context.partition_keys[-1],
+        # the profile (profiles.yml) reads the build database's path from this var
+        "warehouse_db": str(sop_data.paths.warehouse_db),
+    })
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    exclude=AFTER_PYTHON_MODELS,
     dagster_dbt_translator=translator,
     partitions_def=monthly_partitions,
     backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
 )
 def sop_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data: SopDataResource):
-    window = context.partition_time_window
-    dbt_vars = {
-        "min_month": window.start.strftime("%Y-%m-01"),
-        # the window end is exclusive: the last month built is the one before it
-        "max_month": context.partition_keys[-1],
-        # the profile (profiles.yml) reads the build database's path from this var
-        "warehouse_db": str(sop_data.paths.warehouse_db),
-    }
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    yield from dbt.cli(["build", "--vars", _dbt_vars(context, sop_data)], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=AFTER_PYTHON_MODELS,
+    name="sop_dbt_supply_models",
+    dagster_dbt_translator=translator,
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run_backfill,
+    pool=WAREHOUSE_POOL,
+)
+def sop_dbt_supply_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data: SopDataResource):
+    yield from dbt.cli(["build", "--vars", _dbt_vars(context, sop_data)], context=context).stream()

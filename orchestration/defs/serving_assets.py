@@ -3,7 +3,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from orchestration.defs.dbt_assets import sop_dbt_models
+from orchestration.defs.dbt_assets import sop_dbt_models, sop_dbt_supply_models
 from orchestration.defs.forecast_assets import FORECAST_MART_KEYS
 from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
 from orchestration.defs.resources import SopDataResource
@@ -11,7 +11,7 @@ from orchestration.publishing import publish_marts
 
 #: Every dbt model in a marts folder feeds the publication, and so do the seeds (built in schema
 #: marts, published with the marts: the KPI dictionary).
-MART_KEYS = [spec.key for spec in sop_dbt_models.specs
+MART_KEYS = [spec.key for dbt_models in (sop_dbt_models, sop_dbt_supply_models) for spec in dbt_models.specs
              if (spec.group_name or "").startswith("marts") or spec.group_name == "seeds"]
 
 

@@ -16,6 +16,7 @@ from . import master_extracts
 from .company import Company
 from .market import Market
 from .orders import OrderBook
+from .planning_master import PlanningMaster
 from .promotions import promotions_in
 from .sales import SalesPipeline
 from .supply import SupplyChain
@@ -29,6 +30,7 @@ class CompanySimulation:
         self.sales = SalesPipeline(company, start_month)
         self.orders = OrderBook(company)
         self.supply = SupplyChain(company, start_month)
+        self.planning = PlanningMaster(company)
         self._next_month = start_month
 
     def month(self, month: int) -> dict[str, pd.DataFrame]:
@@ -67,6 +69,8 @@ class CompanySimulation:
             "erp_scheduled_receipts": supply.scheduled_receipts,
             "erp_work_center_capacity": supply.work_center_capacity,
             "erp_routings": supply.routings,
+            "erp_item_sites": self.planning.item_sites(month),
+            "erp_sourcing_rules": self.planning.sourcing_rules(month),
         }
         frames.update(self.market.extracts(month))
         return frames

@@ -24,6 +24,7 @@ class MasterStream(IntEnum):
     PLANTS = 4
     MARKET = 5
     DEMAND = 6
+    PLANNING = 7
 
 
 class MonthStream(IntEnum):

@@ -27,6 +27,8 @@ SMOOTHING = 0.3
 SAFETY_MONTHS = 1.5
 ORDER_UP_TO_EXTRA_MONTHS = 2.5
 RESCHEDULE_SHARE = 0.06
+#: months after the extract month that the capacity plan covers (the S&OP horizon)
+CAPACITY_PLAN_MONTHS = 18
 
 
 @dataclass
@@ -157,18 +159,25 @@ class SupplyChain:
         })
 
     def _capacity_rows(self, month: int) -> pd.DataFrame:
+        """The capacity plan at month end: this month's available hours (with the month's own
+        absences and breakdowns) and the planned hours of the next ``CAPACITY_PLAN_MONTHS``
+        (shift calendar, holidays and investments, no noise yet)."""
         rng = month_rng(self.company.seed, month, MonthStream.CAPACITY)
         noise = 1.0 + rng.normal(0.0, 0.015, len(WORK_CENTERS))
-        hours = self.company.plants.available_hours(month, noise)
         n = len(WORK_CENTERS)
-        return pd.DataFrame({
-            "work_center_id": np.array([w.id for w in WORK_CENTERS], dtype=object),
-            "work_center_name": np.array([w.name for w in WORK_CENTERS], dtype=object),
-            "site_code": np.array([w.site for w in WORK_CENTERS], dtype=object),
-            "capacity_month": np.full(n, cal.first_day(month)),
-            "available_hours": hours,
-            "updated_at": np.full(n, cal.month_end_time(month, 20)),
-        })
+        frames = []
+        for ahead in range(min(CAPACITY_PLAN_MONTHS, cal.HORIZON_INDEX - month) + 1):
+            m = month + ahead
+            hours = self.company.plants.available_hours(m, noise if ahead == 0 else np.ones(n))
+            frames.append(pd.DataFrame({
+                "work_center_id": np.array([w.id for w in WORK_CENTERS], dtype=object),
+                "work_center_name": np.array([w.name for w in WORK_CENTERS], dtype=object),
+                "site_code": np.array([w.site for w in WORK_CENTERS], dtype=object),
+                "capacity_month": np.full(n, cal.first_day(m)),
+                "available_hours": hours,
+                "updated_at": np.full(n, cal.month_end_time(month, 20)),
+            }))
+        return pd.concat(frames, ignore_index=True)
 
     def _routing_rows(self, month: int) -> pd.DataFrame:
         products, plants = self.company.products, self.company.plants

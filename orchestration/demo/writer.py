@@ -31,6 +31,11 @@ DECIMAL_PLACES: dict[str, int] = {
     "quantity": 0,
     "quantity_shipped": 0,
     "on_hand_qty": 0,
+    "lot_size": 0,
+    "min_order_qty": 0,
+    "order_multiple": 0,
+    "lead_time_std_days": 1,
+    "demand_share": 4,
 }
 DEFAULT_DECIMAL_PLACES = 2
 

@@ -157,7 +157,7 @@ def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
                              row_level=True, column=col.name, value_set=lists["opportunity_stages"]))
     for col in entity.columns:
         target = value_column(entity, col.name)
-        if col.type == "decimal" and f"{entity.name}.{col.name}" not in config.signed_columns:
+        if col.type in ("decimal", "integer") and f"{entity.name}.{col.name}" not in config.signed_columns:
             exps.append(_exp("expect_column_values_to_be_between", "values.non_negative", config,
                              row_level=True, about=col.name, **{"column": target, "min_value": 0}))
         elif col.type in ("date", "timestamp"):

@@ -125,18 +125,33 @@ def stock_outs(plan, inputs) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- stock levels
 def below_safety_stock(inventory: pd.DataFrame, safety: pd.DataFrame) -> pd.DataFrame:
-    """Months whose closing stock is under the safety stock while nothing is backlogged.
+    """Runs of months whose closing stock is under the safety stock while nothing is backlogged.
+
+    One exception per run of consecutive months (a planner acts once on a SKU that stays low, not
+    once a month): month = the first month of the run, units = the largest shortfall in it.
 
     In: inventory (sku, site, month, closing; backlog_closing optional, e.g. ``SupplyPlan.inventory``
     or a ``projection`` PAB), safety (sku, site, safety_stock). units = safety stock − closing.
     """
     inv = inventory.merge(safety[["sku", "site", "safety_stock"]], on=["sku", "site"], how="inner")
     backlog = inv["backlog_closing"] if "backlog_closing" in inv.columns else 0.0
-    hit = inv[(inv["closing"] < inv["safety_stock"] - _TOL) & (inv["closing"] >= 0) & (backlog <= _TOL)]
-    rows = [("below_safety_stock", r.sku, r.site, None, r.month, r.safety_stock - r.closing, np.nan,
-             f"SKU {r.sku} in {r.site} ends {label(r.month)} with {number(r.closing)} units, below its safety stock "
-             f"of {number(r.safety_stock)} ({number(r.safety_stock - r.closing)} under).")
-            for r in hit.itertuples()]
+    hit = inv[(inv["closing"] < inv["safety_stock"] - _TOL) & (inv["closing"] >= 0) & (backlog <= _TOL)].copy()
+    if hit.empty:
+        return _frame([])
+    hit["month"] = to_month(hit["month"]).to_numpy()
+    hit = hit.sort_values(["sku", "site", "month"])
+    hit["under"] = hit["safety_stock"] - hit["closing"]
+    index = hit["month"].dt.year * 12 + hit["month"].dt.month
+    new_run = (hit["sku"] != hit["sku"].shift()) | (hit["site"] != hit["site"].shift()) | (index.diff() != 1)
+    rows = []
+    for _, run in hit.groupby(new_run.cumsum(), sort=False):
+        r, last, worst = run.iloc[0], run["month"].iloc[-1], run.loc[run["under"].idxmax()]
+        text = (f"SKU {r.sku} in {r.site} ends {label(r.month)} with {number(r.closing)} units, below its safety stock "
+                f"of {number(r.safety_stock)} ({number(r.under)} under)")
+        if len(run) > 1:
+            text += (f", and stays below it through {label(last)} ({len(run)} months; at worst {number(worst.under)} "
+                     f"under in {label(worst.month)})")
+        rows.append(("below_safety_stock", r.sku, r.site, None, r.month, float(run["under"].max()), np.nan, text + "."))
     return _frame(rows)
 
 

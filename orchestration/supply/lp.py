@@ -31,11 +31,16 @@ Rows
     (moved to the right-hand side) and no opening backlog. Shipped in t is then
     demand_t + backlog_{t−1} − backlog_t, and opening + receipts + make − shipped = closing.
     ``capacity[wc, t]`` (≤): Σ hours_per_unit × make − overtime ≤ regular hours.
+    ``safety_stock[sku, site, t]`` (≥, only with ``inputs.safety_stock``): stock_t + below_ss_t ≥ the
+    safety stock, with ``below_ss`` ≥ 0 (at most the safety stock) costing ``below_safety_cost`` per
+    unit-month: a soft target, given up before any demand goes short when that cost is under the
+    backlog cost, and held when it is over the holding cost.
     ``overtime_cap[wc, t]`` (≤): overtime ≤ cap share × regular hours (a row rather than a bound,
     so that its shadow price is reported: what one more allowed overtime hour would save).
 
 Objective (minimised)
-    Σ backlog_cost × backlog + Σ holding_cost × stock + Σ overtime premium × overtime, the costs
+    Σ backlog_cost × backlog + Σ holding_cost × stock + Σ overtime premium × overtime
+    (+ Σ below_safety_cost × below_ss with a safety stock), the costs
     per unit (hour) and month. Making early and holding (pre-building) is allowed and competes
     with overtime and backlog on cost. Regular production has no cost term: every plan pays it for
     the units it makes, and the backlog penalty (policy: a multiple of margin) prices the units it
@@ -91,6 +96,8 @@ class PlanInputs:
       (``projection.bucket_receipts``); optional.
     - ``overtime_premium``: $ per overtime hour; ``overtime_cap``: overtime allowed as a share of
       the month's regular hours.
+    - ``safety_stock``: sku, site, safety_stock (optional): the plan then holds it as a soft target,
+      priced by ``sku_costs.below_safety_cost`` ($ per unit-month below it).
     """
 
     months: list[pd.Timestamp]
@@ -102,6 +109,7 @@ class PlanInputs:
     receipts: pd.DataFrame | None = None
     overtime_premium: float = 0.0
     overtime_cap: float = 0.0
+    safety_stock: pd.DataFrame | None = None
 
 
 @dataclass
@@ -169,17 +177,20 @@ def sku_costs_from_policy(items: pd.DataFrame, policy) -> pd.DataFrame:
     """sku, holding_cost, backlog_cost ($ per unit per month) from the item master and the policy.
 
     ``items``: sku, unit_cost, unit_price ($). Holding = unit_cost × holding_cost_rate / 12;
-    backlog = ``policy.backlog_cost_per_unit_month(unit_price − unit_cost)``. ``policy`` is a
+    backlog = ``policy.backlog_cost_per_unit_month(unit_price − unit_cost)``; below_safety_cost =
+    holding + safety_stock_weight × (backlog − holding), at least the holding cost (0 with a weight
+    of 0: the plan then ignores the safety stock). ``policy`` is a
     ``policy.Policy``.
     """
     require_columns(items, ["sku", "unit_cost", "unit_price"], "items")
     cost = items["unit_cost"].astype(float)
     margin = items["unit_price"].astype(float) - cost
-    return pd.DataFrame({
-        "sku": items["sku"].to_numpy(),
-        "holding_cost": (cost * policy.holding_cost_rate / 12.0).to_numpy(),
-        "backlog_cost": policy.backlog_cost_per_unit_month(margin.to_numpy()),
-    })
+    holding = (cost * policy.holding_cost_rate / 12.0).to_numpy()
+    backlog = policy.backlog_cost_per_unit_month(margin.to_numpy())
+    w = policy.safety_stock_weight
+    below = holding + w * np.maximum(0.0, backlog - holding) if w > 0 else np.zeros_like(holding)
+    return pd.DataFrame({"sku": items["sku"].to_numpy(), "holding_cost": holding, "backlog_cost": backlog,
+                         "below_safety_cost": below})
 
 
 def _months(inputs: PlanInputs) -> list[pd.Timestamp]:
@@ -280,6 +291,11 @@ def build_model(inputs: PlanInputs) -> LinearProgram:
     for sku, wc, h in zip(routings["sku"], routings["work_center"], routings["hours_per_unit"].astype(float)):
         route[sku].append((wc, h))
     regular = {(wc, m): h for wc, m, h in zip(cap["work_center"], cap["month"], cap["available_hours"])}
+    safety = _keyed(inputs.safety_stock, ["sku", "site"], "safety_stock", "safety_stock")
+    below_cost = (inputs.sku_costs.set_index("sku")["below_safety_cost"].astype(float)
+                  if "below_safety_cost" in inputs.sku_costs.columns else None)
+    if safety and below_cost is None:
+        raise PlanInputError("a safety stock needs sku_costs.below_safety_cost (rule: the soft target is priced)")
 
     b = _Builder()
     load_terms: dict[tuple[str, pd.Timestamp], list[tuple[int, float]]] = defaultdict(list)
@@ -302,6 +318,10 @@ def build_model(inputs: PlanInputs) -> LinearProgram:
             else:
                 terms += [(prev_stock, -1.0), (prev_backlog, 1.0)]
             b.row("balance", terms, rhs, rhs, sku=sku, site=site, month=m)
+            target = safety.get((sku, site), 0.0)
+            if target > 0:
+                below = b.var("below_ss", sku, site, month=m, upper=target, cost=float(below_cost.get(sku, 0.0)))
+                b.row("safety_stock", [(stock, 1.0), (below, 1.0)], target, np.inf, sku=sku, site=site, month=m)
             prev_stock, prev_backlog = stock, backlog
 
     for (wc, m), terms in sorted(load_terms.items(), key=lambda kv: (kv[0][0], kv[0][1])):
@@ -383,6 +403,7 @@ def read_solution(lp: LinearProgram, solution: Solution, inputs: PlanInputs) -> 
         "holding": float((v["cost"] * v["value"])[v["kind"] == "stock"].sum()),
         "backlog": float((v["cost"] * v["value"])[v["kind"] == "backlog"].sum()),
         "overtime": float((v["cost"] * v["value"])[v["kind"] == "overtime"].sum()),
+        "below_safety_stock": float((v["cost"] * v["value"])[v["kind"] == "below_ss"].sum()),
     }
     totals["total"] = solution.objective
     short = inventory[inventory["backlog_closing"] > TOLERANCE].reset_index(drop=True)

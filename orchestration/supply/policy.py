@@ -86,6 +86,10 @@ overtime:
 
 # stock above this many months of supply is flagged as excess
 excess_months: 6
+
+# how hard the constrained plan holds the safety stock: a unit-month below it costs
+# holding + weight x (backlog - holding); 0 ignores it, 1 makes it as bad as a unit short
+safety_stock_weight: 0.25
 """
 
 
@@ -106,6 +110,7 @@ class Policy:
     overtime_premium_per_hour: float = 35.0
     overtime_cap_share: float = 0.15
     excess_months: float = 6.0
+    safety_stock_weight: float = 0.25
     source: str = "defaults"  # the file read, for messages
 
     def service_level(self, cls: str) -> float:
@@ -121,7 +126,7 @@ class Policy:
 
 
 _TOP_KEYS = ("service_levels", "abc_thresholds", "xyz_thresholds", "backlog_cost", "holding_cost_rate", "overtime",
-             "excess_months")
+             "excess_months", "safety_stock_weight")
 
 
 def _number(where: str, key: str, value, rule: str, ok) -> float:
@@ -193,6 +198,9 @@ def policy_from_mapping(data: dict | None, where: str = "policy") -> Policy:
                                            "0 ≤ share ≤ 1 of regular hours", lambda v: 0 <= v <= 1)
     if "excess_months" in data:
         kw["excess_months"] = _number(where, "excess_months", data["excess_months"], "> 0", lambda v: v > 0)
+    if "safety_stock_weight" in data:
+        kw["safety_stock_weight"] = _number(where, "safety_stock_weight", data["safety_stock_weight"],
+                                            "0 ≤ weight ≤ 1", lambda v: 0 <= v <= 1)
     return Policy(**kw)
 
 

@@ -86,6 +86,7 @@ class ScenarioBase:
     receipts: pd.DataFrame | None = None
     overtime_premium: float = 0.0
     overtime_cap: float = 0.0
+    safety_stock: pd.DataFrame | None = None
 
 
 @dataclass
@@ -226,6 +227,7 @@ def scenario_inputs(base: ScenarioBase, changes: pd.DataFrame) -> lp.PlanInputs:
         receipts=receipts,
         overtime_premium=base.overtime_premium,
         overtime_cap=base.overtime_cap,
+        safety_stock=base.safety_stock,
     )
 
 

@@ -153,6 +153,7 @@ CHECK_LEVEL = [
     ("negative_amounts", "crm_opportunity_line_items", "gx_suite", "values.non_negative", True),
     ("unknown_currency", "crm_opportunities", "gx_suite", "values.allowed_currency", True),
     ("duplicate_keys", "erp_work_center_capacity", "gx_suite", "keys.unique", True),
+    ("negative_amounts", "erp_item_sites", "gx_suite", "values.non_negative", True),
     ("stale_extract", "market_fx_rates", "gx_suite", "freshness.updated_within", False),
     ("crm_erp_mismatch", "crm_opportunities", "gx_bookings_vs_order_intake", "accuracy.bookings_vs_order_intake", False),
 ]

@@ -88,6 +88,11 @@ def test_below_safety_stock_and_excess():
     assert below[["sku", "month", "units"]].values.tolist() == [["X", M3[1], 3.0]]
     assert below["message"].iloc[0] == ("SKU X in S1 ends 2027-02 with 12 units, below its safety stock of 15 "
                                         "(3 under).")
+    # a run of months is one exception: its first month, the largest shortfall
+    low = inv.assign(closing=[14.0, 9.0, 12.0, 5.0, 5.0, 5.0])
+    run = ex.below_safety_stock(low, pd.DataFrame({"sku": ["X"], "site": ["S1"], "safety_stock": [15.0]}))
+    assert run[["sku", "month", "units"]].values.tolist() == [["X", M3[0], 6.0]]
+    assert run["message"].iloc[0].endswith("and stays below it through 2027-03 (3 months; at worst 6 under in 2027-02).")
     # X: mean demand 10 -> March holds 7 months (7 x 30.4375 = 213.1 days) > 6: 70 − 60 = 10 units
     # above, at $2 = $20.
     # Y: stock and no demand -> infinite supply, flagged from the first month.

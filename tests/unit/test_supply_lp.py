@@ -196,3 +196,31 @@ def test_conservation_and_capacity_on_a_random_case():
                   + (backlog * c.loc[skus, "backlog_cost"].to_numpy()).sum()
                   + 45.0 * hours["overtime_hours"].sum())
     assert plan.objective == pytest.approx(recomputed, rel=1e-9, abs=1e-6)
+
+
+def _safety_case(hours: float) -> lp.PlanInputs:
+    """One SKU, one site, two months, no demand, no stock, 1 h per unit; safety stock 10.
+    Holding $1 per unit-month, below the safety stock $3 per unit-month, backlog $10."""
+    months = [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")]
+    return lp.PlanInputs(
+        months=months,
+        demand=pd.DataFrame({"sku": "S", "site": "X", "month": months, "units": 0.0}),
+        opening=pd.DataFrame({"sku": ["S"], "site": ["X"], "on_hand": [0.0]}),
+        routings=pd.DataFrame({"sku": ["S"], "work_center": ["W"], "hours_per_unit": [1.0]}),
+        capacity=pd.DataFrame({"work_center": "W", "month": months, "available_hours": [hours, 0.0]}),
+        sku_costs=pd.DataFrame({"sku": ["S"], "holding_cost": [1.0], "backlog_cost": [10.0], "below_safety_cost": [3.0]}),
+        safety_stock=pd.DataFrame({"sku": ["S"], "site": ["X"], "safety_stock": [10.0]}),
+    )
+
+
+@pytest.mark.parametrize("hours, stock, objective", [
+    # enough hours: make 10 in January and hold them two months: 2 x 10 x $1 = $20 (< 2 x 10 x $3 below)
+    (50.0, [10.0, 10.0], 20.0),
+    # 4 hours: make 4 and hold them; 6 below in each month: 2 x 4 x $1 + 2 x 6 x $3 = $44
+    (4.0, [4.0, 4.0], 44.0),
+])
+def test_the_safety_stock_is_a_soft_target_priced_between_holding_and_backlog(hours, stock, objective):
+    plan = lp.plan(_safety_case(hours))
+    assert list(plan.inventory["closing"].round(6)) == stock
+    assert plan.objective == pytest.approx(objective)
+    assert plan.costs["below_safety_stock"] == pytest.approx(objective - sum(stock))

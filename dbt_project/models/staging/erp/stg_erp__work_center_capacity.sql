@@ -1,5 +1,6 @@
--- Available hours per work center for the month.
--- Event entity: each key is delivered once, in the month it happened.
+-- Capacity plan at month end: available hours per work center for the month and the 18 months after it.
+-- Snapshot entity: every month delivers a full copy; all snapshots are kept, told apart
+-- by snapshot_month (the plan as known at that month end).
 
 with
 
@@ -19,7 +20,7 @@ renamed as (
         {{ cast_csv_field('capacity_month', 'date') }} as capacity_month,
         {{ cast_csv_field('available_hours', 'decimal(18,4)') }} as available_hours,
         {{ cast_csv_field('updated_at', 'timestamp') }} as updated_at,
-        _partition_month as extract_month,
+        _partition_month as snapshot_month,
         _source_file as source_file,
         _source_row as source_row,
         _load_id as load_id

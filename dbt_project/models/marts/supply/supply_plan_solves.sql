@@ -1,0 +1,3 @@
+-- One row per cycle.
+
+select * from {{ ref('stg_supply__solves') }}

@@ -1,0 +1,29 @@
+-- Supply exceptions with plain-language reasons.
+-- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+
+with
+
+source as (
+
+    select * from {{ source('supply', 'exceptions') }}
+
+),
+
+renamed as (
+
+    select
+        cycle_month,
+        exception,
+        sku,
+        site,
+        work_center,
+        month,
+        units,
+        value,
+        message
+
+    from source
+
+)
+
+select * from renamed
