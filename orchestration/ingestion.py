@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import difflib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ LINEAGE_RAW_TYPES = {
 #: The rules ingestion enforces, and what each means.
 INGEST_RULES = {
     "extract.present": "the month has an extract file",
+    "extract.one_per_month": "a month has one extract file per entity (or numbered parts of one: *part-1*, *part-2*, ...)",
     "extract.not_empty": "the file has a header (zero bytes means a failed export); a snapshot has rows",
     "file.encoding_utf8": "a CSV file is UTF-8 text",
     "file.readable": "a Parquet file can be opened",
@@ -134,6 +136,23 @@ class LandingFolderReader:
         if not folder.is_dir():
             return []
         return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == entity.file_suffix)
+
+
+#: a file name that says it is one numbered part of a split export
+PART_NAME = re.compile(r"(^|[^a-z0-9])part[-_ ]?\d+", re.IGNORECASE)
+
+
+def check_one_extract(entity: SourceEntity, month: str, files: list[Path], root: Path) -> None:
+    """Refuse a month delivered twice (e.g. ``orders_202201.parquet`` and ``orders_202201 (1).parquet``):
+    loading both would count every row twice, and which one is right is the sender's call. Several
+    files are one extract only when every one is named as a numbered part."""
+    if len(files) < 2 or all(PART_NAME.search(p.stem) for p in files):
+        return
+    folder = _relative(files[0].parent, root)
+    names = " and ".join(f"'{p.name}'" for p in files)
+    raise IngestionError.of(entity.name, folder, "extract.one_per_month",
+                            f"{len(files)} extracts for {folder}: {names}; keep the one to load and move the "
+                            "others out (a split export names its files part-1, part-2, ...)")
 
 
 @dataclass
@@ -458,6 +477,7 @@ def load_month(
             entity.name, pattern, "extract.present",
             f"no {entity.file_format} extract for {month} (expected *{entity.file_suffix} in {folder})",
         )
+    check_one_extract(entity, month, files, reader.root())
     partition_month = datetime.strptime(month, "%Y-%m").date()
     tables, rel_files, rejected, ignored = [], [], [], []
     for path in files:

@@ -70,6 +70,12 @@ class SourceEntity:
     tags: tuple[str, ...] = field(default=())
 
     @property
+    def is_master_data(self) -> bool:
+        """Rows other entities reference (items, customers, reps, ...): a WARN rule flags them and
+        keeps them, since leaving one out would orphan every fact that points at it."""
+        return MASTER_DATA[0] in self.tags
+
+    @property
     def name(self) -> str:
         """``<system>_<entity>``: the raw table name and the ingestion asset's suffix."""
         return f"{self.system}_{self.entity}"
@@ -97,6 +103,9 @@ def _c(name: str, type_: ColumnType, description: str, nullable: bool = False, s
     return Column(name, type_, description, nullable, scale)
 
 
+#: the tag of master-data entities (``SourceEntity.is_master_data``)
+MASTER_DATA: tuple[str, ...] = ("master_data",)
+
 #: Columns the ingestion step adds to every raw row.
 LINEAGE_COLUMNS: tuple[Column, ...] = (
     _c("_partition_month", "date", "first day of the month whose extract delivered the row"),
@@ -118,7 +127,7 @@ CRM = (
             _c("CurrencyIsoCode", "string", "the territory's selling currency"),
             _c("LastModifiedDate", "timestamp", "last change in the CRM"),
         ),
-        ("Id",), "LastModifiedDate",
+        ("Id",), "LastModifiedDate", tags=MASTER_DATA,
     ),
     SourceEntity(
         "crm", "users", "csv", "snapshot",
@@ -134,7 +143,7 @@ CRM = (
             _c("HireDate__c", "date", "hire date"),
             _c("LastModifiedDate", "timestamp", "last change in the CRM"),
         ),
-        ("Id",), "LastModifiedDate",
+        ("Id",), "LastModifiedDate", tags=MASTER_DATA,
     ),
     SourceEntity(
         "crm", "accounts", "csv", "delta",
@@ -152,7 +161,7 @@ CRM = (
             _c("CreatedDate", "timestamp", "creation time"),
             _c("LastModifiedDate", "timestamp", "last change in the CRM"),
         ),
-        ("Id",), "LastModifiedDate",
+        ("Id",), "LastModifiedDate", tags=MASTER_DATA,
     ),
     SourceEntity(
         "crm", "opportunities", "csv", "delta",
@@ -237,7 +246,7 @@ ERP = (
             _c("created_at", "timestamp", "creation time"),
             _c("updated_at", "timestamp", "last change in the ERP"),
         ),
-        ("customer_number",), "updated_at",
+        ("customer_number",), "updated_at", tags=MASTER_DATA,
     ),
     SourceEntity(
         "erp", "items", "parquet", "snapshot",
@@ -254,7 +263,7 @@ ERP = (
             _c("lifecycle_status", "string", "planned, active, phase-out or obsolete"),
             _c("updated_at", "timestamp", "last change in the ERP"),
         ),
-        ("sku",), "updated_at",
+        ("sku",), "updated_at", tags=MASTER_DATA,
     ),
     SourceEntity(
         "erp", "sales_order_lines", "parquet", "event",
@@ -370,7 +379,7 @@ ERP = (
             _c("hours_per_unit", "decimal", "production hours per unit"),
             _c("updated_at", "timestamp", "last change in the ERP"),
         ),
-        ("sku", "work_center_id"), "updated_at",
+        ("sku", "work_center_id"), "updated_at", tags=MASTER_DATA,
     ),
     SourceEntity(
         "erp", "item_sites", "csv", "snapshot",
@@ -394,7 +403,7 @@ ERP = (
             _c("order_multiple", "decimal", "orders are rounded up to a multiple of this; 1 when none"),
             _c("updated_at", "timestamp", "last change in the ERP"),
         ),
-        ("sku", "site_code"), "updated_at",
+        ("sku", "site_code"), "updated_at", tags=MASTER_DATA,
     ),
     SourceEntity(
         "erp", "sourcing_rules", "csv", "snapshot",
@@ -406,7 +415,7 @@ ERP = (
             _c("demand_share", "decimal", "share of the region's demand shipped from the site; a region's shares sum to 1"),
             _c("updated_at", "timestamp", "last change in the ERP"),
         ),
-        ("region_code", "site_code"), "updated_at",
+        ("region_code", "site_code"), "updated_at", tags=MASTER_DATA,
     ),
 )
 

@@ -5,7 +5,9 @@
 
     A row is matched on the load that inserted it, its file and its 1-based data row: a
     re-load of the month (a new load id) starts clean until the checks run again. Lines
-    quarantined by ingestion (stage `ingest`) never reached raw and need no exclusion.
+    quarantined by ingestion (stage `ingest`) never reached raw and need no exclusion, and
+    master-data rows that broke only a WARN rule (stage `flag`) are kept on purpose: leaving an
+    item or a customer out would orphan the facts that reference it.
     Every staging model filters its source with this macro.
 
     Usage: select * from {{ source('crm', 'opportunities') }} as raw_rows

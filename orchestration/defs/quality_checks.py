@@ -49,6 +49,7 @@ def check_result(outcome: SuiteOutcome) -> AssetCheckResult:
         "failed_expectations": MetadataValue.md(outcome.failures_markdown()),
         "failures": MetadataValue.json(outcome.failures_json()),
         "quarantined_rows": outcome.quarantined_rows,
+        "flagged_rows": outcome.flagged_rows,
         "rows_validated": outcome.rows_validated,
         "expectations": outcome.expectations,
         "seconds": round(outcome.seconds, 2),
@@ -89,7 +90,7 @@ def report(context: AssetCheckExecutionContext, outcome: SuiteOutcome) -> AssetC
         (spec,) = context.check_specs
         for month in outcome.months:
             part = check_result(outcome_for_month(outcome, month))
-            metadata = {k: v for k, v in part.metadata.items() if k not in ("quarantined_rows", "rows_validated")}
+            metadata = {k: v for k, v in part.metadata.items() if k not in ("quarantined_rows", "flagged_rows", "rows_validated")}
             partition = f"{month}-01"
             context.op_execution_context.log_event(AssetCheckEvaluation(
                 asset_key=spec.asset_key, check_name=spec.name, passed=part.passed, partition=partition,

@@ -36,4 +36,4 @@ def failure_months(failure, months: list[str]) -> set[str]:
 def outcome_for_month(outcome, month: str):
     """The part of a range's ``SuiteOutcome`` that concerns ``month`` (its failures only)."""
     failures = [f for f in outcome.failures if month in failure_months(f, outcome.months)]
-    return replace(outcome, months=[month], failures=failures, quarantined_rows=0)
+    return replace(outcome, months=[month], failures=failures, quarantined_rows=0, flagged_rows=0)

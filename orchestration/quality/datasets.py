@@ -100,15 +100,39 @@ def day_numbers(values: pd.Series) -> pd.Series:
     return values.map(one).astype("float64")
 
 
+def month_offsets(values: pd.Series, extract_months: pd.Series) -> pd.Series:
+    """Months from each row's extract month to its date (0: the same month, 1: the month after,
+    -1: the one before; NaN when the date is missing or unreadable)."""
+    def index(v):
+        if v is None or pd.isna(v):
+            return float("nan")
+        try:
+            t = pd.Timestamp(v)
+        except (ValueError, TypeError, OverflowError):
+            return float("nan")
+        return float(t.year * 12 + t.month)
+    dates = values.map(index) if not pd.api.types.is_datetime64_any_dtype(values.dtype) else (
+        values.dt.year * 12 + values.dt.month).astype("float64")
+    months = pd.to_datetime(extract_months)
+    return dates - (months.dt.year * 12 + months.dt.month).astype("float64")
+
+
 def with_day_columns(frame: pd.DataFrame, entity: SourceEntity, suite: dict) -> pd.DataFrame:
-    """Add the ``<column>__day`` columns the suite compares (values.dates_ordered), from the typed values."""
+    """Add the derived columns the suite compares, from the typed values: ``<column>__day``
+    (values.dates_ordered) and ``<column>__months_from_extract`` (values.in_extract_month)."""
     wanted = {v for e in suite["expectations"] for k, v in e["kwargs"].items()
-              if k in ("column_A", "column_B") and isinstance(v, str) and v.endswith("__day")}
+              if k in ("column_A", "column_B", "column") and isinstance(v, str)
+              and (v.endswith("__day") or v.endswith("__months_from_extract"))}
     for name in sorted(wanted):
-        base = name.removesuffix("__day")
+        suffix = "__day" if name.endswith("__day") else "__months_from_extract"
+        base = name.removesuffix(suffix)
         source = f"{base}__value" if entity.file_format == "csv" else base
-        if source in frame.columns:
+        if source not in frame.columns:
+            continue
+        if suffix == "__day":
             frame[name] = day_numbers(frame[source])
+        elif "_partition_month" in frame.columns:
+            frame[name] = month_offsets(frame[source], frame["_partition_month"])
     return frame
 
 

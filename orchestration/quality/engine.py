@@ -49,6 +49,8 @@ class SuiteOutcome:
     months: list[str]
     failures: list[Failure] = field(default_factory=list)
     quarantined_rows: int = 0
+    #: master-data rows that broke only a WARN rule: recorded (stage ``flag``) but kept in staging
+    flagged_rows: int = 0
     rows_validated: int = 0
     expectations: int = 0
     data_docs: Path | None = None
@@ -221,9 +223,15 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
                 validations.append(v)
                 outcome.failures.extend(v.failures)
     quarantine = quarantine_frame(frame, entity, outcome.failures)
+    # master data that breaks only a WARN rule is flagged, not set aside: leaving an item or a
+    # customer out would orphan every fact that references it (``SourceEntity.is_master_data``)
+    flagged = (quarantine["severity"] == "warn") & entity.is_master_data
     for month in months:
-        rows = quarantine[quarantine["month"] == month].drop(columns="month")
+        in_month = quarantine["month"] == month
+        rows = quarantine[in_month & ~flagged].drop(columns="month")
         outcome.quarantined_rows += replace_quarantine(con, entity.name, month, "check", rows)
+        outcome.flagged_rows += replace_quarantine(con, entity.name, month, "flag",
+                                                   quarantine[in_month & flagged].drop(columns="month"))
     outcome.failures.extend(_ingest_failures(con, entity, months))
     return _finish(outcome, validations, reports_root, started)
 

@@ -45,7 +45,7 @@ QUARANTINE_COLUMNS: dict[str, str] = {
 #: Columns the caller of ``replace_quarantine`` supplies (the others are filled in).
 ROW_COLUMNS: tuple[str, ...] = ("rule", "severity", "source_file", "source_row", "load_id", "reason", "row_json")
 
-STAGES = ("ingest", "check")
+STAGES = ("ingest", "check", "flag")
 SEVERITIES = ("error", "warn")
 
 #: The statements that create the table; ``dbt_project/macros/ensure_quarantine_table.sql``

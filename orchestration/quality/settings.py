@@ -49,6 +49,9 @@ class QualitySettings:
     date_windows: dict[str, int | None] = field(default_factory=dict)
     #: entity -> the (earlier, later) date column pairs of values.dates_ordered
     dates_ordered: dict[str, tuple[DatePair, ...]] = field(default_factory=dict)
+    #: entity -> column -> (months allowed before, months allowed after) the extract month, for
+    #: values.in_extract_month (None: no bound on that side)
+    in_extract_month: dict[str, dict[str, tuple[int | None, int | None]]] = field(default_factory=dict)
 
     def severity(self, rule: str) -> str:
         """The configured severity of ``rule``; an unknown rule id is a configuration error."""
@@ -88,6 +91,18 @@ def load_settings(path: Path = CHECKS_FILE) -> QualitySettings:
                          for k, v in (pair.get("when") or {}).items())
             parsed.append(DatePair(str(pair["earlier"]), str(pair["later"]), when))
         ordered[str(entity_name)] = tuple(parsed)
+    windows_by_entity: dict[str, dict[str, tuple[int | None, int | None]]] = {}
+    for entity_name, columns in (raw.get("in_extract_month") or {}).items():
+        parsed_columns = {}
+        for column, spec in (columns or {}).items():
+            if not isinstance(spec, dict) or not set(spec) <= {"before", "after"} or not spec:
+                raise ValueError(f"{path}: in_extract_month.{entity_name}.{column} needs `before` and/or `after` "
+                                 f"(months, or null for no bound): {spec!r}")
+            bounds = tuple(None if spec.get(k) is None else int(spec[k]) for k in ("before", "after"))
+            if any(b is not None and b < 0 for b in bounds):
+                raise ValueError(f"{path}: in_extract_month.{entity_name}.{column}: months must be >= 0: {spec!r}")
+            parsed_columns[str(column)] = bounds
+        windows_by_entity[str(entity_name)] = parsed_columns
     return QualitySettings(
         severities=severities,
         freshness_days=freshness,
@@ -98,6 +113,7 @@ def load_settings(path: Path = CHECKS_FILE) -> QualitySettings:
         accuracy={k: dict(v or {}) for k, v in (raw.get("accuracy") or {}).items()},
         date_windows=windows,
         dates_ordered=ordered,
+        in_extract_month=windows_by_entity,
     )
 
 

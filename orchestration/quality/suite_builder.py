@@ -126,6 +126,33 @@ def dates_ordered_expectation(entity: SourceEntity, pair: DatePair, config: Qual
     return exp
 
 
+def months_from_extract_column(column: str) -> str:
+    """The frame column holding how many months ``column``'s date lies after the row's extract month
+    (negative: before it); the engine adds it (``datasets.with_day_columns``)."""
+    return f"{column}__months_from_extract"
+
+
+def in_extract_month_expectation(entity: SourceEntity, column: str, bounds: tuple[int | None, int | None],
+                                 config: QualitySettings) -> dict:
+    """values.in_extract_month: a business date lies within ``before`` months before and ``after``
+    months after the month whose extract delivered the row."""
+    types = {c.name: c.type for c in entity.columns}
+    if column not in types:
+        raise KeyError(f"in_extract_month.{entity.name}: {column!r} is not a column of {entity.name}")
+    if types[column] not in ("date", "timestamp"):
+        raise ValueError(f"in_extract_month.{entity.name}: {column!r} is not a date or timestamp column")
+    before, after = bounds
+    kwargs: dict = {"column": months_from_extract_column(column)}
+    if before is not None:
+        kwargs["min_value"] = -before
+    if after is not None:
+        kwargs["max_value"] = after
+    exp = _exp("expect_column_values_to_be_between", "values.in_extract_month", config, row_level=True,
+               about=column, **kwargs)
+    exp["meta"]["extract_window"] = [before, after]
+    return exp
+
+
 def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
     """The suite of one raw entity: schema, keys, validity and freshness of a month's rows."""
     lists = dbt_reference_lists()
@@ -173,6 +200,8 @@ def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
                              row_level=True, about=col.name, **bounds))
     for pair in config.dates_ordered.get(entity.name, ()):
         exps.append(dates_ordered_expectation(entity, pair, config))
+    for column, bounds in config.in_extract_month.get(entity.name, {}).items():
+        exps.append(in_extract_month_expectation(entity, column, bounds, config))
     # one row per month: its newest update (NULL for an empty delta extract: nothing to judge)
     exps.append(_exp("expect_column_values_to_be_between", "freshness.updated_within", config, row_level=False,
                      about=entity.updated_at, batch="month",

@@ -338,6 +338,27 @@ def _day(number) -> str:
     return date.fromordinal(int(number)).isoformat()
 
 
+def _extract_month_reason(meta: dict, frame: pd.DataFrame, pos: int) -> str:
+    """``StartDate 2023-01-01 is 12 months after the extract month 2022-01 (allowed: within the month)``."""
+    column = meta["column"]
+    value_column = f"{column}__value" if f"{column}__value" in frame.columns else column
+    value = frame[value_column].iloc[pos]
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        value = value.strftime("%Y-%m-%d")  # a date: no time of day
+    offset = frame[f"{column}__months_from_extract"].iloc[pos]
+    month = pd.Timestamp(frame["_partition_month"].iloc[pos]).strftime("%Y-%m")
+    before, after = meta["extract_window"]
+    n = int(abs(offset))
+    where = f"{n} month{'s' if n != 1 else ''} {'after' if offset > 0 else 'before'}"
+    if before == 0 and after == 0:
+        allowed = "within the month"
+    else:
+        allowed = ", ".join(filter(None, [
+            "any time before" if before is None else (f"up to {before} month(s) before" if before else "not before it"),
+            "any time after" if after is None else (f"up to {after} month(s) after" if after else "not after it")]))
+    return f"{column} {_cell(value)} is {where} the extract month {month} (allowed: {allowed})"
+
+
 def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) -> Failure:
     """Turn one failed GX expectation result into a ``Failure`` with counts and sample rows."""
     config = result.expectation_config
@@ -363,6 +384,8 @@ def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) ->
             failure.unexpected_count = len(positions)
             shown = [c for c in (kwargs.get("column_list") or [meta.get("column") or kwargs.get("column")])
                      if c in frame.columns and c != "_partition_month"]
+            if "extract_window" in meta:  # values.in_extract_month: the date, its extract month, the window
+                failure.row_reasons = [_extract_month_reason(meta, frame, pos) for pos in positions]
             if "earlier" in meta and "later" in meta:  # values.dates_ordered: both dates, by day
                 later, earlier = frame[kwargs["column_A"]].to_numpy(), frame[kwargs["column_B"]].to_numpy()
                 failure.row_reasons = [f"{meta['later']} {_day(later[pos])} is before "

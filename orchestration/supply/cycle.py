@@ -265,6 +265,11 @@ def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFram
     needed = pd.concat([demand.loc[demand["units"] > 0, ["sku", "site"]], opening.loc[opening["on_hand"] > 0, ["sku", "site"]],
                         receipts[["sku", "site"]]]).drop_duplicates()
     check_item_sites(data.item_sites, needed)
+    # plan the pairs with demand, stock or open supply; the rest (a SKU not launched yet, with a
+    # zero snapshot row) has nothing to plan
+    planned = pd.MultiIndex.from_frame(needed[["sku", "site"]])
+    demand = demand[pd.MultiIndex.from_frame(demand[["sku", "site"]]).isin(planned)].reset_index(drop=True)
+    opening = opening[pd.MultiIndex.from_frame(opening[["sku", "site"]]).isin(planned)].reset_index(drop=True)
     items = data.items.copy()
     require_columns(items, ["sku", "family", "unit_cost", "unit_price"], "erp_items")
     routings = data.routings

@@ -55,3 +55,67 @@ def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_p
     assert "Published version: nothing is published yet." in err
     assert f"sop run --month {MONTH}" in err
     assert not (tmp_path / "serve" / "sop.duckdb").exists()
+
+
+def _sop_run(data_dir: Path, month: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
+        return subprocess.run([SOP, "run", "--month", month, "--data-dir", str(data_dir)],
+                              capture_output=True, text=True, env={**env, "DAGSTER_HOME": home}, timeout=900)
+
+
+def test_hand_damaged_extracts_block_at_their_files_and_the_fixed_month_publishes(tmp_path):
+    """Damage made by hand, the way real exports go wrong: a quota file for another period, an
+    invoice dated a year ahead, and the order lines downloaded twice (a copy named '(1)')."""
+    from datetime import date
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    generate_company(tmp_path / "landing", seed=7, scale=0.02, start="2021-01", through=MONTH)
+    landing = tmp_path / "landing"
+    stamp = MONTH.replace("-", "")
+    quotas = landing / "crm" / "quotas" / MONTH / f"quotas_{stamp}.csv"
+    invoices = landing / "erp" / "invoices" / MONTH / f"invoices_{stamp}.parquet"
+    orders = landing / "erp" / "sales_order_lines" / MONTH / f"sales_order_lines_{stamp}.parquet"
+    clean = {p: p.read_bytes() for p in (quotas, invoices, orders)}
+
+    quota_rows = pd.read_csv(quotas, dtype=str, keep_default_na=False)
+    quota_rows["StartDate"] = "2023-02-01"
+    quota_rows.to_csv(quotas, index=False)
+    original = pq.read_table(invoices)
+    table = original.to_pandas()
+    table.loc[0, "invoice_date"] = date(2022, 2, 14)
+    pq.write_table(pa.Table.from_pandas(table, schema=original.schema, preserve_index=False), invoices)
+    copy = orders.with_name(f"sales_order_lines_{stamp} (1).parquet")
+    copy.write_bytes(orders.read_bytes())
+    damaged = {p: p.read_bytes() for p in (quotas, invoices, orders, copy)}
+
+    proc = _sop_run(tmp_path, MONTH)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    err = proc.stderr
+    blocks = err.split("  ✗ ")[1:]
+    quota = next(b for b in blocks if b.startswith("raw_crm_quotas (check gx_suite)"))
+    assert re.search(r"rule\s+values\.in_extract_month\n", quota)
+    assert f"crm/quotas/{MONTH}/quotas_{stamp}.csv" in quota
+    assert f"StartDate 2023-02-01 is 24 months after the extract month {MONTH} (allowed: within the month)" in quota
+    invoice = next(b for b in blocks if b.startswith("raw_erp_invoices (check gx_suite)"))
+    assert f"invoice_date 2022-02-14 is 12 months after the extract month {MONTH}" in invoice
+    assert re.search(r"row\s+1\n", invoice)
+    twice = next(b for b in blocks if b.startswith("raw_erp_sales_order_lines (step failed)"))
+    assert re.search(r"rule\s+extract\.one_per_month\n", twice)
+    assert f"'sales_order_lines_{stamp} (1).parquet' and 'sales_order_lines_{stamp}.parquet'" in twice
+    assert "Published version: nothing is published yet." in err
+    # nothing lost: every landing file is as it was delivered, damaged or not
+    assert {p: p.read_bytes() for p in damaged} == damaged
+
+    # the sender's fix: the right files again, the copy moved out
+    copy.unlink()
+    for path, content in clean.items():
+        path.write_bytes(content)
+    fixed = _sop_run(tmp_path, MONTH)
+    assert fixed.returncode == 0, fixed.stderr[-3000:]
+    assert "PUBLISHED" in fixed.stdout + fixed.stderr
+    assert (tmp_path / "serve" / "sop.duckdb").exists()

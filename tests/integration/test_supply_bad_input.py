@@ -1,7 +1,7 @@
 """A bad planner file stops the supply step with file, row and rule, and nothing is published.
 
-The supply assets and the publication run in process on a copy of the small demo company (built
-once for the session by ``built_company``), for its last month.
+The supply assets, the supply marts and the publication run in process on a copy of the small
+demo company (built once for the session by ``built_company``), for its last month.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ import shutil
 import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, materialize
+from dagster_dbt import DbtCliResource
 
+from orchestration.definitions import DBT_EXECUTABLE
+from orchestration.defs.dbt_assets import dbt_project, sop_dbt_supply_models
 from orchestration.defs.resources import ForecastSettings, SopDataResource
 from orchestration.defs.serving_assets import serving_marts
 from orchestration.defs.supply_assets import supply_assets
@@ -36,11 +39,14 @@ def company(built_company, tmp_path):
 
 def _run(root):
     instance = DagsterInstance.ephemeral()
-    result = materialize([*supply_assets, serving_marts], partition_key=f"{LAST}-01", instance=instance,
-                         resources={"sop_data": SopDataResource(data_dir=str(root)),
+    dbt = DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
+                         dbt_executable=DBT_EXECUTABLE)
+    result = materialize([*supply_assets, sop_dbt_supply_models, serving_marts], partition_key=f"{LAST}-01",
+                         instance=instance,
+                         resources={"sop_data": SopDataResource(data_dir=str(root)), "dbt": dbt,
                                     "forecast_settings": ForecastSettings(backfill_cycles=1)},
                          raise_on_error=False)
-    failures = [e.event_specific_data.error.message for e in result.all_events
+    failures = [e.event_specific_data.error.to_string() for e in result.all_events
                 if e.event_type == DagsterEventType.STEP_FAILURE]
     return result, failures
 

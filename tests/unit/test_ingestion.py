@@ -325,3 +325,35 @@ def test_parquet_values_of_the_wrong_type_name_column_row_and_rule(tmp_path):
     assert message.startswith("erp_shipments: erp/shipments/2024-03/shipments_202403.parquet row 3: rule schema.types")
     assert "quantity_shipped" in message and "'n/a'" in message
     assert con.execute(f"SELECT DISTINCT _load_id FROM {raw_table(SHIPMENTS)}").fetchall() == [("good",)]
+
+
+def test_a_month_delivered_twice_is_refused_naming_both_files(tmp_path):
+    landing = tmp_path / "landing"
+    con = duckdb.connect()
+    first = write_shipments(landing, "2024-02", 3)
+    load_month(con, SHIPMENTS, "2024-02", LandingFolderReader(landing), load_id="load-1")
+    copy = first.with_name("shipments_202402 (1).parquet")  # what a second download is named
+    copy.write_bytes(first.read_bytes())
+    with pytest.raises(IngestionError) as raised:
+        load_month(con, SHIPMENTS, "2024-02", LandingFolderReader(landing), load_id="load-2")
+    error = raised.value
+    assert error.rule == "extract.one_per_month" and error.file == "erp/shipments/2024-02"
+    assert str(error) == (
+        "erp_shipments: erp/shipments/2024-02: rule extract.one_per_month — 2 extracts for erp/shipments/2024-02: "
+        "'shipments_202402 (1).parquet' and 'shipments_202402.parquet'; keep the one to load and move the others "
+        "out (a split export names its files part-1, part-2, ...)")
+    # the month loaded before stays as it was, and both files are left as delivered
+    assert len(data_rows(con, SHIPMENTS, "2024-02")) == 3
+    assert copy.exists() and first.exists()
+
+
+def test_numbered_parts_of_one_export_load_together(tmp_path):
+    landing = tmp_path / "landing"
+    whole = write_shipments(landing, "2024-02", 4)
+    table = pq.read_table(whole)
+    pq.write_table(table.slice(0, 2), whole.with_name("shipments_202402_part-1.parquet"))
+    pq.write_table(table.slice(2, 2), whole.with_name("shipments_202402_part-2.parquet"))
+    whole.unlink()
+    con = duckdb.connect()
+    load_month(con, SHIPMENTS, "2024-02", LandingFolderReader(landing), load_id="load-1")
+    assert sorted(r[0] for r in data_rows(con, SHIPMENTS, "2024-02")) == [f"S2024-02-{i}" for i in range(4)]

@@ -306,7 +306,10 @@ def test_a_clean_item_master_month_passes_and_a_damaged_eol_date_still_warns(tmp
     outcome = run_raw_suite(con, BY_NAME["erp_items"], [month])
     assert [(f.rule, f.severity, f.column) for f in outcome.failures] == [("values.dates_in_range", "warn", "eol_date")]
     assert outcome.description() == f"{rel} row {row + 1}: rule values.dates_in_range (eol_date = 2199-06-30T00:00:00); 1 row"
-    assert outcome.quarantined_rows == 1
+    # an item is master data: flagged and kept (order lines point at it), not set aside
+    assert (outcome.quarantined_rows, outcome.flagged_rows) == (0, 1)
+    q = quarantined_rows(con, "erp_items", month)
+    assert list(zip(q["stage"], q["severity"], q["source_row"])) == [("flag", "warn", row + 1)]
 
 
 def test_an_item_discontinued_before_its_launch_blocks(tmp_path):
@@ -318,3 +321,84 @@ def test_an_item_discontinued_before_its_launch_blocks(tmp_path):
     assert outcome.severity == "error"
     assert (f"{rel} row 3: rule values.dates_ordered (eol_date 2020-04-30 is before launch_date 2020-05-01); 1 row"
             in outcome.description().splitlines())
+
+
+# ------------------------------------------------------------------ values.in_extract_month
+def _demo_month_frames(month: str) -> dict[str, pd.DataFrame]:
+    """Every entity's clean extract of ``month`` of a tiny demo company (simulated from 2021-01)."""
+    from orchestration.demo import calendar as cal
+    from orchestration.demo.company import build_company
+    from orchestration.demo.simulation import CompanySimulation
+
+    simulation = CompanySimulation(build_company(11, 0.03), cal.month_index("2021-01"))
+    for i in range(cal.month_index("2021-01"), cal.month_index(month) + 1):
+        frames = simulation.month(i)
+    return frames
+
+
+def _landing_of(tmp_path: Path, entity, extracts: dict[str, pd.DataFrame]):
+    from orchestration.demo.writer import write_extract
+
+    landing = tmp_path / "landing"
+    con = duckdb.connect()
+    rels = {}
+    for month, frame in extracts.items():
+        path = write_extract(landing, entity, month, frame)
+        load_month(con, entity, month, LandingFolderReader(landing), load_id=f"load-{month}")
+        rels[month] = str(path.relative_to(landing))
+    return con, rels
+
+
+def test_a_quota_file_for_the_wrong_period_blocks_with_the_date_and_the_extract_month(tmp_path):
+    quotas = BY_NAME["crm_quotas"]
+    frame = _demo_month_frames("2021-02")["crm_quotas"].copy()
+    frame["StartDate"] = "2023-01-01"  # the whole file is for another period
+    con, rels = _landing_of(tmp_path, quotas, {"2021-02": frame})
+    outcome = run_raw_suite(con, quotas, ["2021-02"])
+    assert [(f.rule, f.severity, f.column) for f in outcome.failures] == [("values.in_extract_month", "error", "StartDate")]
+    assert outcome.failures[0].unexpected_count == len(frame)
+    first = outcome.description().splitlines()[0]
+    assert first.startswith(f"{rels['2021-02']} row 1: rule values.in_extract_month (StartDate 2023-01-01")
+    assert "is 23 months after the extract month 2021-02 (allowed: within the month)" in first
+
+
+def test_an_invoice_dated_a_year_after_its_extract_blocks_at_the_invoice_file(tmp_path):
+    invoices = BY_NAME["erp_invoices"]
+    frame = _demo_month_frames("2021-03")["erp_invoices"].copy()
+    frame.loc[frame.index[1], "invoice_date"] = pd.Timestamp("2022-03-15")
+    con, rels = _landing_of(tmp_path, invoices, {"2021-03": frame})
+    outcome = run_raw_suite(con, invoices, ["2021-03"])
+    assert outcome.severity == "error"
+    assert [f.rule for f in outcome.failures] == ["values.in_extract_month"]
+    assert outcome.description() == (
+        f"{rels['2021-03']} row 2: rule values.in_extract_month (invoice_date 2022-03-15 is 12 months after the "
+        "extract month 2021-03 (allowed: within the month)); 1 row")
+    q = quarantined_rows(con, "erp_invoices", "2021-03")
+    assert list(q["source_row"]) == [2] and list(q["severity"]) == ["error"]
+
+
+def test_each_row_is_judged_against_its_own_extract_month_in_a_range_run(tmp_path):
+    """A backfill validates months together: an order dated in January is wrong in the February
+    extract, and the March extract is judged against March."""
+    orders = BY_NAME["erp_sales_order_lines"]
+    february = _demo_month_frames("2021-02")["erp_sales_order_lines"].copy()
+    march = _demo_month_frames("2021-03")["erp_sales_order_lines"].copy()
+    february.loc[february.index[0], "order_date"] = pd.Timestamp("2021-01-28")
+    con, rels = _landing_of(tmp_path, orders, {"2021-02": february, "2021-03": march})
+    outcome = run_raw_suite(con, orders, ["2021-02", "2021-03"])
+    assert [(f.rule, f.unexpected_count) for f in outcome.failures] == [("values.in_extract_month", 1)]
+    assert outcome.description().startswith(
+        f"{rels['2021-02']} row 1: rule values.in_extract_month (order_date 2021-01-28 is 1 month before the "
+        "extract month 2021-02 (allowed: within the month)); 1 row")
+
+
+def test_clean_extracts_of_every_entity_pass_the_extract_month_rule(tmp_path):
+    frames = _demo_month_frames("2021-02")
+    checked = []
+    for name, frame in frames.items():
+        entity = BY_NAME[name]
+        con, _ = _landing_of(tmp_path / name, entity, {"2021-02": frame})
+        outcome = run_raw_suite(con, entity, ["2021-02"])
+        assert not [f for f in outcome.failures if f.rule == "values.in_extract_month"], (name, outcome.description())
+        checked.append(name)
+    assert len(checked) == len(frames) == 22
