@@ -228,10 +228,18 @@ def late_supply(messages: pd.DataFrame, planned_orders: pd.DataFrame | None = No
                          f"{label(r.due_month)} but needed in {label(r.need_month)}: pull it in by {k} "
                          f"month{'s' if k != 1 else ''}."))
     if planned_orders is not None:
-        for o in planned_orders[planned_orders["release_past_due"]].itertuples():
-            rows.append(("late_supply", o.sku, o.site, None, o.need_month, o.quantity, np.nan,
-                         f"The planned order for SKU {o.sku} at {o.site} ({number(o.quantity)} units, needed in "
-                         f"{label(o.need_month)}) should have been released in {label(o.release_month)}: it is late."))
+        # one exception per SKU × site: the planner expedites the SKU once, not order by order
+        late = planned_orders[planned_orders["release_past_due"].astype(bool)].sort_values(["sku", "site", "need_month"])
+        for (sku, site), orders in late.groupby(["sku", "site"], sort=False):
+            o = orders.iloc[0]
+            if len(orders) == 1:
+                text = (f"The planned order for SKU {sku} at {site} ({number(o.quantity)} units, needed in "
+                        f"{label(o.need_month)}) should have been released in {label(o.release_month)}: it is late.")
+            else:
+                text = (f"{len(orders)} planned orders for SKU {sku} at {site} ({number(orders['quantity'].sum())} units, "
+                        f"needed {label(o.need_month)} to {label(orders['need_month'].iloc[-1])}) should have been "
+                        f"released before the plan starts, the first in {label(o.release_month)}: they are late.")
+            rows.append(("late_supply", sku, site, None, o.need_month, float(orders["quantity"].sum()), np.nan, text))
     return _frame(rows)
 
 

@@ -139,11 +139,22 @@ def plan_orders(gross: pd.DataFrame, on_hand: pd.DataFrame, receipts: pd.DataFra
     nodes = sorted(set(start.index) | {k[:2] for k in g.index} | {k[:2] for k in sched.index})
     params = _items_by_node(items, nodes)
 
+    # receipts − gross requirements as one row of months per node (dense, so the loop below reads arrays)
+    index = pd.MultiIndex.from_tuples(nodes, names=["sku", "site"])
+
+    def dense(series: pd.Series) -> np.ndarray:
+        if series.empty:
+            return np.zeros((len(nodes), len(months)))
+        return series.unstack("month").reindex(index=index, columns=months).fillna(0.0).to_numpy(dtype=float)
+
+    flows = dense(sched) - dense(g)
+    release_of: dict[tuple[int, int], pd.Timestamp] = {}
+
     orders = []
-    for sku, site in nodes:
+    for i, (sku, site) in enumerate(nodes):
         p = params[(sku, site)]
         ss = float(p["safety_stock"])
-        flow = np.array([sched.get((sku, site, m), 0.0) - g.get((sku, site, m), 0.0) for m in months], dtype=float)
+        flow = flows[i]
         lead = int(lead_time_months(p["lead_time_days"]))
         projected = float(start.get((sku, site), 0.0))
         for t, m in enumerate(months):
@@ -159,7 +170,9 @@ def plan_orders(gross: pd.DataFrame, on_hand: pd.DataFrame, receipts: pd.DataFra
             q = lot_size(net, p["lot_rule"], lot_size=float(p["lot_size"]), moq=float(p["moq"]),
                          multiple=float(p["multiple"]), horizon_net=horizon_net)
             projected += q
-            release = add_months(m, -lead)
+            if (t, lead) not in release_of:
+                release_of[(t, lead)] = add_months(m, -lead)
+            release = release_of[(t, lead)]
             orders.append((sku, site, m, release, q, net, p["lot_rule"], release < months[0]))
 
     planned = pd.DataFrame(orders, columns=ORDER_COLUMNS)
@@ -190,10 +203,12 @@ def receipt_messages(receipts: pd.DataFrame, gross: pd.DataFrame, on_hand: pd.Da
     r["units"] = r["quantity"].astype(float)
     g = gross.assign(month=to_month(gross["month"]).to_numpy()).groupby(["sku", "site", "month"])["units"].sum()
     start = on_hand.groupby(["sku", "site"])["on_hand"].sum().astype(float)
+    by_node = g.unstack("month").reindex(columns=months).fillna(0.0) if len(g) else pd.DataFrame(columns=months)
+    no_demand = np.zeros(len(months))
     rows = []
     for (sku, site), rs in r.sort_values(["due_date", "receipt_id"]).groupby(["sku", "site"], sort=True):
         ss = float(params[(sku, site)]["safety_stock"]) if params and (sku, site) in params else 0.0
-        demand = np.array([g.get((sku, site, m), 0.0) for m in months], dtype=float)
+        demand = by_node.loc[(sku, site)].to_numpy(dtype=float) if (sku, site) in by_node.index else no_demand
         counted = rs["due_month"].where(rs["due_month"] >= months[0], months[0])
         arrivals = np.array([[u if c == m else 0.0 for m in months] for c, u in zip(counted, rs["units"])])
         arrivals = arrivals.reshape(len(rs), len(months))

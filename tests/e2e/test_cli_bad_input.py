@@ -57,11 +57,11 @@ def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_p
     assert not (tmp_path / "serve" / "sop.duckdb").exists()
 
 
-def _sop_run(data_dir: Path, month: str) -> subprocess.CompletedProcess:
+def _sop_run(data_dir: Path, first: str, last: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
-        return subprocess.run([SOP, "run", "--month", month, "--data-dir", str(data_dir)],
+        return subprocess.run([SOP, "run", "--from", first, "--to", last, "--data-dir", str(data_dir)],
                               capture_output=True, text=True, env={**env, "DAGSTER_HOME": home}, timeout=900)
 
 
@@ -93,7 +93,7 @@ def test_hand_damaged_extracts_block_at_their_files_and_the_fixed_month_publishe
     copy.write_bytes(orders.read_bytes())
     damaged = {p: p.read_bytes() for p in (quotas, invoices, orders, copy)}
 
-    proc = _sop_run(tmp_path, MONTH)
+    proc = _sop_run(tmp_path, "2021-01", MONTH)
     assert proc.returncode == 1, proc.stderr[-3000:]
     err = proc.stderr
     blocks = err.split("  ✗ ")[1:]
@@ -115,7 +115,7 @@ def test_hand_damaged_extracts_block_at_their_files_and_the_fixed_month_publishe
     copy.unlink()
     for path, content in clean.items():
         path.write_bytes(content)
-    fixed = _sop_run(tmp_path, MONTH)
+    fixed = _sop_run(tmp_path, "2021-01", MONTH)
     assert fixed.returncode == 0, fixed.stderr[-3000:]
     assert "PUBLISHED" in fixed.stdout + fixed.stderr
     assert (tmp_path / "serve" / "sop.duckdb").exists()

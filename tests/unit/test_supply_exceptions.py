@@ -117,14 +117,18 @@ def test_late_supply_and_end_of_life():
                          "due_month": pd.to_datetime(["2026-12-01", "2027-03-01", "2027-01-01"]),
                          "need_month": [M3[0], M3[0], pd.NaT], "units": [15.0, 20.0, 5.0],
                          "action": ["past_due", "reschedule_in", "reschedule_out"]})
-    orders = pd.DataFrame({"sku": ["X"], "site": ["S1"], "need_month": [M3[1]], "release_month": [pd.Timestamp("2026-12-01")],
-                           "quantity": [30.0], "release_past_due": [True]})
+    orders = pd.DataFrame({"sku": ["X", "Y", "Y", "Y"], "site": "S1", "need_month": [M3[1], M3[0], M3[1], M3[2]],
+                           "release_month": pd.to_datetime(["2026-12-01", "2026-10-01", "2026-11-01", "2027-01-01"]),
+                           "quantity": [30.0, 10.0, 12.0, 8.0], "release_past_due": [True, True, True, False]})
     late = ex.late_supply(msgs, orders)
     assert late["message"].tolist() == [
         "PO1 for SKU X at S1 (15 units) was due 2026-12-20 and is still open: it is past due.",
         "PO2 for SKU X at S1 (20 units) is due in 2027-03 but needed in 2027-01: pull it in by 2 months.",
         "The planned order for SKU X at S1 (30 units, needed in 2027-02) should have been released in 2026-12: "
         "it is late.",
+        # several late planned orders of one SKU x site are one exception
+        "2 planned orders for SKU Y at S1 (22 units, needed 2027-01 to 2027-02) should have been released before "
+        "the plan starts, the first in 2026-10: they are late.",
     ]
     inv = pd.DataFrame({"sku": ["X"] * 3 + ["Z"] * 3, "site": "S1", "month": M3 * 2,
                         "closing": [40.0, 25.0, 25.0, 9.0, 9.0, 9.0]})
@@ -133,4 +137,4 @@ def test_late_supply_and_end_of_life():
     # X ends mid-February: what January closed with (40) is left when it can no longer be sold
     assert eol["message"].tolist() == ["SKU X in S1 reaches end of life on 2027-02-15 with 40 units left ($120 at cost)."]
     stacked = ex.all_exceptions(late, eol)
-    assert stacked["month"].is_monotonic_increasing and len(stacked) == 4
+    assert stacked["month"].is_monotonic_increasing and len(stacked) == len(late) + len(eol) == 5
