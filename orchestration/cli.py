@@ -73,7 +73,7 @@ WARNING_LINES_SHOWN = 5
 def _run_cycle(first: str, last: str, log_path: Path, paths, forecast_cycles: int | None = None,
                started: float | None = None, verdict: bool = True) -> int:
     """Run the months, print warnings, the blocked report if any, and (``verdict``) the one-line answer."""
-    from orchestration.defs.runner import run_monthly_cycle
+    from orchestration.runner import run_monthly_cycle
 
     started = time.perf_counter() if started is None else started
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -288,8 +288,8 @@ def _print_headlines(serve_db: Path) -> None:
 def cmd_status(args) -> int:
     """Where everything is, what is published, the last run and its result, blocked months,
     the forecast cycles and where the Data Docs and reports are."""
-    from orchestration.defs.runner import blocked_months, dagster_home, instance_for, monthly_runs
     from orchestration.publishing import current_publication
+    from orchestration.runner import blocked_months, dagster_home, instance_for, monthly_runs
 
     root = _use_data_dir(args)
     paths = data_paths(root)
@@ -361,7 +361,7 @@ def dev_environment(root: Path, environ=None) -> dict[str, str]:
     """The environment ``dagster dev`` is started with: this data root and its instance, and this
     environment's ``bin`` first on PATH, so the code location finds ``dbt`` without an activated
     virtualenv."""
-    from orchestration.defs.runner import dagster_home
+    from orchestration.runner import dagster_home
 
     env = dict(os.environ if environ is None else environ)
     bin_dir = str(Path(sys.executable).parent)

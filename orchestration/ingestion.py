@@ -43,9 +43,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from orchestration.quality.quarantine import QUARANTINE_TABLE, replace_quarantine
-from orchestration.sources import LINEAGE_COLUMNS, SourceEntity
-
-RAW_SCHEMA = "raw"
+from orchestration.sources import LINEAGE_COLUMNS, RAW_SCHEMA, SourceEntity
 
 #: The DuckDB type a Parquet column of each catalog type is stored as in raw.
 PARQUET_RAW_TYPES = {
@@ -170,7 +168,7 @@ class LoadResult:
 
 
 def raw_table(entity: SourceEntity) -> str:
-    return f"{RAW_SCHEMA}.{entity.name}"
+    return entity.raw_table
 
 
 def raw_column_types(entity: SourceEntity) -> dict[str, str]:

@@ -85,6 +85,11 @@ class SourceEntity:
         return f"raw_{self.name}"
 
     @property
+    def raw_table(self) -> str:
+        """``raw.<system>_<entity>``: where ingestion loads the entity, every month kept."""
+        return f"{RAW_SCHEMA}.{self.name}"
+
+    @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
@@ -102,6 +107,9 @@ class SourceEntity:
 def _c(name: str, type_: ColumnType, description: str, nullable: bool = False, scale: int = 4) -> Column:
     return Column(name, type_, description, nullable, scale)
 
+
+#: the schema of the build database that holds every entity as delivered
+RAW_SCHEMA = "raw"
 
 #: the tag of master-data entities (``SourceEntity.is_master_data``)
 MASTER_DATA: tuple[str, ...] = ("master_data",)

@@ -85,8 +85,8 @@ def built_company(tmp_path_factory) -> BuiltCompany:
     """Generate 14 months of a small demo company and run the monthly job over them."""
     from dagster import DagsterInstance
 
-    from orchestration.defs.runner import run_monthly_cycle
     from orchestration.demo import generate_company
+    from orchestration.runner import run_monthly_cycle
 
     root = tmp_path_factory.mktemp("sop-data")
     generate_company(root / "landing", seed=11, scale=SMALL_SCALE, start=FIRST, through=LAST)

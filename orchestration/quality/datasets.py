@@ -16,7 +16,6 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from orchestration.ingestion import raw_table
 from orchestration.quality.quarantine import QUARANTINE_TABLE
 from orchestration.quality.settings import month_start
 from orchestration.sources import SourceEntity
@@ -52,7 +51,7 @@ def raw_frame(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list
 
     A catalog column missing from the table is left out (``schema.required_columns`` reports it).
     """
-    present = set(table_columns(con, raw_table(entity)))
+    present = set(table_columns(con, entity.raw_table))
     select = []
     for col in entity.columns:
         if col.name not in present:
@@ -67,7 +66,7 @@ def raw_frame(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list
     select += [_q(c) for c in LINEAGE]
     marks = ", ".join("?" for _ in months)
     frame = con.execute(
-        f"SELECT {', '.join(select)} FROM {raw_table(entity)} WHERE _partition_month IN ({marks}) "
+        f"SELECT {', '.join(select)} FROM {entity.raw_table} WHERE _partition_month IN ({marks}) "
         "ORDER BY _partition_month, _source_file, _source_row",
         month_dates(months),
     ).df()

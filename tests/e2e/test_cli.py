@@ -93,7 +93,7 @@ def test_the_blocked_report_says_what_stays_published(tmp_path):
     import duckdb
 
     from orchestration.cli import _publication_line, blocked_report
-    from orchestration.defs.runner import CycleRun, RunFailure
+    from orchestration.runner import CycleRun, RunFailure
 
     assert _publication_line(tmp_path / "none.duckdb") == "Published version: nothing is published yet."
     serve = tmp_path / "sop.duckdb"
@@ -117,7 +117,7 @@ def test_demo_forecasts_four_cycles_and_run_three_unless_told(tmp_path):
 
     from orchestration.cli import DEMO_FORECAST_CYCLES, build_parser
     from orchestration.definitions import defs
-    from orchestration.defs.runner import cycle_run_config
+    from orchestration.runner import cycle_run_config
 
     parser = build_parser()
     assert parser.parse_args(["demo"]).forecast_cycles is None and DEMO_FORECAST_CYCLES == 4

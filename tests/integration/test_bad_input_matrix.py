@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterEventType, DagsterInstance
 
-from orchestration.defs.runner import run_failures
 from orchestration.demo import extract_path
 from orchestration.ingestion import INGEST_RULES
+from orchestration.runner import run_failures
 from orchestration.sources import BY_NAME
 from tests.integration.bad_input_support import (
     MONTH,
@@ -249,8 +249,8 @@ CYCLE_FAULTS = [
 
 @pytest.mark.xdist_group("pipeline")
 def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(tmp_path):
-    from orchestration.defs.runner import run_monthly_cycle
     from orchestration.publishing import current_publication
+    from orchestration.runner import run_monthly_cycle
     from tests.integration.bad_input_support import FIRST
 
     root = tmp_path / "data"

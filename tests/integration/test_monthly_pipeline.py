@@ -93,7 +93,7 @@ def test_materializations_record_row_counts_and_the_publication(built_company):
 
 
 def test_rerunning_a_month_gives_identical_marts(built_company):
-    from orchestration.defs.runner import run_monthly_cycle
+    from orchestration.runner import run_monthly_cycle
 
     query = "SELECT * FROM revenue_by_region_family_monthly ORDER BY ALL"
     with serve(built_company) as con:
