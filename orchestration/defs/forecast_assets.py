@@ -11,7 +11,6 @@ marts, call it, write the tables and attach metadata (docs/forecasting.md).
 """
 
 import time
-from dataclasses import replace
 
 import pandas as pd
 from dagster import (
@@ -19,25 +18,21 @@ from dagster import (
     AssetKey,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     asset,
 )
 
-from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
+from orchestration.defs.metadata import md_table, table_schema
+from orchestration.defs.partitions import CYCLE_ASSET, cycles_of_run
 from orchestration.defs.resources import ForecastSettings, SopDataResource
+from orchestration.forecasting import revenue, revenue_accuracy
 from orchestration.forecasting import warehouse as wh
 from orchestration.forecasting.accuracy import forecast_accuracy
 from orchestration.forecasting.charts import forecast_chart, markdown_image, top_series
 from orchestration.forecasting.consensus import check_overrides, consensus_rows
 from orchestration.forecasting.demand import backtest_scores, forecast_demand, hierarchy_of, model_mix
-from orchestration.forecasting.engine import ForecastConfig, forecast_series
+from orchestration.forecasting.engine import ForecastConfig, forecast_series, production_config
 from orchestration.forecasting.hierarchy import RECONCILIATION_METHOD, aggregate_history, build_hierarchy
 from orchestration.forecasting.overrides import OVERRIDES_FILE, OverrideCheck, OverridesFileError
-from orchestration.forecasting.revenue import BLEND_STEPS, blend_backtest, choose_pipeline_weights
-from orchestration.forecasting.revenue import revenue_forecast as build_revenue_forecast
-from orchestration.forecasting.revenue_accuracy import revenue_forecast_accuracy as score_revenue_forecasts
-from orchestration.forecasting.revenue_accuracy import summary_by_cycle
 from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
 from orchestration.forecasting.snapshots import TABLE as SNAPSHOT_TABLE
 from orchestration.forecasting.snapshots import (
@@ -49,40 +44,7 @@ from orchestration.forecasting.snapshots import (
 )
 
 GROUP = "forecasts"
-FORECAST_CONFIG = ForecastConfig()
-#: Below this many series the engine runs in the step's own process (n_jobs=1): a worker pool
-#: costs more than it saves on a handful of series, and every fork of the run's process is a
-#: chance to inherit a lock held by another of its threads.
-POOL_MIN_SERIES = 200
-
-
-def engine_config(n_series: int, horizon: int = FORECAST_CONFIG.horizon) -> ForecastConfig:
-    """The production engine settings for a problem of ``n_series`` series."""
-    config = FORECAST_CONFIG if horizon == FORECAST_CONFIG.horizon else replace(FORECAST_CONFIG, horizon=horizon)
-    return replace(config, n_jobs=1) if n_series < POOL_MIN_SERIES else config
-
-
-def cycles_of_run(partition_keys: list[str], last_history: pd.Timestamp | None, n: int) -> list[pd.Timestamp]:
-    """The last ``n`` partition months of the run that the history reaches."""
-    if last_history is None:
-        return []
-    months = [pd.Timestamp(k) for k in partition_keys if pd.Timestamp(k) <= last_history]
-    return months[-n:]
-
-
-def _schema(spec_columns: dict) -> TableSchema:
-    return TableSchema(columns=[TableColumn(name=c, type=t, description=d) for c, (t, d) in spec_columns.items()])
-
-
-def _md_table(df: pd.DataFrame, floats: str = "{:.3f}") -> str:
-    if df.empty:
-        return "_none_"
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(str(c) for c in cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        cells = [floats.format(v) if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+FORECAST_HORIZON = ForecastConfig().horizon
 
 
 def _cycles(context: AssetExecutionContext, sop_data: SopDataResource,
@@ -95,10 +57,8 @@ def _cycles(context: AssetExecutionContext, sop_data: SopDataResource,
     return cycles
 
 
-#: What every forecast asset shares: its group, one cycle per monthly partition, a range run as one
-#: run (single-run backfill), and the warehouse pool (one writer of the DuckDB file at a time).
-CYCLE_ASSET = dict(group_name=GROUP, partitions_def=monthly_partitions, backfill_policy=single_run_backfill,
-                   pool=WAREHOUSE_POOL)
+#: every forecast asset: its group, one cycle per monthly partition (``partitions.CYCLE_ASSET``)
+CYCLE_ASSET = dict(group_name=GROUP, **CYCLE_ASSET)
 
 DEMAND_DEPS = [AssetKey("demand_history_monthly")]
 
@@ -111,7 +71,7 @@ DEMAND_DEPS = [AssetKey("demand_history_monthly")]
     "top-down by forecast proportions and coherent to the cent, with 80/95% intervals. Table `marts.demand_forecast`.",
     deps=DEMAND_DEPS,
     kinds={"duckdb", "python"},
-    metadata={"table": wh.DEMAND_FORECAST.name, "dagster/column_schema": _schema(wh.DEMAND_FORECAST.columns)},
+    metadata={"table": wh.DEMAND_FORECAST.name, "dagster/column_schema": table_schema(wh.DEMAND_FORECAST.columns)},
 )
 def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
                     forecast_settings: ForecastSettings) -> MaterializeResult:
@@ -123,7 +83,7 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
             history = wh.demand_history(con, through=cycle)
         started = time.perf_counter()
         n_series = history.loc[history["ds"] == cycle, ["sku", "region"]].drop_duplicates().shape[0]
-        dc = forecast_demand(history, cycle, engine_config(2 * n_series))  # + upper levels, at most as many
+        dc = forecast_demand(history, cycle, production_config(2 * n_series))  # + upper levels, at most as many
         seconds += time.perf_counter() - started
         series += len(dc.hierarchy.nodes)
         with sop_data.warehouse() as con:
@@ -132,7 +92,7 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
         last = dc
     metadata = {
         "dagster/row_count": total_rows,
-        "dagster/column_schema": _schema(wh.DEMAND_FORECAST.columns),
+        "dagster/column_schema": table_schema(wh.DEMAND_FORECAST.columns),
         "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
         "seconds": round(seconds, 1),
         "series_per_second": round(series / seconds, 1) if seconds else 0.0,
@@ -150,10 +110,10 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
             "series": len(last.hierarchy.nodes),
             "fallback_series": fallbacks,
             "reconciliation": RECONCILIATION_METHOD,
-            "model_mix": MetadataValue.md(f"Series per model and level, cycle {month}\n\n" + _md_table(mix)),
+            "model_mix": MetadataValue.md(f"Series per model and level, cycle {month}\n\n" + md_table(mix)),
             "backtest_scores": MetadataValue.md(
                 "Mean backtest MASE of the chosen model vs seasonal naive on the same origins, by demand class\n\n"
-                + _md_table(scores)),
+                + md_table(scores)),
             "chart": MetadataValue.md(markdown_image(png, f"demand forecast {month}")),
             "chart_file": MetadataValue.path(str(png_path)),
         })
@@ -169,7 +129,7 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
     deps=[AssetKey("demand_forecast")],
     kinds={"duckdb", "csv"},
     metadata={"table": wh.CONSENSUS_DEMAND.name, "override_log": wh.OVERRIDE_LOG.name,
-              "dagster/column_schema": _schema(wh.CONSENSUS_DEMAND.columns)},
+              "dagster/column_schema": table_schema(wh.CONSENSUS_DEMAND.columns)},
 )
 def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource,
                      forecast_settings: ForecastSettings) -> MaterializeResult:
@@ -201,7 +161,7 @@ def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource,
         errors = list(log.loc[log["status"] == "refused", "error"])
     return MaterializeResult(metadata={
         "dagster/row_count": rows,
-        "dagster/column_schema": _schema(wh.CONSENSUS_DEMAND.columns),
+        "dagster/column_schema": table_schema(wh.CONSENSUS_DEMAND.columns),
         "overrides_file": MetadataValue.path(str(path)),
         "overrides_file_exists": path.exists(),
         "overrides_applied": applied,
@@ -213,7 +173,7 @@ def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource,
 
 def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """The engine on bookings per region (region_code, ds, y) -> region_code, ds, yhat, ..."""
-    config = engine_config(history["region_code"].nunique(), horizon)
+    config = production_config(history["region_code"].nunique(), horizon)
     result = forecast_series(history.rename(columns={"region_code": "unique_id"}), config)
     return result.forecasts.rename(columns={"unique_id": "region_code"})
 
@@ -226,7 +186,7 @@ def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
     "blend, and the reps' commit side by side. Table `marts.revenue_forecast`.",
     deps=[AssetKey("revenue_monthly"), AssetKey("fct_pipeline_snapshot_monthly")],
     kinds={"duckdb", "python"},
-    metadata={"table": wh.REVENUE_FORECAST.name, "dagster/column_schema": _schema(wh.REVENUE_FORECAST.columns)},
+    metadata={"table": wh.REVENUE_FORECAST.name, "dagster/column_schema": table_schema(wh.REVENUE_FORECAST.columns)},
 )
 def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
                      forecast_settings: ForecastSettings) -> MaterializeResult:
@@ -239,10 +199,10 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
         if bookings.empty:
             context.log.warning(f"no bookings history up to {cycle:%Y-%m}: revenue forecast skipped")
             continue
-        backtest = blend_backtest(bookings, snapshots, cycle, _bookings_forecaster, steps=BLEND_STEPS)
-        weights = choose_pipeline_weights(backtest)
-        stat = _bookings_forecaster(bookings, FORECAST_CONFIG.horizon)
-        table, rates = build_revenue_forecast(stat, snapshots, cycle, FORECAST_CONFIG.horizon,
+        backtest = revenue.blend_backtest(bookings, snapshots, cycle, _bookings_forecaster, steps=revenue.BLEND_STEPS)
+        weights = revenue.choose_pipeline_weights(backtest)
+        stat = _bookings_forecaster(bookings, FORECAST_HORIZON)
+        table, rates = revenue.revenue_forecast(stat, snapshots, cycle, FORECAST_HORIZON,
                                               weights=tuple(weights["weight"]))
         table = table.rename(columns={"ds": "forecast_month"})
         with sop_data.warehouse() as con:
@@ -252,19 +212,19 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
         last = table
     metadata = {
         "dagster/row_count": rows,
-        "dagster/column_schema": _schema(wh.REVENUE_FORECAST.columns),
+        "dagster/column_schema": table_schema(wh.REVENUE_FORECAST.columns),
         "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
     }
     if last is not None:
         near = last[last["horizon_step"] <= 3].copy()
         near["forecast_month"] = near["forecast_month"].dt.strftime("%Y-%m")
         cols = ["region_code", "forecast_month", "statistical_usd", "pipeline_usd", "blended_usd", "commit_usd"]
-        metadata["next_3_months"] = MetadataValue.md(_md_table(near[cols], floats="{:,.0f}"))
-        metadata["win_rates"] = MetadataValue.md(_md_table(
+        metadata["next_3_months"] = MetadataValue.md(md_table(near[cols], floats="{:,.0f}"))
+        metadata["win_rates"] = MetadataValue.md(md_table(
             rates[["stage_name", "age_bucket", "closed_opportunities", "win_rate", "win_rate_source"]]))
         metadata["blend_weights"] = MetadataValue.md(
             "Pipeline weight in the blend by horizon step (backtest over past origins; default when too few)\n\n"
-            + _md_table(weights))
+            + md_table(weights))
     return MaterializeResult(metadata=metadata)
 
 
@@ -275,7 +235,7 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
     f"naive with intervals, consensus, MASE scale) in `{SNAPSHOT_TABLE}`. A cycle replaces only its own rows.",
     deps=[AssetKey("demand_forecast"), AssetKey("consensus_demand"), AssetKey("demand_history_monthly")],
     kinds={"duckdb"},
-    metadata={"table": SNAPSHOT_TABLE, "dagster/column_schema": _schema(SNAPSHOT_COLUMNS)},
+    metadata={"table": SNAPSHOT_TABLE, "dagster/column_schema": table_schema(SNAPSHOT_COLUMNS)},
 )
 def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource,
                        forecast_settings: ForecastSettings) -> MaterializeResult:
@@ -299,7 +259,7 @@ def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource
             per_cycle[f"{cycle:%Y-%m}"] = write_snapshot(con, cycle, rows)
     return MaterializeResult(metadata={
         "dagster/row_count": sum(per_cycle.values()),
-        "dagster/column_schema": _schema(SNAPSHOT_COLUMNS),
+        "dagster/column_schema": table_schema(SNAPSHOT_COLUMNS),
         "rows_by_cycle": MetadataValue.json(per_cycle),
     })
 
@@ -312,7 +272,7 @@ def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource
     "value added. Table `marts.forecast_accuracy`, rebuilt from all snapshots.",
     deps=[AssetKey("forecast_snapshots"), AssetKey("demand_history_monthly")],
     kinds={"duckdb"},
-    metadata={"table": "marts.forecast_accuracy", "dagster/column_schema": _schema(wh.accuracy_spec().columns)},
+    metadata={"table": "marts.forecast_accuracy", "dagster/column_schema": table_schema(wh.accuracy_spec().columns)},
 )
 def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     spec = wh.accuracy_spec()
@@ -330,11 +290,11 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
     summary = "_no cycle has actuals yet_"
     if not levels.empty:
         levels["cycle_month"] = pd.to_datetime(levels["cycle_month"]).dt.strftime("%Y-%m")
-        summary = _md_table(levels[["cycle_month", "lag", "level", "n_series", "wape_stat", "wape_seasonal_naive",
+        summary = md_table(levels[["cycle_month", "lag", "level", "n_series", "wape_stat", "wape_seasonal_naive",
                                     "wape_consensus", "mase_stat", "coverage_80_stat", "fva_stat_wape"]].tail(24))
     return MaterializeResult(metadata={
         "dagster/row_count": rows,
-        "dagster/column_schema": _schema(spec.columns),
+        "dagster/column_schema": table_schema(spec.columns),
         "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
         "accuracy_by_level": MetadataValue.md(summary),
     })
@@ -350,7 +310,7 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
     deps=[AssetKey("revenue_forecast"), AssetKey("revenue_monthly")],
     kinds={"duckdb"},
     metadata={"table": wh.REVENUE_FORECAST_ACCURACY.name,
-              "dagster/column_schema": _schema(wh.REVENUE_FORECAST_ACCURACY.columns)},
+              "dagster/column_schema": table_schema(wh.REVENUE_FORECAST_ACCURACY.columns)},
 )
 def revenue_forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     spec = wh.REVENUE_FORECAST_ACCURACY
@@ -358,18 +318,18 @@ def revenue_forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataR
         forecasts = wh.read_table(con, wh.REVENUE_FORECAST)
         last = wh.last_bookings_month(con)
         bookings = wh.bookings_history(con, through=last) if last is not None else pd.DataFrame()
-    acc = score_revenue_forecasts(forecasts, bookings)
+    acc = revenue_accuracy.revenue_forecast_accuracy(forecasts, bookings)
     with sop_data.warehouse() as con:
         rows = wh.replace_table(con, spec, acc)
-    summary = summary_by_cycle(acc)
+    summary = revenue_accuracy.summary_by_cycle(acc)
     return MaterializeResult(metadata={
         "dagster/row_count": rows,
-        "dagster/column_schema": _schema(spec.columns),
+        "dagster/column_schema": table_schema(spec.columns),
         "cycles_stored": int(forecasts["cycle_month"].nunique()) if not forecasts.empty else 0,
         "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
         "wape_by_cycle": MetadataValue.md(
             ("WAPE of all regions' bookings summed, by cycle and lag, latest 24 rows (lower is better)\n\n"
-             + _md_table(summary.tail(24)))
+             + md_table(summary.tail(24)))
             if not summary.empty else "_no cycle has actuals yet_"),
     })
 

@@ -1,5 +1,6 @@
 """Monthly partitions: the key ``YYYY-MM-01`` is the month being closed."""
 
+import pandas as pd
 from dagster import BackfillPolicy, MonthlyPartitionsDefinition
 
 from orchestration.settings import history_start
@@ -18,3 +19,18 @@ WAREHOUSE_POOL = "sop_warehouse"
 def month_of(partition_key: str) -> str:
     """``2024-03-01`` -> ``2024-03``."""
     return partition_key[:7]
+
+
+def cycles_of_run(partition_keys: list[str], last_history: pd.Timestamp | None, n: int) -> list[pd.Timestamp]:
+    """The S&OP cycles a run plans: the last ``n`` of its partition months that the demand
+    history reaches (forecasts and supply plans are made for these, each seeing history up to
+    its own month only)."""
+    if last_history is None:
+        return []
+    months = [pd.Timestamp(k) for k in partition_keys if pd.Timestamp(k) <= last_history]
+    return months[-n:]
+
+
+#: What every cycle asset (forecasts, supply) shares: one cycle per monthly partition, a range
+#: run as one run (single-run backfill), and the warehouse pool (one writer of the DuckDB file).
+CYCLE_ASSET = dict(partitions_def=monthly_partitions, backfill_policy=single_run_backfill, pool=WAREHOUSE_POOL)

@@ -26,7 +26,8 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.defs.forecast_assets import CYCLE_ASSET, _schema, cycles_of_run
+from orchestration.defs.metadata import table_schema
+from orchestration.defs.partitions import CYCLE_ASSET, cycles_of_run
 from orchestration.defs.resources import ForecastSettings, SopDataResource
 from orchestration.forecasting import warehouse as forecast_wh
 from orchestration.forecasting.charts import markdown_image
@@ -63,11 +64,9 @@ DEPS = [AssetKey("consensus_demand"), AssetKey("forecast_snapshots"), AssetKey("
     name="supply_plan_cycle",
     specs=[AssetSpec(key, group_name=GROUP, deps=DEPS, kinds={"duckdb", "python"},
                      description=f"{spec.description} Table `{spec.name}`, one row set per cycle. " + DESCRIPTION,
-                     metadata={"table": spec.name, "dagster/column_schema": _schema(spec.columns)})
+                     metadata={"table": spec.name, "dagster/column_schema": table_schema(spec.columns)})
            for spec, key in ((tables.BY_NAME[n], k) for n, k in TABLE_KEYS.items())],
-    partitions_def=CYCLE_ASSET["partitions_def"],
-    backfill_policy=CYCLE_ASSET["backfill_policy"],
-    pool=CYCLE_ASSET["pool"],
+    **CYCLE_ASSET,
 )
 def supply_plan_cycle(context: AssetExecutionContext, sop_data: SopDataResource,
                       forecast_settings: ForecastSettings) -> Iterator[MaterializeResult]:

@@ -100,6 +100,19 @@ class ForecastConfig:
         return self.ensemble_size >= 2
 
 
+#: Below this many series the engine runs in the caller's process (n_jobs=1): a worker pool
+#: costs more than it saves on a handful of series, and every fork of a process running threads
+#: is a chance to inherit a lock another of its threads holds.
+POOL_MIN_SERIES = 200
+
+
+def production_config(n_series: int, horizon: int | None = None) -> ForecastConfig:
+    """The production settings for a problem of ``n_series`` series (``horizon`` months ahead,
+    default 18): one process below ``POOL_MIN_SERIES`` series, every core above."""
+    config = ForecastConfig() if horizon is None else ForecastConfig(horizon=horizon)
+    return replace(config, n_jobs=1) if n_series < POOL_MIN_SERIES else config
+
+
 @dataclass
 class ForecastResult:
     forecasts: pd.DataFrame  # unique_id, ds, model, yhat, lo_80, hi_80, lo_95, hi_95, yhat_seasonal_naive
