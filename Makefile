@@ -58,7 +58,7 @@ dev: install
 bench: install
 	$(SOP) bench $(foreach s,$(BENCH_SCALES),--scale $(s))
 	$(SOP) forecast bench $(foreach s,$(BENCH_SCALES),--scale $(s))
-	$(PY) -m orchestration.supply.bench $(foreach s,$(BENCH_SCALES),--scale $(s))
+	$(PY) -m orchestration.benchmarks.supply $(foreach s,$(BENCH_SCALES),--scale $(s))
 
 status: install
 	$(SOP) status

@@ -345,7 +345,7 @@ def _forecast_cycles(serve_db: Path) -> list[str]:
 
 # ---------------------------------------------------------------- bench
 def cmd_bench(args) -> int:
-    from orchestration.benchmark import run_benchmark
+    from orchestration.benchmarks.pipeline import run_benchmark
 
     root = _use_data_dir(args)
     output = Path(args.output) if args.output else None
@@ -465,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     p.set_defaults(func=cmd_dev)
 
-    from orchestration.forecasting.cli import add_forecast_commands
+    from orchestration.cli_forecast import add_forecast_commands
 
     add_forecast_commands(sub)
     return parser

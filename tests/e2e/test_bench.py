@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orchestration.benchmark import months_between, run_benchmark
+from orchestration.benchmarks.pipeline import months_between, run_benchmark
 from orchestration.defs.quality_checks import quality_checks
 
 

@@ -1,4 +1,4 @@
-"""The supply bench (``python -m orchestration.supply.bench``) plans a real demo cycle and writes its figures."""
+"""The supply bench (``python -m orchestration.benchmarks.supply``) plans a real demo cycle and writes its figures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from orchestration.supply import bench
+from orchestration.benchmarks import supply as bench
 from orchestration.supply.cycle import plan_cycle
 from orchestration.supply.policy import Policy
 

@@ -166,7 +166,7 @@ def test_forecast_demand_reconciles_with_the_chosen_method(method):
 def test_hierarchy_eval_arguments_are_checked():
     import argparse
 
-    from orchestration.forecasting.cli import _cycles, _methods
+    from orchestration.cli_forecast import _cycles, _methods
 
     assert _cycles("2024-10, 2025-01") == ["2024-10-01", "2025-01-01"]
     assert _methods("wls_struct,top_down_proportions") == ["wls_struct", "top_down_proportions"]

@@ -23,7 +23,7 @@ demand is a stand-in: every SKU × region with demand in the last 12 months gets
 there are no stored forecast snapshots, so ``forecast_errors`` is empty and the safety stocks
 use the naive-forecast error (as in a first cycle).
 
-Usage: ``python -m orchestration.supply.bench --scale 1 --scale 4 [--output-dir DIR]``; figures
+Usage: ``python -m orchestration.benchmarks.supply --scale 1 --scale 4 [--output-dir DIR]``; figures
 go to ``<DIR>/supply_scale<S>.json`` (default ``$SOP_DATA_DIR/bench``, i.e. ``data/bench``).
 """
 
@@ -47,7 +47,7 @@ from typing import Callable, Sequence
 import duckdb
 import pandas as pd
 
-from orchestration.forecasting.bench import DEMAND_HISTORY_SQL
+from orchestration.benchmarks.forecasting import DEMAND_HISTORY_SQL
 from orchestration.sources import SourceEntity, entity
 from orchestration.supply.cycle import CycleData, plan_cycle
 from orchestration.supply.frames import SOURCE_FILE, SOURCE_ROW, add_months
@@ -277,7 +277,7 @@ def _progress(line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from orchestration.settings import data_dir
 
-    parser = argparse.ArgumentParser(prog="python -m orchestration.supply.bench",
+    parser = argparse.ArgumentParser(prog="python -m orchestration.benchmarks.supply",
                                      description="Time the supply-planning step (plan_cycle) on the demo company.")
     parser.add_argument("--scale", type=float, action="append", help="scale to measure (repeatable; default 1)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")

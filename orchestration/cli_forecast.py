@@ -76,7 +76,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from orchestration.forecasting.bench import export_reference_datasets, run_forecast_bench
+    from orchestration.benchmarks.forecasting import export_reference_datasets, run_forecast_bench
     from orchestration.settings import data_paths
 
     root = data_paths(args.data_dir).root
