@@ -323,3 +323,9 @@ def pipeline_snapshots(con: duckdb.DuckDBPyConnection, through: pd.Timestamp) ->
     df["snapshot_month"] = pd.to_datetime(df["snapshot_month"])
     df["close_date"] = pd.to_datetime(df["close_date"])
     return df
+
+
+def published_specs() -> tuple[TableSpec, ...]:
+    """The forecast tables written into schema ``marts`` and published with the marts (what dbt
+    declares as the source ``forecasting``)."""
+    return (DEMAND_FORECAST, CONSENSUS_DEMAND, OVERRIDE_LOG, REVENUE_FORECAST, accuracy_spec(), REVENUE_FORECAST_ACCURACY)

@@ -108,3 +108,17 @@ def test_snapshot_table_of_an_earlier_version_gains_the_new_columns(tmp_path):
     assert len(stored) == 6 and stored["seasonal_naive_hi_80"].isna().all()
     write_snapshot(con, pd.Timestamp("2025-02-01"), _forecast("2025-02-01", 20.0))  # a new cycle writes every column
     con.close()
+
+
+def test_the_dbt_source_of_the_forecast_tables_is_up_to_date():
+    """Every forecast table published with the marts is declared to dbt, column by column."""
+    import yaml
+
+    from orchestration.forecasting import dbt_yaml
+    from orchestration.forecasting.warehouse import published_specs
+
+    assert not dbt_yaml.out_of_date(), "run: .venv/bin/python -m orchestration.forecasting.dbt_yaml --write"
+    (source,) = yaml.safe_load(dbt_yaml.SOURCES_FILE.read_text())["sources"]
+    declared = {t["name"]: [c["name"] for c in t["columns"]] for t in source["tables"]}
+    assert declared == {s.name.split(".", 1)[1]: list(s.columns) for s in published_specs()}
+    assert all(c["description"] for t in source["tables"] for c in t["columns"])
