@@ -1,6 +1,6 @@
 {#
     Create the supply-planning tables (source `supply`) empty if they do not exist yet, before
-    any model runs (`on-run-start` in dbt_project.yml): the staging views over them must build
+    any model runs (`on-run-start` in dbt_project.yml): the supply marts over them must build
     on a warehouse where the supply step has not run yet (a fresh `dbt build`, `dbt docs`).
 
     The columns and types are the source's own YAML (models/staging/supply/_supply__sources.yml),

@@ -1,7 +1,7 @@
 """The dbt files of the supply area, generated from ``orchestration.supply.tables``.
 
 The supply step writes its tables from Python; dbt declares them as the source ``supply``, reads
-each through a staging view and publishes it as a mart with an enforced contract. All three
+each through a staging model (ephemeral, inlined) and publishes it as a mart with an enforced contract. All three
 layers repeat the table's columns, types and descriptions, so they are written from the one
 definition in ``tables``:
 
