@@ -26,7 +26,7 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.defs.metadata import table_schema
+from orchestration.defs.metadata import md_table, table_schema
 from orchestration.defs.partitions import CYCLE_ASSET, cycles_of_run
 from orchestration.defs.resources import ForecastSettings, SopDataResource
 from orchestration.forecasting import warehouse as forecast_wh
@@ -119,7 +119,7 @@ def supply_plan_cycle(context: AssetExecutionContext, sop_data: SopDataResource,
             "rows_by_table": MetadataValue.json(rows),
             "exceptions": int(len(last.exceptions)),
             "exceptions_by_type": MetadataValue.md(_md_counts(counts)),
-            "scenarios": MetadataValue.md(last.scenario_kpis.to_markdown(index=False) if not last.scenario_kpis.empty
+            "scenarios": MetadataValue.md(md_table(last.scenario_kpis) if not last.scenario_kpis.empty
                                           else "_no scenarios file_"),
             "chart": MetadataValue.md(markdown_image(png, f"capacity {month}")),
             "chart_file": MetadataValue.path(str(png_path)),
@@ -142,7 +142,7 @@ def _result(bad: pd.DataFrame, what: str, columns: list[str]) -> AssetCheckResul
         severity=AssetCheckSeverity.ERROR,
         description=f"{len(bad)} {what}" if not bad.empty else f"no {what}",
         metadata={"violations": len(bad),
-                  "examples": MetadataValue.md(sample[columns].to_markdown(index=False) if not bad.empty else "_none_")},
+                  "examples": MetadataValue.md(md_table(sample[columns]))},
     )
 
 
