@@ -68,13 +68,14 @@ def test_costs_from_policy():
 
 
 def test_the_supply_package_imports_without_dagster():
-    """The domain package stays plain Python: importing every module loads neither Dagster nor DuckDB."""
+    """The planning modules stay plain Python: importing them loads neither Dagster nor DuckDB (only the
+    storage layer, ``tables`` and ``warehouse``, talks to the build database)."""
     import subprocess
     import sys
 
     code = ("import sys, importlib\n"
             "for m in ('policy', 'safety_stock', 'projection', 'mrp', 'capacity', 'lp', 'exceptions', 'scenarios',"
-            " 'versions', 'frames'):\n"
+            " 'versions', 'frames', 'cycle', 'plan_checks', 'charts'):\n"
             "    importlib.import_module('orchestration.supply.' + m)\n"
             "print(sorted(k for k in sys.modules if k.split('.')[0] in ('dagster', 'dagster_dbt', 'duckdb')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
