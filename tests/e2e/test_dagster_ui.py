@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SOP = str(Path(sys.executable).with_name("sop"))
 BIN = str(Path(sys.executable).parent)
 
+#: one worker runs the module, so its quarter and its Dagster UI server are built once
+pytestmark = [pytest.mark.xdist_group("dagster_ui")]
+
 LOCATIONS = """
 {
   workspaceOrError {
