@@ -101,7 +101,7 @@ def supply_plan_cycle(context: AssetExecutionContext, sop_data: SopDataResource,
         if key != PLAN_KEY:
             yield MaterializeResult(asset_key=key, metadata={"dagster/row_count": int(rows.get(name, 0)),
                                                              "cycles": cycles_text})
-    metadata: dict = {"cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
+    metadata: dict = {"cycles": cycles_text,
                       "policy_file": MetadataValue.path(str(policy_path)), "policy_file_exists": policy_path.exists(),
                       "seconds": round(seconds, 1)}
     if last is not None:
