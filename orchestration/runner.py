@@ -26,6 +26,9 @@ DAGSTER_YAML = """\
 # Written by `sop`: the instance behind `sop run`, `sop demo` and `make dev`.
 telemetry:
   enabled: false
+nux:
+  # no first-visit newsletter dialog in the UI: it covers the page until dismissed
+  enabled: false
 concurrency:
   runs:
     # one run at a time writes the warehouse: a second one waits in the queue

@@ -185,36 +185,23 @@ def browser():
         b.close()
 
 
-def _dismiss_first_visit_dialog(page, wait_ms: int = 2_000) -> None:
-    """Close Dagster's first-visit dialog ("Skip") if it shows within ``wait_ms``, and any other
-    overlay with Escape."""
-    skip = page.get_by_role("button", name="Skip")
-    try:
-        skip.wait_for(state="visible", timeout=wait_ms)
-        skip.click()
-    except Exception:  # noqa: BLE001 - no dialog this time
-        pass
-    if page.locator(".bp5-overlay-backdrop").count():
-        page.keyboard.press("Escape")
-        page.locator(".bp5-overlay-backdrop").first.wait_for(state="detached", timeout=5_000)
+def test_no_first_visit_dialog_covers_the_page(webserver):
+    assert graphql(webserver, "{ shouldShowNux }")["data"]["shouldShowNux"] is False
 
 
 @pytest.fixture
 def open_page(browser, webserver, tmp_path):
-    """Open a UI path, dismiss the first-visit dialog, wait for ``text``; return the page's text."""
+    """Open a UI path (and a tab of it), wait for ``text``; return the page's text.
+
+    No dialog can cover the page: the instance's dagster.yaml turns Dagster's first-visit
+    dialog off (``nux: enabled: false``)."""
     page = browser.new_page(viewport={"width": 1500, "height": 1200})
 
     def _open(path: str, text: str, click_tab: str | None = None) -> str:
         page.goto(f"http://127.0.0.1:{webserver}{path}")
         page.wait_for_load_state("networkidle")
-        _dismiss_first_visit_dialog(page)
         if click_tab:
-            # the dialog can open after the page settles: its backdrop then takes the click
-            try:
-                page.locator("button[role=tab]", has_text=click_tab).click(timeout=10_000)
-            except Exception:  # noqa: BLE001 - playwright's TimeoutError: dismiss the late dialog, then retry once
-                _dismiss_first_visit_dialog(page, wait_ms=5_000)
-                page.locator("button[role=tab]", has_text=click_tab).click()
+            page.locator("button[role=tab]", has_text=click_tab).click()
         page.get_by_text(text).first.wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '_')[:60]}.png"))
         return page.inner_text("body")
