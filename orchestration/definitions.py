@@ -12,7 +12,7 @@ from orchestration.defs.forecast_assets import forecast_assets
 from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
 from orchestration.defs.quality_checks import quality_checks
 from orchestration.defs.raw_assets import raw_assets
-from orchestration.defs.resources import ForecastSettings, SopDataResource
+from orchestration.defs.resources import ForecastSettings, SopDataResource, SupplySettings
 from orchestration.defs.serving_assets import serving_marts
 from orchestration.defs.supply_assets import supply_assets, supply_checks
 
@@ -27,6 +27,7 @@ defs = Definitions(
     resources={
         "sop_data": SopDataResource(),
         "forecast_settings": ForecastSettings(),
+        "supply_settings": SupplySettings(),
         "dbt": DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
         ),

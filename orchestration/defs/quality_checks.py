@@ -68,26 +68,38 @@ def _months(context: AssetCheckExecutionContext) -> list[str]:
     return [month_of(k) for k in context.partition_keys]
 
 
-def _latest_materialization(context: AssetCheckExecutionContext, asset_key: AssetKey, partition: str):
-    """The materialization a month's evaluation is about: the UI counts a partition's check result
-    only when it targets that partition's latest materialization."""
+def _latest_materializations(context: AssetCheckExecutionContext, asset_key: AssetKey,
+                             partitions: list[str]) -> dict:
+    """The materialization each month's evaluation is about, by partition key: the UI counts a
+    partition's check result only when it targets that partition's latest materialization.
+
+    One paged query for all the months (newest first), not one per month: a 71-month backfill
+    checks dozens of assets."""
     from dagster._core.definitions.asset_checks.asset_check_evaluation import (
         AssetCheckEvaluationTargetMaterializationData,
     )
 
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1).records
-    if not records:
-        return None
-    latest = records[0]
-    return AssetCheckEvaluationTargetMaterializationData(
-        run_id=latest.event_log_entry.run_id, storage_id=latest.storage_id, timestamp=latest.timestamp)
+    wanted, found, cursor = set(partitions), {}, None
+    while wanted - found.keys():
+        page = context.instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=asset_key, asset_partitions=partitions), limit=max(100, len(partitions)),
+            cursor=cursor)
+        for record in page.records:
+            partition = record.event_log_entry.dagster_event.partition
+            if partition in wanted and partition not in found:
+                found[partition] = AssetCheckEvaluationTargetMaterializationData(
+                    run_id=record.event_log_entry.run_id, storage_id=record.storage_id, timestamp=record.timestamp)
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    return found
 
 
 def report(context: AssetCheckExecutionContext, outcome: SuiteOutcome) -> AssetCheckResult:
     """The check's result; for a range, first one evaluation per month, attributed to its partition."""
     if len(outcome.months) > 1:
         (spec,) = context.check_specs
+        targets = _latest_materializations(context, spec.asset_key, [f"{m}-01" for m in outcome.months])
         for month in outcome.months:
             part = check_result(outcome_for_month(outcome, month))
             metadata = {k: v for k, v in part.metadata.items() if k not in ("quarantined_rows", "flagged_rows", "rows_validated")}
@@ -96,7 +108,7 @@ def report(context: AssetCheckExecutionContext, outcome: SuiteOutcome) -> AssetC
                 asset_key=spec.asset_key, check_name=spec.name, passed=part.passed, partition=partition,
                 metadata={**metadata, "run_months": f"{outcome.months[0]} .. {outcome.months[-1]}"},
                 severity=part.severity, description=part.description, blocking=True,
-                target_materialization_data=_latest_materialization(context, spec.asset_key, partition),
+                target_materialization_data=targets.get(partition),
             ))
     return check_result(outcome)
 

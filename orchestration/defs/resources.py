@@ -59,3 +59,17 @@ class ForecastSettings(ConfigurableResource):
     """
 
     backfill_cycles: int = Field(default=3, ge=1, description="forecast cycles of a range run: its last N months")
+
+
+class SupplySettings(ConfigurableResource):
+    """How many supply-plan cycles a run makes.
+
+    A range run plans the last ``backfill_cycles`` of its forecast cycles: this month's plan and
+    the one before it are what the plan diff and the S&OP meeting compare, and older plans of a
+    backfill would be plans nobody made at the time. A monthly run (one partition) plans its
+    month. Set it per run in the launchpad (``resources: supply_settings: config:
+    backfill_cycles: 4``).
+    """
+
+    backfill_cycles: int = Field(default=2, ge=1,
+                                 description="supply-plan cycles of a range run: the last N forecast cycles")

@@ -1,7 +1,7 @@
 """Supply planning assets: the capacity-constrained supply plan of each cycle, and its blocking checks.
 
-``supply_plan_cycle`` runs after ``consensus_demand`` for the same cycles as the forecasts (the
-last ``forecast_settings.backfill_cycles`` months of the run). For each cycle it reads the ERP
+``supply_plan_cycle`` runs after ``consensus_demand`` for the last ``supply_settings.backfill_cycles``
+(default 2) of the run's forecast cycles; a monthly run plans its month. For each cycle it reads the ERP
 snapshot at the cycle's end and the consensus demand, calls ``orchestration.supply.cycle.plan_cycle``
 and stores the tables of ``orchestration.supply.tables`` in schema ``supply`` (a cycle replaces only
 its own rows: every cycle's plan stays as a version). The planners' scenarios
@@ -28,7 +28,7 @@ from dagster import (
 
 from orchestration.defs.metadata import md_table, table_schema
 from orchestration.defs.partitions import CYCLE_ASSET, cycles_of_run
-from orchestration.defs.resources import ForecastSettings, SopDataResource
+from orchestration.defs.resources import ForecastSettings, SopDataResource, SupplySettings
 from orchestration.forecasting import warehouse as forecast_wh
 from orchestration.forecasting.charts import markdown_image
 from orchestration.supply import plan_checks, tables
@@ -69,13 +69,14 @@ DEPS = [AssetKey("consensus_demand"), AssetKey("forecast_snapshots"), AssetKey("
     **CYCLE_ASSET,
 )
 def supply_plan_cycle(context: AssetExecutionContext, sop_data: SopDataResource,
-                      forecast_settings: ForecastSettings) -> Iterator[MaterializeResult]:
+                      forecast_settings: ForecastSettings,
+                      supply_settings: SupplySettings) -> Iterator[MaterializeResult]:
     inputs_dir = sop_data.paths.inputs
     policy_path = inputs_dir / POLICY_FILE
     policy = read_policy(policy_path)
     with sop_data.warehouse() as con:
         cycles = cycles_of_run(context.partition_keys, forecast_wh.last_history_month(con),
-                               forecast_settings.backfill_cycles)
+                               forecast_settings.backfill_cycles)[-supply_settings.backfill_cycles:]
     if not cycles:
         context.log.warning("the demand history does not reach this run's months: no supply cycle")
     rows, last, seconds = {}, None, 0.0

@@ -15,7 +15,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.definitions import DBT_EXECUTABLE
 from orchestration.defs.dbt_assets import dbt_project, sop_dbt_supply_models
-from orchestration.defs.resources import ForecastSettings, SopDataResource
+from orchestration.defs.resources import ForecastSettings, SopDataResource, SupplySettings
 from orchestration.defs.serving_assets import serving_marts
 from orchestration.defs.supply_assets import supply_assets
 from tests.conftest import LAST
@@ -44,7 +44,8 @@ def _run(root):
     result = materialize([*supply_assets, sop_dbt_supply_models, serving_marts], partition_key=f"{LAST}-01",
                          instance=instance,
                          resources={"sop_data": SopDataResource(data_dir=str(root)), "dbt": dbt,
-                                    "forecast_settings": ForecastSettings(backfill_cycles=1)},
+                                    "forecast_settings": ForecastSettings(backfill_cycles=1),
+                                    "supply_settings": SupplySettings()},
                          raise_on_error=False)
     failures = [e.event_specific_data.error.to_string() for e in result.all_events
                 if e.event_type == DagsterEventType.STEP_FAILURE]
