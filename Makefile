@@ -19,7 +19,7 @@ help:
 	@echo "make demo   - install, generate the demo company, build all history, publish"
 	@echo "make test   - install and run the test suite (random order)"
 	@echo "make test-dates - the date-sensitive tests on pinned dates"
-	@echo "make lint   - ruff: syntax, unused or undefined names, import order"
+	@echo "make lint   - ruff (lint and format) and sqlfluff (the dbt models)"
 	@echo "make dev    - the Dagster UI on http://localhost:3000"
 	@echo "make bench  - time each stage at scales $(BENCH_SCALES) (figures in $$SOP_DATA_DIR/bench/)"
 
@@ -43,6 +43,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check orchestration tests benchmarks
+	$(VENV)/bin/ruff format --check orchestration tests benchmarks
 
 # the date-sensitive tests, with today pinned to a 1st of January, a 1st of a month and a leap day
 TEST_DATES ?= 2027-01-01 2026-03-01 2028-02-29

@@ -55,11 +55,18 @@ def cmd_generate(args) -> int:
 
     root = _use_data_dir(args)
     paths = data_paths(root)
-    _say(f"Generating the demo company (seed {args.seed}, scale {args.scale}, "
-         f"{args.start} .. {args.through}) into {paths.landing}")
+    _say(
+        f"Generating the demo company (seed {args.seed}, scale {args.scale}, "
+        f"{args.start} .. {args.through}) into {paths.landing}"
+    )
     summary = generate_company(
-        paths.landing, seed=args.seed, scale=args.scale, start=args.start, through=args.through,
-        faults=args.fault or (), progress=lambda line: _say(f"  {line}"),
+        paths.landing,
+        seed=args.seed,
+        scale=args.scale,
+        start=args.start,
+        through=args.through,
+        faults=args.fault or (),
+        progress=lambda line: _say(f"  {line}"),
     )
     _say(f"Wrote {summary.files:,} files, {sum(summary.rows.values()):,} rows in {summary.seconds:.1f}s")
     return 0
@@ -70,8 +77,15 @@ def cmd_generate(args) -> int:
 WARNING_LINES_SHOWN = 5
 
 
-def _run_cycle(first: str, last: str, log_path: Path, paths, forecast_cycles: int | None = None,
-               started: float | None = None, verdict: bool = True) -> int:
+def _run_cycle(
+    first: str,
+    last: str,
+    log_path: Path,
+    paths,
+    forecast_cycles: int | None = None,
+    started: float | None = None,
+    verdict: bool = True,
+) -> int:
     """Run the months, print warnings, the blocked report if any, and (``verdict``) the one-line answer."""
     from orchestration.runner import run_monthly_cycle
 
@@ -85,8 +99,15 @@ def _run_cycle(first: str, last: str, log_path: Path, paths, forecast_cycles: in
     # dbt's own output (printed by dagster-dbt) and Dagster's tracebacks go to the log file; the
     # terminal gets one line per step and, if the run fails, one block per problem
     with open(log_path, "w") as log, contextlib.redirect_stdout(log):
-        run = run_monthly_cycle(first, last, data_dir=paths.root, forecast_cycles=forecast_cycles,
-                                progress=progress, log_file=log_path, console_log_level="CRITICAL")
+        run = run_monthly_cycle(
+            first,
+            last,
+            data_dir=paths.root,
+            forecast_cycles=forecast_cycles,
+            progress=progress,
+            log_file=log_path,
+            console_log_level="CRITICAL",
+        )
     for warning in run.warnings:
         _complain(f"Warning from {warning.asset}:{warning.check} (does not block):")
         lines = warning.message.splitlines()
@@ -116,8 +137,13 @@ def verdict_line(success: bool, first: str, last: str, serve_db: Path, seconds: 
         pub = current_publication(serve_db)
     except Exception:  # noqa: BLE001 - the verdict must still be printed
         pub = None
-    held = (f"{pub['version']} (months {_months(pub['first_month'], pub['last_month'])})"
-            if pub and pub["first_month"] is not None else pub["version"] if pub else None)
+    held = (
+        f"{pub['version']} (months {_months(pub['first_month'], pub['last_month'])})"
+        if pub and pub["first_month"] is not None
+        else pub["version"]
+        if pub
+        else None
+    )
     if success:
         return f"PUBLISHED {held or '-'}: built {_months(first, last)} in {seconds:.0f}s"
     stays = f"{held} stays published" if held else "nothing is published"
@@ -154,21 +180,32 @@ def problem_blocks(asset: str, check: str | None, message: str, samples=()) -> l
         rows = [str(found["row"])] if found["row"] else []
         for sample in samples:
             row = sample.get("source_row")
-            if (sample.get("rule") == found["rule"] and sample.get("source_file") == found["file"]
-                    and row is not None and str(row) not in rows):
+            if (
+                sample.get("rule") == found["rule"]
+                and sample.get("source_file") == found["file"]
+                and row is not None
+                and str(row) not in rows
+            ):
                 rows.append(str(row))
         if found["row"] and found["row_note"]:
             rows[0] += found["row_note"]
         counted = re.search(r";\s*(\d+) rows\b", detail)
-        note = (f" ({len(rows)} of {int(counted[1])} rows shown)"
-                if counted and rows and int(counted[1]) > len(rows) else "")
-        blocks.append("\n".join([
-            f"  ✗ {where}",
-            f"      rule    {found['rule']}",
-            f"      file    {found['file']}",
-            f"      row     {', '.join(rows) or '-'}{note}",
-            f"      detail  {detail or line}",
-        ]))
+        note = (
+            f" ({len(rows)} of {int(counted[1])} rows shown)"
+            if counted and rows and int(counted[1]) > len(rows)
+            else ""
+        )
+        blocks.append(
+            "\n".join(
+                [
+                    f"  ✗ {where}",
+                    f"      rule    {found['rule']}",
+                    f"      file    {found['file']}",
+                    f"      row     {', '.join(rows) or '-'}{note}",
+                    f"      detail  {detail or line}",
+                ]
+            )
+        )
     if not blocks:
         body = "\n".join(f"      {line}" for line in lines[:40])
         blocks.append(f"  ✗ {where}\n{body}")
@@ -179,15 +216,20 @@ def blocked_report(run, first: str, last: str, publication: str, log_path: Path)
     """What the terminal says when a run fails: every problem, what is blocked, what stays published."""
     months = first if first == last else f"{first} .. {last}"
     failures = run.failures or []
-    out = [f"Month {months} is BLOCKED: {len(failures)} failure(s) in run {run.run_id}; nothing downstream of "
-           "them was built and nothing was published."]
+    out = [
+        f"Month {months} is BLOCKED: {len(failures)} failure(s) in run {run.run_id}; nothing downstream of "
+        "them was built and nothing was published."
+    ]
     for failure in failures:
         out.extend(problem_blocks(failure.asset, failure.check, failure.message, failure.samples))
     if not failures:
         out.append(f"  ✗ steps {run.steps_failed or '-'}; failed checks {run.failed_checks or '-'}")
     out.append(publication)
-    out.append(f"Fix the input files named above and re-run: sop run --month {last}"
-               if first == last else f"Fix the input files named above and re-run: sop run --from {first} --to {last}")
+    out.append(
+        f"Fix the input files named above and re-run: sop run --month {last}"
+        if first == last
+        else f"Fix the input files named above and re-run: sop run --from {first} --to {last}"
+    )
     out.append(f"Details: {log_path} (and the run in the Dagster UI: make dev)")
     return "\n".join(out)
 
@@ -202,8 +244,10 @@ def _publication_line(serve_db: Path) -> str:
     if pub is None:
         return "Published version: nothing is published yet."
     months = " .. ".join(f"{m:%Y-%m}" for m in (pub["first_month"], pub["last_month"]) if m is not None)
-    return (f"Published version {pub['version']} stays current (months {months or '-'}, "
-            f"published {pub['published_at']:%Y-%m-%d %H:%M} UTC).")
+    return (
+        f"Published version {pub['version']} stays current (months {months or '-'}, "
+        f"published {pub['published_at']:%Y-%m-%d %H:%M} UTC)."
+    )
 
 
 def cmd_run(args) -> int:
@@ -231,8 +275,10 @@ def cmd_demo(args) -> int:
     t_gen = time.perf_counter() - started
     log_path = paths.logs / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
     cycles = args.forecast_cycles or DEMO_FORECAST_CYCLES
-    _say(f"[2/3] Building all history {args.start} .. {args.through} in one run, forecasting its last "
-         f"{cycles} months (log: {log_path})")
+    _say(
+        f"[2/3] Building all history {args.start} .. {args.through} in one run, forecasting its last "
+        f"{cycles} months (log: {log_path})"
+    )
     rc = _run_cycle(args.start, args.through, log_path, paths, cycles, started=started, verdict=False)
     if rc:
         return rc
@@ -252,7 +298,6 @@ def cmd_demo(args) -> int:
 #: the demo forecasts its last 4 months, so that the first cycle has a lag-3 actual and the
 #: accuracy marts show both lags
 DEMO_FORECAST_CYCLES = 4
-
 
 
 def _print_headlines(serve_db: Path) -> None:
@@ -314,8 +359,10 @@ def cmd_status(args) -> int:
         last = runs[0]
         took = f", {last.seconds:.0f}s" if last.seconds is not None else ""
         when = f" at {last.started_at:%Y-%m-%d %H:%M} UTC" if last.started_at else ""
-        _say(f"last run         {last.status} {_months(last.first_month, last.last_month)}{when}{took} "
-             f"(run {last.run_id})")
+        _say(
+            f"last run         {last.status} {_months(last.first_month, last.last_month)}{when}{took} "
+            f"(run {last.run_id})"
+        )
     blocked = blocked_months(runs)
     _say(f"blocked months   {', '.join(blocked) if blocked else 'none'}")
     reports = sorted(p.parent.parent.name for p in paths.reports.glob("*/data_docs/index.html"))
@@ -336,11 +383,17 @@ def _forecast_cycles(serve_db: Path) -> list[str]:
     import duckdb
 
     with duckdb.connect(str(serve_db), read_only=True) as con:
-        has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'demand_forecast'").fetchone()[0]
+        has = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'demand_forecast'"
+        ).fetchone()[0]
         if not has:
             return []
-        return [r[0] for r in con.execute(
-            "SELECT DISTINCT strftime(cycle_month, '%Y-%m') FROM demand_forecast ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT strftime(cycle_month, '%Y-%m') FROM demand_forecast ORDER BY 1"
+            ).fetchall()
+        ]
 
 
 # ---------------------------------------------------------------- bench
@@ -350,9 +403,16 @@ def cmd_bench(args) -> int:
     root = _use_data_dir(args)
     output = Path(args.output) if args.output else None
     for scale in args.scale or [1.0]:
-        run_benchmark(scale=scale, seed=args.seed, start=args.start, through=args.through,
-                      work_dir=Path(args.work_dir) if args.work_dir else None, output=output, data_dir=root,
-                      say=_say)
+        run_benchmark(
+            scale=scale,
+            seed=args.seed,
+            start=args.start,
+            through=args.through,
+            work_dir=Path(args.work_dir) if args.work_dir else None,
+            output=output,
+            data_dir=root,
+            say=_say,
+        )
     return 0
 
 
@@ -397,8 +457,9 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sop", description=_plain(__doc__),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="sop", description=_plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"sop {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     default_start = history_start()[:7]
@@ -409,46 +470,80 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--seed", type=int, default=7, help="random seed of the demo company (default 7)")
             p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1: ~1M order lines)")
             p.add_argument("--start", type=_month, default=default_start, help=f"first month (default {default_start})")
-            p.add_argument("--through", type=_month, default=last_complete_month(),
-                           help="last month (default: the last complete month)")
+            p.add_argument(
+                "--through",
+                type=_month,
+                default=last_complete_month(),
+                help="last month (default: the last complete month)",
+            )
 
-    p = sub.add_parser("demo", help="generate the demo company, build all history, publish",
-                       description="Generate the demo company, materialize every month through --through "
-                       "in one run, publish the marts and print where they are with headline numbers.")
+    p = sub.add_parser(
+        "demo",
+        help="generate the demo company, build all history, publish",
+        description="Generate the demo company, materialize every month through --through "
+        "in one run, publish the marts and print where they are with headline numbers.",
+    )
     common(p, company=True)
-    p.add_argument("--forecast-cycles", type=_positive_int, default=None, metavar="N",
-                   help=f"forecast the last N months of the history as S&OP cycles (default "
-                   f"{DEMO_FORECAST_CYCLES}: lag-1 and lag-3 accuracy)")
+    p.add_argument(
+        "--forecast-cycles",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"forecast the last N months of the history as S&OP cycles (default "
+        f"{DEMO_FORECAST_CYCLES}: lag-1 and lag-3 accuracy)",
+    )
     p.set_defaults(func=cmd_demo, fault=None)
 
-    p = sub.add_parser("generate", help="write the demo company's source extracts",
-                       description="Write the demo company's CRM, ERP and market extracts, month by month, "
-                       "into <data>/landing. Same seed and arguments give byte-identical files.")
+    p = sub.add_parser(
+        "generate",
+        help="write the demo company's source extracts",
+        description="Write the demo company's CRM, ERP and market extracts, month by month, "
+        "into <data>/landing. Same seed and arguments give byte-identical files.",
+    )
     common(p, company=True)
-    p.add_argument("--fault", action="append", type=_parse_fault, metavar="KIND:ENTITY:YYYY-MM",
-                   help="inject a named fault into one month's extract (repeatable), e.g. "
-                   "negative_amounts:erp_invoice_lines:2024-03")
+    p.add_argument(
+        "--fault",
+        action="append",
+        type=_parse_fault,
+        metavar="KIND:ENTITY:YYYY-MM",
+        help="inject a named fault into one month's extract (repeatable), e.g. "
+        "negative_amounts:erp_invoice_lines:2024-03",
+    )
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("run", help="run the monthly S&OP cycle for a month or a range",
-                       description="Ingest, build, test and publish: the monthly_sop_cycle job, in this process, "
-                       "recorded in the Dagster instance. A range is one run.")
+    p = sub.add_parser(
+        "run",
+        help="run the monthly S&OP cycle for a month or a range",
+        description="Ingest, build, test and publish: the monthly_sop_cycle job, in this process, "
+        "recorded in the Dagster instance. A range is one run.",
+    )
     common(p)
     p.add_argument("--month", type=_month, help="the month to close (default: the last complete month)")
     p.add_argument("--from", dest="first", type=_month, help="first month of a range")
     p.add_argument("--to", dest="last", type=_month, help="last month of a range")
-    p.add_argument("--forecast-cycles", type=_positive_int, default=None, metavar="N",
-                   help="forecast cycles of a range: its last N months (default 3; one month is one cycle)")
+    p.add_argument(
+        "--forecast-cycles",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="forecast cycles of a range: its last N months (default 3; one month is one cycle)",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("status", help="where everything is and what is published",
-                       description="Print the data paths and the current publication of the serving file.")
+    p = sub.add_parser(
+        "status",
+        help="where everything is and what is published",
+        description="Print the data paths and the current publication of the serving file.",
+    )
     common(p)
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("bench", help="time each stage at one or more scales",
-                       description="Time generate, ingest, dbt build and publish at each --scale in a scratch "
-                       "data directory, and write the figures as JSON.")
+    p = sub.add_parser(
+        "bench",
+        help="time each stage at one or more scales",
+        description="Time generate, ingest, dbt build and publish at each --scale in a scratch "
+        "data directory, and write the figures as JSON.",
+    )
     common(p)
     p.add_argument("--scale", type=float, action="append", help="scale to measure (repeatable; default 1)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
@@ -458,8 +553,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="JSON file for the figures (default: <data>/bench/bench-scale<S>.json)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("dev", help="the Dagster UI on localhost:3000",
-                       description="Start `dagster dev` on workspace.yaml with DAGSTER_HOME in the data root.")
+    p = sub.add_parser(
+        "dev",
+        help="the Dagster UI on localhost:3000",
+        description="Start `dagster dev` on workspace.yaml with DAGSTER_HOME in the data root.",
+    )
     common(p)
     p.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")

@@ -1,14 +1,14 @@
 """``sop forecast ...`` subcommands.
 
-    sop forecast evaluate FILE.csv --horizon H [--json] [--candidates A,B,...]
-        hold out the last H months of every series, run the production model selection on the
-        rest, print sMAPE, MASE and 80% coverage for the selection, each candidate alone,
-        seasonal naive and Naive2
-    sop forecast bench --scale S [--scale S2 ...] | --history CSV
-        time the whole forecast step on the demo company at scale S (or on a file)
-    sop forecast hierarchy-eval --warehouse COPY.duckdb --cycles 2024-10,2025-01 [--methods A,B]
-        run the engine once per origin cycle on every node of the demand hierarchy, reconcile
-        with each method on the same base forecasts, score the following months per level
+sop forecast evaluate FILE.csv --horizon H [--json] [--candidates A,B,...]
+    hold out the last H months of every series, run the production model selection on the
+    rest, print sMAPE, MASE and 80% coverage for the selection, each candidate alone,
+    seasonal naive and Naive2
+sop forecast bench --scale S [--scale S2 ...] | --history CSV
+    time the whole forecast step on the demo company at scale S (or on a file)
+sop forecast hierarchy-eval --warehouse COPY.duckdb --cycles 2024-10,2025-01 [--methods A,B]
+    run the engine once per origin cycle on every node of the demand hierarchy, reconcile
+    with each method on the same base forecasts, score the following months per level
 """
 
 import argparse
@@ -81,8 +81,9 @@ def cmd_bench(args) -> int:
 
     root = data_paths(args.data_dir).root
     if args.export_datasets:
-        for path in export_reference_datasets(Path(args.export_datasets),
-                                              Path(args.warehouse) if args.warehouse else None):
+        for path in export_reference_datasets(
+            Path(args.export_datasets), Path(args.warehouse) if args.warehouse else None
+        ):
             print(f"wrote {path}")
         return 0
     results = Path(args.output_dir) if args.output_dir else root / "bench"
@@ -91,9 +92,15 @@ def cmd_bench(args) -> int:
         if args.history:
             run_forecast_bench(scale=None, history_csv=Path(args.history), config=config, results_dir=results)
         for scale in args.scale or ([] if args.history else [1.0]):
-            run_forecast_bench(scale=scale, seed=args.seed, start=args.start, through=args.through,
-                               config=config, results_dir=results,
-                               work_dir=Path(args.work_dir) / f"scale{scale:g}" if args.work_dir else None)
+            run_forecast_bench(
+                scale=scale,
+                seed=args.seed,
+                start=args.start,
+                through=args.through,
+                config=config,
+                results_dir=results,
+                work_dir=Path(args.work_dir) / f"scale{scale:g}" if args.work_dir else None,
+            )
     except ValueError as exc:
         print(f"sop forecast bench: {exc}", file=sys.stderr)
         return 2
@@ -142,8 +149,9 @@ def cmd_hierarchy_eval(args) -> int:
         con.close()
     config = _config(args)
     try:
-        evaluation = evaluate_hierarchy(history, args.cycles, args.methods, config,
-                                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+        evaluation = evaluate_hierarchy(
+            history, args.cycles, args.methods, config, progress=lambda line: print(line, file=sys.stderr, flush=True)
+        )
     except ValueError as exc:
         print(f"sop forecast hierarchy-eval: {exc}", file=sys.stderr)
         return 2
@@ -158,70 +166,108 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     from orchestration.clock import last_complete_month
     from orchestration.settings import history_start
 
-    p = sub.add_parser("forecast", help="forecasting tools: evaluate on a CSV, benchmark",
-                       description="Forecasting tools.")
+    p = sub.add_parser(
+        "forecast", help="forecasting tools: evaluate on a CSV, benchmark", description="Forecasting tools."
+    )
     fsub = p.add_subparsers(dest="forecast_command", required=True, metavar="SUBCOMMAND")
 
     e = fsub.add_parser(
-        "evaluate", help="hold out the last H months and score the model selection",
+        "evaluate",
+        help="hold out the last H months and score the model selection",
         description="Hold out the last H months of every series of FILE.csv (long format: unique_id, ds, y; "
         "monthly, ds the first of the month), run the production model selection on the rest and print "
         "sMAPE, MASE, 80% interval coverage, WAPE and bias for the selection, each candidate alone, "
         "seasonal naive and Naive2, the MASE of the best candidate per series in hindsight (what no "
-        "selection can beat), and the time taken.")
+        "selection can beat), and the time taken.",
+    )
     e.add_argument("file", metavar="FILE.csv", help="long monthly CSV with columns unique_id, ds, y")
     e.add_argument("--horizon", type=_positive_int, required=True, help="months held out and forecast")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    e.add_argument("--candidates", type=_candidates, metavar="A,B,...",
-                   help="comma-separated candidate models instead of the default set (e.g. AutoETS,SeasonalNaive)")
+    e.add_argument(
+        "--candidates",
+        type=_candidates,
+        metavar="A,B,...",
+        help="comma-separated candidate models instead of the default set (e.g. AutoETS,SeasonalNaive)",
+    )
     e.add_argument("--n-jobs", type=int, default=None, help="worker processes (default -1: all cores)")
-    e.add_argument("--backtest-refit", action="store_true",
-                   help="refit every model at every backtest origin (default: fit once, then re-filter)")
-    e.add_argument("--intervals", choices=("native", "conformal"),
-                   help="native: the model's own intervals where it has them (default); conformal: always from the backtest")
-    e.add_argument("--per-series", metavar="CSV",
-                   help="also write each series' MASE per forecast, its demand class and chosen model to CSV")
+    e.add_argument(
+        "--backtest-refit",
+        action="store_true",
+        help="refit every model at every backtest origin (default: fit once, then re-filter)",
+    )
+    e.add_argument(
+        "--intervals",
+        choices=("native", "conformal"),
+        help="native: the model's own intervals where it has them (default); conformal: always from the backtest",
+    )
+    e.add_argument(
+        "--per-series",
+        metavar="CSV",
+        help="also write each series' MASE per forecast, its demand class and chosen model to CSV",
+    )
     e.set_defaults(func=cmd_evaluate)
 
     default_start = history_start()[:7]
     b = fsub.add_parser(
-        "bench", help="time the whole forecast step at one or more scales",
+        "bench",
+        help="time the whole forecast step at one or more scales",
         description="Generate the demo company at each --scale in a scratch folder, build its SKU x region x "
         "month demand history with DuckDB, time classification, backtest, selection, final fit and intervals, "
-        "print series, seconds, series per second and model mix, and write <data>/bench/forecast-scale<S>.json.")
+        "print series, seconds, series per second and model mix, and write <data>/bench/forecast-scale<S>.json.",
+    )
     b.add_argument("--data-dir", help="data root (default: $SOP_DATA_DIR or ./data)")
     b.add_argument("--scale", type=float, action="append", help="scale to measure (repeatable; default 1)")
     b.add_argument("--history", metavar="CSV", help="time the forecast on this long CSV instead of the demo company")
     b.add_argument("--horizon", type=_positive_int, default=18, help="forecast horizon in months (default 18)")
     b.add_argument("--candidates", type=_candidates, metavar="A,B,...", help="candidate models (default set)")
     b.add_argument("--n-jobs", type=int, default=None, help="worker processes (default -1: all cores)")
-    b.add_argument("--backtest-refit", action="store_true",
-                   help="refit every model at every backtest origin (default: fit once, then re-filter)")
-    b.add_argument("--intervals", choices=("native", "conformal"),
-                   help="native: the model's own intervals where it has them (default); conformal: always from the backtest")
+    b.add_argument(
+        "--backtest-refit",
+        action="store_true",
+        help="refit every model at every backtest origin (default: fit once, then re-filter)",
+    )
+    b.add_argument(
+        "--intervals",
+        choices=("native", "conformal"),
+        help="native: the model's own intervals where it has them (default); conformal: always from the backtest",
+    )
     b.add_argument("--seed", type=int, default=7, help="random seed of the demo company (default 7)")
     b.add_argument("--start", type=_month, default=default_start, help=f"first month (default {default_start})")
     b.add_argument("--through", type=_month, default=last_complete_month(), help="last month (default: last complete)")
     b.add_argument("--work-dir", help="keep the generated company here (default: a temporary folder, removed)")
     b.add_argument("--output-dir", help="folder for the JSON figures (default <data>/bench)")
-    b.add_argument("--export-datasets", metavar="DIR",
-                   help="instead of timing, write the reference datasets (aus_retail, pbs, wineind) as CSVs to DIR")
-    b.add_argument("--warehouse", metavar="DUCKDB",
-                   help="with --export-datasets: also write demo.csv from this warehouse copy's demand history")
+    b.add_argument(
+        "--export-datasets",
+        metavar="DIR",
+        help="instead of timing, write the reference datasets (aus_retail, pbs, wineind) as CSVs to DIR",
+    )
+    b.add_argument(
+        "--warehouse",
+        metavar="DUCKDB",
+        help="with --export-datasets: also write demo.csv from this warehouse copy's demand history",
+    )
     b.set_defaults(func=cmd_bench)
 
     h = fsub.add_parser(
-        "hierarchy-eval", help="score the demand hierarchy's reconciliation methods on past cycles",
+        "hierarchy-eval",
+        help="score the demand hierarchy's reconciliation methods on past cycles",
         description="For each origin cycle, build the demand hierarchy from a warehouse copy's "
         "marts.demand_history_monthly up to that month, run the engine once on every node, reconcile the "
         "same base forecasts with each method (plus exact coherence in cents) and print WAPE, mean MASE "
         "and bias per level against the actuals of the following months (up to the horizon), for the base "
-        "forecasts and every method, and the seconds taken.")
-    h.add_argument("--warehouse", required=True, metavar="DUCKDB",
-                   help="a COPY of the warehouse file (opened read-only)")
+        "forecasts and every method, and the seconds taken.",
+    )
+    h.add_argument(
+        "--warehouse", required=True, metavar="DUCKDB", help="a COPY of the warehouse file (opened read-only)"
+    )
     h.add_argument("--cycles", type=_cycles, required=True, metavar="YYYY-MM,...", help="origin cycle months")
-    h.add_argument("--methods", type=_methods, default=_methods("wls_struct,wls_backtest,mint_shrink_backtest"),
-                   metavar="A,B,...", help="reconciliation methods (default wls_struct,wls_backtest,mint_shrink_backtest)")
+    h.add_argument(
+        "--methods",
+        type=_methods,
+        default=_methods("wls_struct,wls_backtest,mint_shrink_backtest"),
+        metavar="A,B,...",
+        help="reconciliation methods (default wls_struct,wls_backtest,mint_shrink_backtest)",
+    )
     h.add_argument("--n-jobs", type=int, default=None, help="worker processes of the engine (default -1: all cores)")
     h.add_argument("--csv", metavar="CSV", help="also write the scores per cycle x method x level to CSV")
     h.set_defaults(func=cmd_hierarchy_eval)

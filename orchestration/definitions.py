@@ -17,7 +17,11 @@ from orchestration.defs.serving_assets import serving_marts
 from orchestration.defs.supply_assets import supply_assets, supply_checks
 
 #: dbt from this environment, whether or not its bin folder is on PATH
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt")) if Path(sys.executable).with_name("dbt").exists() else (shutil.which("dbt") or "dbt")
+DBT_EXECUTABLE = (
+    str(Path(sys.executable).with_name("dbt"))
+    if Path(sys.executable).with_name("dbt").exists()
+    else (shutil.which("dbt") or "dbt")
+)
 
 defs = Definitions(
     assets=[*raw_assets, sop_dbt_models, *forecast_assets, *supply_assets, sop_dbt_supply_models, serving_marts],

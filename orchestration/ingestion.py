@@ -90,8 +90,9 @@ class IngestionError(Exception):
     failure alike. The parts are also attributes (``entity``, ``file``, ``row``, ``rule``).
     """
 
-    def __init__(self, message: str, *, entity: str = "", file: str = "", row: int | None = None,
-                 rule: str = "") -> None:
+    def __init__(
+        self, message: str, *, entity: str = "", file: str = "", row: int | None = None, rule: str = ""
+    ) -> None:
         super().__init__(message)
         self.entity, self.file, self.row, self.rule = entity, file, row, rule
 
@@ -148,9 +149,13 @@ def check_one_extract(entity: SourceEntity, month: str, files: list[Path], root:
         return
     folder = _relative(files[0].parent, root)
     names = " and ".join(f"'{p.name}'" for p in files)
-    raise IngestionError.of(entity.name, folder, "extract.one_per_month",
-                            f"{len(files)} extracts for {folder}: {names}; keep the one to load and move the "
-                            "others out (a split export names its files part-1, part-2, ...)")
+    raise IngestionError.of(
+        entity.name,
+        folder,
+        "extract.one_per_month",
+        f"{len(files)} extracts for {folder}: {names}; keep the one to load and move the "
+        "others out (a split export names its files part-1, part-2, ...)",
+    )
 
 
 @dataclass
@@ -217,8 +222,9 @@ class Extract:
     ignored_columns: list[str] = field(default_factory=list)
 
 
-def read_extract_file(entity: SourceEntity, path: Path, relative_to: Path, *,
-                      allow_unexpected_columns: bool = False) -> Extract:
+def read_extract_file(
+    entity: SourceEntity, path: Path, relative_to: Path, *, allow_unexpected_columns: bool = False
+) -> Extract:
     """Read one extract file, checking it against the catalog; the file is only read.
 
     CSV is read as text (nothing coerced or lost); malformed CSV lines come back in
@@ -236,7 +242,9 @@ def _not_empty(entity: SourceEntity, rel: str, data_size: int) -> None:
     """A file without even a header line: an export that failed or was cut off, never a quiet month."""
     if data_size == 0:
         raise IngestionError.of(
-            entity.name, rel, "extract.not_empty",
+            entity.name,
+            rel,
+            "extract.not_empty",
             "the file is empty (zero bytes, or blanks only), not even a header: the export failed "
             "or was cut off; ask the source for the file again",
         )
@@ -246,7 +254,9 @@ def _no_rows_in_snapshot(entity: SourceEntity, rel: str) -> None:
     """A delta or event extract may have no rows (a quiet month); a snapshot is a full copy, never empty."""
     if entity.extract == "snapshot":
         raise IngestionError.of(
-            entity.name, rel, "extract.not_empty",
+            entity.name,
+            rel,
+            "extract.not_empty",
             f"the file has a header but no rows; a {entity.extract} extract is a full copy of "
             f"{entity.name} and cannot be empty",
         )
@@ -277,13 +287,16 @@ def check_columns(entity: SourceEntity, rel: str, found: list[str], allow_unexpe
         raise IngestionError.of(entity.name, rel, "schema.required_columns", f"{detail} (found: {', '.join(found)})")
     if unexpected and not allow_unexpected:
         raise IngestionError.of(
-            entity.name, rel, "schema.no_unexpected_columns",
+            entity.name,
+            rel,
+            "schema.no_unexpected_columns",
             f"unexpected column(s) {', '.join(unexpected)} not in the catalog of {entity.name}; "
             "declare them in orchestration/sources.py or have the source drop them",
         )
     if duplicated:
-        raise IngestionError.of(entity.name, rel, "schema.no_unexpected_columns",
-                                f"column(s) {', '.join(duplicated)} appear more than once")
+        raise IngestionError.of(
+            entity.name, rel, "schema.no_unexpected_columns", f"column(s) {', '.join(duplicated)} appear more than once"
+        )
     return unexpected
 
 
@@ -305,13 +318,15 @@ def _decode_utf8(entity: SourceEntity, rel: str, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start:exc.start + 4].hex(" ")
+        bad = data[exc.start : exc.start + 4].hex(" ")
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             guess = "it starts with a UTF-16 byte-order mark: the file is UTF-16"
         else:
             guess = "a single-byte code page such as cp1252/latin-1 writes accented letters like this"
         raise IngestionError.of(
-            entity.name, rel, "file.encoding_utf8",
+            entity.name,
+            rel,
+            "file.encoding_utf8",
             f"not UTF-8 at byte {exc.start} (line {line} of the file, bytes {bad}); {guess}; "
             "re-export the file as UTF-8",
             row=line - 1,
@@ -363,15 +378,20 @@ def _read_csv(entity: SourceEntity, path: Path, rel: str, allow_unexpected: bool
     table = pacsv.read_csv(
         pa.BufferReader(("\n".join(good) + "\n").encode("utf-8")),
         read_options=pacsv.ReadOptions(use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False,
-                                         invalid_row_handler=lambda r: unreadable.append(r) or "skip"),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=False,
+            ignore_empty_lines=False,
+            invalid_row_handler=lambda r: unreadable.append(r) or "skip",
+        ),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in header}, strings_can_be_null=False,
+            column_types={c: pa.string() for c in header},
+            strings_can_be_null=False,
         ),
     )
     if unreadable or table.num_rows != len(source_rows):  # pragma: no cover - the line check above agrees
-        raise IngestionError.of(entity.name, rel, MALFORMED_RULE,
-                                f"{len(source_rows)} well-formed lines gave {table.num_rows} records")
+        raise IngestionError.of(
+            entity.name, rel, MALFORMED_RULE, f"{len(source_rows)} well-formed lines gave {table.num_rows} records"
+        )
     table = table.select(list(entity.column_names))
     return Extract(table, source_rows, rejected, ignored)
 
@@ -408,7 +428,9 @@ def _type_error(con: duckdb.DuckDBPyConnection, entity: SourceEntity, rel: str, 
         if bad:
             samples = ", ".join(f"row {r}: {v!r}" for r, v in bad[:5])
             return IngestionError.of(
-                entity.name, rel, "schema.types",
+                entity.name,
+                rel,
+                "schema.types",
                 f"column {column} must be {types[column]}; {len(bad)} value(s) are not ({samples})",
                 row=bad[0][0],
             )
@@ -423,10 +445,13 @@ def _has_ingest_quarantine(con: duckdb.DuckDBPyConnection, entity: SourceEntity,
     ).fetchone()[0]
     if not exists:
         return False
-    return con.execute(
-        f"SELECT count(*) FROM {QUARANTINE_TABLE} WHERE entity = ? AND partition_month = ? AND stage = ?",
-        [entity.name, month, INGEST_STAGE],
-    ).fetchone()[0] > 0
+    return (
+        con.execute(
+            f"SELECT count(*) FROM {QUARANTINE_TABLE} WHERE entity = ? AND partition_month = ? AND stage = ?",
+            [entity.name, month, INGEST_STAGE],
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _rejected_frame(rejected: list[RejectedLine], load_id: str) -> pd.DataFrame:
@@ -472,7 +497,9 @@ def load_month(
         folder = entity.landing_dir(reader.root(), month)
         pattern = _relative(folder, reader.root()) + f"/*{entity.file_suffix}"
         raise IngestionError.of(
-            entity.name, pattern, "extract.present",
+            entity.name,
+            pattern,
+            "extract.present",
             f"no {entity.file_format} extract for {month} (expected *{entity.file_suffix} in {folder})",
         )
     check_one_extract(entity, month, files, reader.root())
@@ -484,8 +511,10 @@ def load_month(
         extract = read_extract_file(entity, path, reader.root(), allow_unexpected_columns=allow_unexpected_columns)
         rejected.extend(extract.rejected)
         if extract.ignored_columns:
-            log(f"{entity.name}: {rel}: columns {', '.join(extract.ignored_columns)} are not in the catalog; "
-                "left out (unexpected columns allowed)")
+            log(
+                f"{entity.name}: {rel}: columns {', '.join(extract.ignored_columns)} are not in the catalog; "
+                "left out (unexpected columns allowed)"
+            )
         ignored.extend(c for c in extract.ignored_columns if c not in ignored)
         t, n = extract.table, extract.table.num_rows
         t = t.append_column("_partition_month", pa.array([partition_month] * n, pa.date32()))
@@ -526,8 +555,10 @@ def load_month(
         finally:
             con.unregister("_extract")
     for r in rejected:
-        log(f"{entity.name}: {r.source_file} row {r.source_row}: rule {MALFORMED_RULE} — {r.reason}; "
-            f"line set aside in quarantine: {r.text[:200]}")
+        log(
+            f"{entity.name}: {r.source_file} row {r.source_row}: rule {MALFORMED_RULE} — {r.reason}; "
+            f"line set aside in quarantine: {r.text[:200]}"
+        )
     return LoadResult(entity.name, month, rows, rel_files, load_id, time.perf_counter() - started, rejected, ignored)
 
 

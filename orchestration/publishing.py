@@ -110,8 +110,11 @@ def publish_marts(
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
         held_table, held_column = MONTHS_HELD
-        held = (con.execute(f"SELECT min({held_column}), max({held_column}) FROM main.{held_table}").fetchone()
-                if held_table in tables else (None, None))
+        held = (
+            con.execute(f"SELECT min({held_column}), max({held_column}) FROM main.{held_table}").fetchone()
+            if held_table in tables
+            else (None, None)
+        )
         con.execute(
             f"CREATE TABLE main.{PUBLICATION_TABLE} (published_at TIMESTAMP, version VARCHAR, "
             "run_id VARCHAR, first_month DATE, last_month DATE, run_first_month DATE, run_last_month DATE, "

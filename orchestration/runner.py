@@ -82,7 +82,8 @@ def _record_origin(instance: DagsterInstance, run_id: str, job_name: str) -> Non
         return
     location = ManagedGrpcPythonEnvCodeLocationOrigin(
         loadable_target_origin=LoadableTargetOrigin(
-            executable_path=sys.executable, module_name="orchestration.definitions",
+            executable_path=sys.executable,
+            module_name="orchestration.definitions",
             working_directory=str(Path(__file__).resolve().parents[2]),
         ),
         location_name=LOCATION_NAME,
@@ -165,8 +166,13 @@ class _StepProgress(threading.Thread):
         event = entry.dagster_event
         step = entry.step_key or ""
         if event is None:
-            if (entry.level >= logging.INFO and step and entry.user_message
-                    and not step.startswith("raw_") and "dbt" not in step):
+            if (
+                entry.level >= logging.INFO
+                and step
+                and entry.user_message
+                and not step.startswith("raw_")
+                and "dbt" not in step
+            ):
                 return [f"      {entry.user_message}"]
             return []
         kind = event.event_type
@@ -212,11 +218,16 @@ def monthly_runs(instance: DagsterInstance, limit: int = 200) -> list[RunSummary
         start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
         end = run.tags.get("dagster/asset_partition_range_end") or start
         began, ended = record.start_time, record.end_time
-        out.append(RunSummary(
-            run.run_id, (start or "")[:7], (end or "")[:7], run.status.value,
-            datetime.fromtimestamp(began, timezone.utc) if began else None,
-            (ended - began) if began and ended else None,
-        ))
+        out.append(
+            RunSummary(
+                run.run_id,
+                (start or "")[:7],
+                (end or "")[:7],
+                run.status.value,
+                datetime.fromtimestamp(began, timezone.utc) if began else None,
+                (ended - began) if began and ended else None,
+            )
+        )
     return out
 
 
@@ -398,8 +409,14 @@ def _samples(failures) -> tuple:
             continue
         for sample in failure.get("samples") or []:
             if isinstance(sample, dict):
-                rows.append({"rule": failure.get("rule"), "source_file": sample.get("source_file"),
-                             "source_row": sample.get("source_row"), "value": sample.get("value")})
+                rows.append(
+                    {
+                        "rule": failure.get("rule"),
+                        "source_file": sample.get("source_file"),
+                        "source_row": sample.get("source_row"),
+                        "value": sample.get("value"),
+                    }
+                )
     return tuple(rows)
 
 
@@ -431,5 +448,9 @@ def write_run_log(instance: DagsterInstance, run_id: str, path: Path) -> None:
             stamp = datetime.fromtimestamp(entry.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
             level = logging.getLevelName(entry.level)
             step = entry.step_key or "-"
-            message = entry.dagster_event.message if entry.dagster_event and entry.dagster_event.message else entry.user_message
+            message = (
+                entry.dagster_event.message
+                if entry.dagster_event and entry.dagster_event.message
+                else entry.user_message
+            )
             fh.write(f"{stamp} {level:<7} {step:<40} {message}\n")

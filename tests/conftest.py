@@ -16,9 +16,12 @@ import sklearn  # noqa: F401, E402
 
 
 def pytest_addoption(parser):
-    parser.addoption("--today", default=None, metavar="YYYY-MM-DD",
-                     help="pin today's date (orchestration.clock) for every test, in process and in the "
-                     "commands they start")
+    parser.addoption(
+        "--today",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="pin today's date (orchestration.clock) for every test, in process and in the commands they start",
+    )
 
 
 def _process_state() -> tuple[dict, str]:
@@ -28,8 +31,11 @@ def _process_state() -> tuple[dict, str]:
 
 def _changes(before: tuple[dict, str], after: tuple[dict, str]) -> list[str]:
     (env0, cwd0), (env1, cwd1) = before, after
-    changed = [f"os.environ[{k!r}] {'added' if k not in env0 else 'removed' if k not in env1 else 'changed'}"
-               for k in sorted(set(env0) | set(env1)) if env0.get(k) != env1.get(k)]
+    changed = [
+        f"os.environ[{k!r}] {'added' if k not in env0 else 'removed' if k not in env1 else 'changed'}"
+        for k in sorted(set(env0) | set(env1))
+        if env0.get(k) != env1.get(k)
+    ]
     if cwd0 != cwd1:
         changed.append(f"working directory {cwd0} -> {cwd1}")
     return changed

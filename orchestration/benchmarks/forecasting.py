@@ -133,14 +133,29 @@ def _load_average() -> list[float] | None:
         return None
 
 
-def run_forecast_bench(*, scale: float | None, seed: int = 7, start: str = "2021-01", through: str = "2026-10",
-                       history_csv: Path | None = None, config: ForecastConfig = ForecastConfig(),
-                       results_dir: Path, work_dir: Path | None = None,
-                       say: Callable[[str], None] = print) -> dict:
+def run_forecast_bench(
+    *,
+    scale: float | None,
+    seed: int = 7,
+    start: str = "2021-01",
+    through: str = "2026-10",
+    history_csv: Path | None = None,
+    config: ForecastConfig = ForecastConfig(),
+    results_dir: Path,
+    work_dir: Path | None = None,
+    say: Callable[[str], None] = print,
+) -> dict:
     """Generate (or read) the demand history, time the forecast step, write and return the figures."""
-    figures: dict = {"config": {"horizon": config.horizon, "n_origins": config.n_origins,
-                                "candidates": list(config.candidates), "n_jobs": config.n_jobs,
-                                "backtest_refit": config.backtest_refit, "ensemble_size": config.ensemble_size}}
+    figures: dict = {
+        "config": {
+            "horizon": config.horizon,
+            "n_origins": config.n_origins,
+            "candidates": list(config.candidates),
+            "n_jobs": config.n_jobs,
+            "backtest_refit": config.backtest_refit,
+            "ensemble_size": config.ensemble_size,
+        }
+    }
     if history_csv is not None:
         from orchestration.forecasting.evaluate import read_series_csv
 
@@ -180,10 +195,12 @@ def run_forecast_bench(*, scale: float | None, seed: int = 7, start: str = "2021
 
 def format_bench(figures: dict) -> str:
     fc = figures["forecast"]
-    lines = [f"{'series':>8}{'seconds':>10}{'series/s':>10}  load (1/5/15 min) before {figures['load_before']}",
-             f"{fc['series']:>8,}{fc['seconds']:>10.1f}{fc['series_per_second']:>10.1f}",
-             "model mix: " + ", ".join(f"{k} {v}" for k, v in fc["model_mix"].items()),
-             "classes:   " + ", ".join(f"{k} {v}" for k, v in fc["demand_classes"].items())]
+    lines = [
+        f"{'series':>8}{'seconds':>10}{'series/s':>10}  load (1/5/15 min) before {figures['load_before']}",
+        f"{fc['series']:>8,}{fc['seconds']:>10.1f}{fc['series_per_second']:>10.1f}",
+        "model mix: " + ", ".join(f"{k} {v}" for k, v in fc["model_mix"].items()),
+        "classes:   " + ", ".join(f"{k} {v}" for k, v in fc["demand_classes"].items()),
+    ]
     return "\n".join(lines)
 
 
@@ -208,8 +225,13 @@ def reference_datasets() -> dict[str, pd.DataFrame]:
     """
     out = {}
     retail = pd.read_csv(_site_packages_file("tsdata", "fpp3/aus_retail.csv"))
-    out["aus_retail"] = pd.DataFrame({"unique_id": retail["State"] + "|" + retail["Industry"],
-                                      "ds": _month_text(retail["Month"]), "y": retail["Turnover"].astype(float)})
+    out["aus_retail"] = pd.DataFrame(
+        {
+            "unique_id": retail["State"] + "|" + retail["Industry"],
+            "ds": _month_text(retail["Month"]),
+            "y": retail["Turnover"].astype(float),
+        }
+    )
     pbs = pd.read_csv(_site_packages_file("tsdata", "fpp3/PBS.csv"))
     pbs["unique_id"] = pbs["Concession"] + "|" + pbs["Type"] + "|" + pbs["ATC1"] + "|" + pbs["ATC2"]
     pbs["ds"] = _month_text(pbs["Month"])
@@ -217,14 +239,20 @@ def reference_datasets() -> dict[str, pd.DataFrame]:
     filled = []
     for uid, g in pbs.groupby("unique_id"):
         span = pd.date_range(g["ds"].min(), g["ds"].max(), freq="MS")
-        filled.append(g.set_index("ds").reindex(span).rename_axis("ds").reset_index()
-                      .assign(unique_id=uid, y=lambda d: d["y"].fillna(0.0)))
+        filled.append(
+            g.set_index("ds")
+            .reindex(span)
+            .rename_axis("ds")
+            .reset_index()
+            .assign(unique_id=uid, y=lambda d: d["y"].fillna(0.0))
+        )
     out["pbs"] = pd.concat(filled, ignore_index=True)[["unique_id", "ds", "y"]]
     import pmdarima.datasets
 
     wine = pmdarima.datasets.load_wineind(as_series=True)
-    out["wineind"] = pd.DataFrame({"unique_id": "wineind",
-                                   "ds": pd.to_datetime(wine.index, format="%b %Y"), "y": wine.to_numpy(float)})
+    out["wineind"] = pd.DataFrame(
+        {"unique_id": "wineind", "ds": pd.to_datetime(wine.index, format="%b %Y"), "y": wine.to_numpy(float)}
+    )
     for name, frame in out.items():
         out[name] = frame.sort_values(["unique_id", "ds"]).reset_index(drop=True)
     return out
@@ -240,7 +268,8 @@ def export_reference_datasets(directory: Path, warehouse: Path | None = None) ->
         with duckdb.connect(str(warehouse), read_only=True) as con:
             frames["demo"] = con.execute(
                 "select sku || '|' || region_code as unique_id, cast(demand_month as date) as ds, "
-                "cast(ordered_units as double) as y from marts.demand_history_monthly order by 1, 2").df()
+                "cast(ordered_units as double) as y from marts.demand_history_monthly order by 1, 2"
+            ).df()
     written = []
     for name, frame in frames.items():
         path = directory / f"{name}.csv"

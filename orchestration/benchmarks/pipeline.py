@@ -51,11 +51,14 @@ def months_between(first: str, last: str) -> list[str]:
 def dbt_build(warehouse_db: Path, first_month: str, last_month: str) -> None:
     """``dbt build`` of the whole project against ``warehouse_db``; raises on failure."""
     dbt = Path(sys.executable).with_name("dbt")
-    dbt_vars = json.dumps({"min_month": f"{first_month}-01", "max_month": f"{last_month}-01",
-                           "warehouse_db": str(warehouse_db)})
+    dbt_vars = json.dumps(
+        {"min_month": f"{first_month}-01", "max_month": f"{last_month}-01", "warehouse_db": str(warehouse_db)}
+    )
     proc = subprocess.run(
         [str(dbt), "build", "--vars", dbt_vars, "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
@@ -91,8 +94,10 @@ def quality_cost_stages(paths, month: str, say: Callable[[str], None]) -> dict[s
         "gx_setup_seconds": round(init, 2),
         "ratio_to_close_month": round(seconds / close["seconds"], 3),
     }
-    say(f"  quality   {seconds:8.1f}s  {quality['suites']} suites, {quality['expectations']} expectations "
-        f"= {quality['ratio_to_close_month']:.0%} of closing the month (GX set-up {init:.1f}s)")
+    say(
+        f"  quality   {seconds:8.1f}s  {quality['suites']} suites, {quality['expectations']} expectations "
+        f"= {quality['ratio_to_close_month']:.0%} of closing the month (GX set-up {init:.1f}s)"
+    )
     return {"close_month": close, "quality": quality}
 
 
@@ -146,7 +151,9 @@ def run_benchmark(
         stages.update(quality_cost_stages(paths, through, say))
 
         t0 = time.perf_counter()
-        published = publish_marts(paths.warehouse_db, paths.serve_dir, run_id="bench", months=(f"{start}-01", f"{through}-01"))
+        published = publish_marts(
+            paths.warehouse_db, paths.serve_dir, run_id="bench", months=(f"{start}-01", f"{through}-01")
+        )
         stages["publish"] = {"seconds": time.perf_counter() - t0, "rows": sum(published.tables.values())}
         say(f"  publish   {stages['publish']['seconds']:8.1f}s  {stages['publish']['rows']:>12,} rows")
         warehouse_mb = round(paths.warehouse_db.stat().st_size / 2**20, 1)

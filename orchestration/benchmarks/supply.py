@@ -66,27 +66,33 @@ _LINEAGE = f"source_file AS {SOURCE_FILE}, source_row AS {SOURCE_ROW}"
 # snapshot_month filter (each view holds the cycle month's snapshot only).
 _SELECTS = {
     "items": "SELECT sku, product_family AS family, CAST(standard_cost_usd AS DOUBLE) AS unit_cost, "
-             "CAST(list_price_usd AS DOUBLE) AS unit_price, eol_date, lifecycle_status FROM stg_erp__items",
+    "CAST(list_price_usd AS DOUBLE) AS unit_price, eol_date, lifecycle_status FROM stg_erp__items",
     "item_sites": "SELECT sku, site_code AS site, procurement_type, supplying_site_code AS supplying_site, "
-                  "lead_time_days, CAST(lead_time_std_days AS DOUBLE) AS lead_time_std_days, lot_rule, "
-                  "CAST(lot_size AS DOUBLE) AS lot_size, poq_periods AS periods, CAST(min_order_qty AS DOUBLE) AS moq, "
-                  f"CAST(order_multiple AS DOUBLE) AS multiple, {_LINEAGE} "
-                  "FROM stg_erp__item_sites ORDER BY source_file, source_row",
+    "lead_time_days, CAST(lead_time_std_days AS DOUBLE) AS lead_time_std_days, lot_rule, "
+    "CAST(lot_size AS DOUBLE) AS lot_size, poq_periods AS periods, CAST(min_order_qty AS DOUBLE) AS moq, "
+    f"CAST(order_multiple AS DOUBLE) AS multiple, {_LINEAGE} "
+    "FROM stg_erp__item_sites ORDER BY source_file, source_row",
     "region_sites": "SELECT region_code AS region, site_code AS site, CAST(demand_share AS DOUBLE) AS share, "
-                    f"{_LINEAGE} FROM stg_erp__sourcing_rules ORDER BY source_file, source_row",
+    f"{_LINEAGE} FROM stg_erp__sourcing_rules ORDER BY source_file, source_row",
     "inventory": "SELECT snapshot_date, sku, site_code AS site, CAST(on_hand_quantity AS DOUBLE) AS on_hand "
-                 "FROM stg_erp__inventory_snapshots",
+    "FROM stg_erp__inventory_snapshots",
     "receipts": "SELECT receipt_id, sku, site_code AS site, due_date, CAST(quantity AS DOUBLE) AS quantity "
-                "FROM stg_erp__scheduled_receipts",
+    "FROM stg_erp__scheduled_receipts",
     "capacity": "SELECT work_center_id AS work_center, site_code AS site, capacity_month AS month, "
-                f"CAST(available_hours AS DOUBLE) AS available_hours, {_LINEAGE} "
-                "FROM stg_erp__work_center_capacity ORDER BY source_file, source_row",
+    f"CAST(available_hours AS DOUBLE) AS available_hours, {_LINEAGE} "
+    "FROM stg_erp__work_center_capacity ORDER BY source_file, source_row",
     "routings": "SELECT sku, work_center_id AS work_center, CAST(hours_per_unit AS DOUBLE) AS hours_per_unit, "
-                f"{_LINEAGE} FROM stg_erp__routings ORDER BY source_file, source_row",
+    f"{_LINEAGE} FROM stg_erp__routings ORDER BY source_file, source_row",
 }
-_ENTITIES = {"items": "erp_items", "item_sites": "erp_item_sites", "region_sites": "erp_sourcing_rules",
-             "inventory": "erp_inventory_snapshots", "receipts": "erp_scheduled_receipts",
-             "capacity": "erp_work_center_capacity", "routings": "erp_routings"}
+_ENTITIES = {
+    "items": "erp_items",
+    "item_sites": "erp_item_sites",
+    "region_sites": "erp_sourcing_rules",
+    "inventory": "erp_inventory_snapshots",
+    "receipts": "erp_scheduled_receipts",
+    "capacity": "erp_work_center_capacity",
+    "routings": "erp_routings",
+}
 
 
 # ---------------------------------------------------------------- inputs from the landing files
@@ -94,8 +100,9 @@ def _month_files(landing: Path, source: SourceEntity, month: str) -> list[Path]:
     folder = source.landing_dir(landing, month)
     files = sorted(folder.glob(f"*{source.file_suffix}"))
     if not files:
-        raise FileNotFoundError(f"{source.name}: no {source.file_format} extract for {month} "
-                                f"(expected *{source.file_suffix} in {folder})")
+        raise FileNotFoundError(
+            f"{source.name}: no {source.file_format} extract for {month} (expected *{source.file_suffix} in {folder})"
+        )
     return files
 
 
@@ -109,30 +116,40 @@ def _staging_view(con: duckdb.DuckDBPyConnection, landing: Path, source: SourceE
     files = [p.resolve().as_posix() for p in _month_files(landing, source, month)]
     root = landing.resolve().as_posix().rstrip("/") + "/"
     if source.file_format == "csv":
-        fields = ", ".join(f"cast(nullif(trim(\"{c.name}\"), '') as {c.sql_type}) as "
-                           f"{_STAGING_RENAMES.get(c.name, c.name)}" for c in source.columns)
+        fields = ", ".join(
+            f"cast(nullif(trim(\"{c.name}\"), '') as {c.sql_type}) as {_STAGING_RENAMES.get(c.name, c.name)}"
+            for c in source.columns
+        )
         # a single file is scanned in order (insertion order is preserved), so row_number is the data row
-        raw = (f"select *, row_number() over (partition by filename) as _row "
-               f"from read_csv({files!r}, all_varchar = true, header = true, filename = true)")
+        raw = (
+            f"select *, row_number() over (partition by filename) as _row "
+            f"from read_csv({files!r}, all_varchar = true, header = true, filename = true)"
+        )
     else:
-        fields = ", ".join(f"cast(\"{c.name}\" as {c.sql_type}) as {_STAGING_RENAMES.get(c.name, c.name)}"
-                           for c in source.columns)
+        fields = ", ".join(
+            f'cast("{c.name}" as {c.sql_type}) as {_STAGING_RENAMES.get(c.name, c.name)}' for c in source.columns
+        )
         raw = f"select *, file_row_number + 1 as _row from read_parquet({files!r}, filename = true, file_row_number = true)"
     con.execute(
         f"create or replace temp table stg_{source.system}__{source.entity} as "
         f"select {fields}, date '{month}-01' as snapshot_month, "
-        f"replace(filename, '{root}', '') as source_file, _row as source_row from ({raw})")
+        f"replace(filename, '{root}', '') as source_file, _row as source_row from ({raw})"
+    )
 
 
 def demand_history(con: duckdb.DuckDBPyConnection, landing: Path, cycle: pd.Timestamp) -> pd.DataFrame:
     """sku, region, family, ds, y up to ``cycle`` (``marts.demand_history_monthly``'s ordered units;
     the family from the item master of the cycle, as ``dim_product``)."""
-    con.execute(f"create or replace temp view demand_history as {DEMAND_HISTORY_SQL.format(landing=landing.as_posix())}")
+    con.execute(
+        f"create or replace temp view demand_history as {DEMAND_HISTORY_SQL.format(landing=landing.as_posix())}"
+    )
     history = con.execute(
         "SELECT split_part(h.unique_id, '|', 1) AS sku, nullif(split_part(h.unique_id, '|', 2), 'UNKNOWN') AS region, "
         "i.product_family AS family, CAST(h.ds AS DATE) AS ds, h.y FROM demand_history h "
         "LEFT JOIN stg_erp__items i ON split_part(h.unique_id, '|', 1) = i.sku "
-        "WHERE CAST(h.ds AS DATE) <= ? ORDER BY sku, region, ds", [cycle.date()]).df()
+        "WHERE CAST(h.ds AS DATE) <= ? ORDER BY sku, region, ds",
+        [cycle.date()],
+    ).df()
     history["ds"] = pd.to_datetime(history["ds"])
     return history
 
@@ -143,27 +160,30 @@ def stand_in_consensus(history: pd.DataFrame, cycle: pd.Timestamp) -> pd.DataFra
     months after the cycle."""
     first = add_months(cycle, -(CONSENSUS_BASE_MONTHS - 1))
     recent = history[(history["ds"] >= first) & (history["ds"] <= cycle) & history["region"].notna()]
-    base = recent.groupby(["sku", "region"], as_index=False).agg(family=("family", "first"), total=("y", "sum"),
-                                                                 mean=("y", "mean"))
+    base = recent.groupby(["sku", "region"], as_index=False).agg(
+        family=("family", "first"), total=("y", "sum"), mean=("y", "mean")
+    )
     base = base[base["total"] > 0].reset_index(drop=True)
     steps = pd.DataFrame({"horizon_step": range(1, CONSENSUS_HORIZON + 1)})
     rows = base.merge(steps, how="cross")
     units = rows["mean"].round(2).astype(float)
-    return pd.DataFrame({
-        "cycle_month": cycle,
-        "series_id": "sku=" + rows["sku"] + "|region=" + rows["region"],
-        "level": "sku_region",
-        "region_code": rows["region"],
-        "product_family": rows["family"],
-        "sku": rows["sku"],
-        "forecast_month": [add_months(cycle, int(k)) for k in rows["horizon_step"]],
-        "horizon_step": rows["horizon_step"].astype(int),
-        "statistical_units": units,
-        "consensus_units": units,
-        "override_units": 0.0,
-        "overridden_series": 0,
-        "override_rows": None,
-    })
+    return pd.DataFrame(
+        {
+            "cycle_month": cycle,
+            "series_id": "sku=" + rows["sku"] + "|region=" + rows["region"],
+            "level": "sku_region",
+            "region_code": rows["region"],
+            "product_family": rows["family"],
+            "sku": rows["sku"],
+            "forecast_month": [add_months(cycle, int(k)) for k in rows["horizon_step"]],
+            "horizon_step": rows["horizon_step"].astype(int),
+            "statistical_units": units,
+            "consensus_units": units,
+            "override_units": 0.0,
+            "overridden_series": 0,
+            "override_rows": None,
+        }
+    )
 
 
 def cycle_data_from_landing(landing, cycle) -> CycleData:
@@ -179,8 +199,13 @@ def cycle_data_from_landing(landing, cycle) -> CycleData:
         frames = {key: con.execute(sql).df() for key, sql in _SELECTS.items()}
         history = demand_history(con, landing, cycle)
     frames["items"]["eol_date"] = pd.to_datetime(frames["items"]["eol_date"])
-    return CycleData(cycle=cycle, consensus=stand_in_consensus(history, cycle), history=history,
-                     forecast_errors=pd.DataFrame(columns=["sku", "region", "ds", "error"]), **frames)
+    return CycleData(
+        cycle=cycle,
+        consensus=stand_in_consensus(history, cycle),
+        history=history,
+        forecast_errors=pd.DataFrame(columns=["sku", "region", "ds", "error"]),
+        **frames,
+    )
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -204,9 +229,16 @@ def _generate(landing: str, seed: int, scale: float, start: str, through: str) -
     return {"rows": summary.total_rows, "seconds": summary.seconds, "peak_rss_mb": _peak_rss_mb()}
 
 
-def run_supply_benchmark(scale: float, seed: int = DEFAULT_SEED, work_dir=None,
-                         say: Callable[[str], None] = print, *, start: str = DEFAULT_START,
-                         through: str = DEFAULT_THROUGH, policy: Policy | None = None) -> dict:
+def run_supply_benchmark(
+    scale: float,
+    seed: int = DEFAULT_SEED,
+    work_dir=None,
+    say: Callable[[str], None] = print,
+    *,
+    start: str = DEFAULT_START,
+    through: str = DEFAULT_THROUGH,
+    policy: Policy | None = None,
+) -> dict:
     """Generate the demo company at ``scale`` (``start`` .. ``through``), plan the cycle ``through``
     once and return the figures. ``work_dir`` keeps the landing files (``<work_dir>/landing``);
     without it a temporary folder is used and removed.
@@ -229,8 +261,10 @@ def run_supply_benchmark(scale: float, seed: int = DEFAULT_SEED, work_dir=None,
         if not work_dir:
             shutil.rmtree(scratch, ignore_errors=True)
     figures["rss_before_plan_mb"] = _peak_rss_mb()
-    say(f"Planning cycle {through}: {data.items['sku'].nunique():,} SKUs, "
-        f"{data.consensus['series_id'].nunique():,} SKU × region series ...")
+    say(
+        f"Planning cycle {through}: {data.items['sku'].nunique():,} SKUs, "
+        f"{data.consensus['series_id'].nunique():,} SKU × region series ..."
+    )
     figures["load_before"] = _load_average()
     t0 = time.perf_counter()
     result = plan_cycle(data, policy or Policy())
@@ -238,35 +272,40 @@ def run_supply_benchmark(scale: float, seed: int = DEFAULT_SEED, work_dir=None,
     figures["load_after"] = _load_average()
     figures["peak_rss_mb"] = _peak_rss_mb()
     plan = result.supply_plan
-    figures.update({
-        "skus": int(data.items["sku"].nunique()),
-        "skus_planned": int(plan["sku"].nunique()),
-        "sites": int(data.item_sites["site"].nunique()),
-        "series": int(data.consensus["series_id"].nunique()),
-        "pairs_planned": int(plan[["sku", "site"]].drop_duplicates().shape[0]),
-        "months": len(result.months),
-        "lp": dict(result.model_size),
-        "highs_status": result.plan.status,
-        "highs_solve_seconds": round(float(result.plan.seconds), 3),
-        "stage_seconds": {k: round(float(v), 4) for k, v in result.seconds.items()},
-        "exceptions": int(len(result.exceptions)),
-        "exceptions_by_kind": {str(k): int(v) for k, v in result.exceptions["exception"].value_counts().items()}
-        if not result.exceptions.empty else {},
-        "objective": round(float(result.plan.objective), 2),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    })
+    figures.update(
+        {
+            "skus": int(data.items["sku"].nunique()),
+            "skus_planned": int(plan["sku"].nunique()),
+            "sites": int(data.item_sites["site"].nunique()),
+            "series": int(data.consensus["series_id"].nunique()),
+            "pairs_planned": int(plan[["sku", "site"]].drop_duplicates().shape[0]),
+            "months": len(result.months),
+            "lp": dict(result.model_size),
+            "highs_status": result.plan.status,
+            "highs_solve_seconds": round(float(result.plan.seconds), 3),
+            "stage_seconds": {k: round(float(v), 4) for k, v in result.seconds.items()},
+            "exceptions": int(len(result.exceptions)),
+            "exceptions_by_kind": {str(k): int(v) for k, v in result.exceptions["exception"].value_counts().items()}
+            if not result.exceptions.empty
+            else {},
+            "objective": round(float(result.plan.objective), 2),
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+            "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+    )
     return figures
 
 
 def format_line(f: dict) -> str:
     """One line of figures for a scale."""
     lp = f["lp"]
-    return (f"scale {f['scale']:g}: {f['skus']:,} SKUs × {f['sites']} sites, {f['pairs_planned']:,} pairs, "
-            f"{f['months']} months | LP {lp['variables']:,} vars, {lp['constraints']:,} rows, {lp['nonzeros']:,} nz | "
-            f"HiGHS {f['highs_solve_seconds']:.2f} s ({f['highs_status']}) | plan_cycle {f['plan_cycle_seconds']:.2f} s | "
-            f"peak RSS {f['peak_rss_mb']:,.0f} MB | {f['exceptions']:,} exceptions | "
-            + ", ".join(f"{k} {v:.2f}" for k, v in f["stage_seconds"].items()))
+    return (
+        f"scale {f['scale']:g}: {f['skus']:,} SKUs × {f['sites']} sites, {f['pairs_planned']:,} pairs, "
+        f"{f['months']} months | LP {lp['variables']:,} vars, {lp['constraints']:,} rows, {lp['nonzeros']:,} nz | "
+        f"HiGHS {f['highs_solve_seconds']:.2f} s ({f['highs_status']}) | plan_cycle {f['plan_cycle_seconds']:.2f} s | "
+        f"peak RSS {f['peak_rss_mb']:,.0f} MB | {f['exceptions']:,} exceptions | "
+        + ", ".join(f"{k} {v:.2f}" for k, v in f["stage_seconds"].items())
+    )
 
 
 def _progress(line: str) -> None:
@@ -277,16 +316,23 @@ def _progress(line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from orchestration.settings import data_dir
 
-    parser = argparse.ArgumentParser(prog="python -m orchestration.benchmarks.supply",
-                                     description="Time the supply-planning step (plan_cycle) on the demo company.")
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.benchmarks.supply",
+        description="Time the supply-planning step (plan_cycle) on the demo company.",
+    )
     parser.add_argument("--scale", type=float, action="append", help="scale to measure (repeatable; default 1)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--start", default=DEFAULT_START, help=f"first generated month (default {DEFAULT_START})")
-    parser.add_argument("--through", default=DEFAULT_THROUGH,
-                        help=f"last generated month, the cycle planned (default {DEFAULT_THROUGH})")
+    parser.add_argument(
+        "--through",
+        default=DEFAULT_THROUGH,
+        help=f"last generated month, the cycle planned (default {DEFAULT_THROUGH})",
+    )
     parser.add_argument("--output-dir", help="folder for supply_scale<S>.json (default: $SOP_DATA_DIR/bench)")
-    parser.add_argument("--work-dir", help="keep the generated landing files in <work-dir>/scale<S> "
-                                           "(default: a temporary folder, removed)")
+    parser.add_argument(
+        "--work-dir",
+        help="keep the generated landing files in <work-dir>/scale<S> (default: a temporary folder, removed)",
+    )
     args = parser.parse_args(argv)
     out_dir = Path(args.output_dir) if args.output_dir else data_dir() / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ graph shows one lineage from the landing files to the marts. A run passes its pa
 to dbt as the vars ``min_month``/``max_month``, and the build database as ``warehouse_db``.
 """
 
-
 import json
 import os
 import re
@@ -21,8 +20,11 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 #: `dagster dev` (which sets DAGSTER_IS_DEV_CLI) parses the project on load into a target folder of
 #: its own, so it never rewrites the manifest that `make` prepared for everything else.
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
-                         target_path="target/dev" if os.getenv("DAGSTER_IS_DEV_CLI") else "target")
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target_path="target/dev" if os.getenv("DAGSTER_IS_DEV_CLI") else "target",
+)
 dbt_project.prepare_if_dev()
 
 
@@ -66,15 +68,18 @@ def describe_dbt_test(test: Mapping[str, Any], model: str, project_vars: Mapping
                 break
             comment.append(line.lstrip("-").strip())
         text = " ".join(c for c in comment if c)
-        return f"dbt test {test.get('name', '')}: {text}" if text else f"dbt singular test {test.get('name', '')} on `{model}`"
+        return (
+            f"dbt test {test.get('name', '')}: {text}"
+            if text
+            else f"dbt singular test {test.get('name', '')} on `{model}`"
+        )
     sentences = {
         "not_null": f"{where} is never null",
         "unique": f"{where} is unique",
         "accepted_values": f"{where} takes only the accepted values ({_values_text(kwargs.get('values'), project_vars or {})})",
         "relationships": f"every {where} exists in `{_ref_name(kwargs.get('to', ''))}`.`{kwargs.get('field')}`",
         "non_negative": f"{where} is never negative",
-        "unique_combination_of_columns":
-            f"`{model}` has one row per {', '.join(kwargs.get('combination_of_columns') or [])}",
+        "unique_combination_of_columns": f"`{model}` has one row per {', '.join(kwargs.get('combination_of_columns') or [])}",
         "expression_is_true": f"every row of `{model}` satisfies {kwargs.get('expression')}",
         "not_null_proportion": f"at least {kwargs.get('at_least')} of {where} is not null",
     }
@@ -124,13 +129,15 @@ AFTER_PYTHON_MODELS = "path:models/staging/supply path:models/marts/supply"
 
 def _dbt_vars(context: AssetExecutionContext, sop_data: SopDataResource) -> str:
     window = context.partition_time_window
-    return json.dumps({
-        "min_month": window.start.strftime("%Y-%m-01"),
-        # the window end is exclusive: the last month built is the one before it
-        "max_month": context.partition_keys[-1],
-        # the profile (profiles.yml) reads the build database's path from this var
-        "warehouse_db": str(sop_data.paths.warehouse_db),
-    })
+    return json.dumps(
+        {
+            "min_month": window.start.strftime("%Y-%m-01"),
+            # the window end is exclusive: the last month built is the one before it
+            "max_month": context.partition_keys[-1],
+            # the profile (profiles.yml) reads the build database's path from this var
+            "warehouse_db": str(sop_data.paths.warehouse_db),
+        }
+    )
 
 
 @dbt_assets(

@@ -47,8 +47,9 @@ GROUP = "forecasts"
 FORECAST_HORIZON = ForecastConfig().horizon
 
 
-def _cycles(context: AssetExecutionContext, sop_data: SopDataResource,
-            forecast_settings: ForecastSettings) -> list[pd.Timestamp]:
+def _cycles(
+    context: AssetExecutionContext, sop_data: SopDataResource, forecast_settings: ForecastSettings
+) -> list[pd.Timestamp]:
     with sop_data.warehouse() as con:
         last = wh.last_history_month(con)
     cycles = cycles_of_run(context.partition_keys, last, forecast_settings.backfill_cycles)
@@ -73,8 +74,9 @@ DEMAND_DEPS = [AssetKey("demand_history_monthly")]
     kinds={"duckdb", "python"},
     metadata={"table": wh.DEMAND_FORECAST.name, "dagster/column_schema": table_schema(wh.DEMAND_FORECAST.columns)},
 )
-def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
-                    forecast_settings: ForecastSettings) -> MaterializeResult:
+def demand_forecast(
+    context: AssetExecutionContext, sop_data: SopDataResource, forecast_settings: ForecastSettings
+) -> MaterializeResult:
     cycles = _cycles(context, sop_data, forecast_settings)
     total_rows, seconds, series = 0, 0.0, 0
     last = None
@@ -88,7 +90,9 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
         series += len(dc.hierarchy.nodes)
         with sop_data.warehouse() as con:
             total_rows += wh.replace_cycle(con, wh.DEMAND_FORECAST, cycle, dc.forecast)
-        context.log.info(f"demand forecast {cycle:%Y-%m}: {len(dc.hierarchy.nodes)} series in {time.perf_counter() - started:.1f}s")
+        context.log.info(
+            f"demand forecast {cycle:%Y-%m}: {len(dc.hierarchy.nodes)} series in {time.perf_counter() - started:.1f}s"
+        )
         last = dc
     metadata = {
         "dagster/row_count": total_rows,
@@ -104,19 +108,27 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
         month = f"{last.cycle:%Y-%m}"
         chart_ids = ["total", *top_series(last.forecast, n=5)]
         png_path = sop_data.paths.reports / month / "forecast_demand.png"
-        png = forecast_chart(last.history, last.forecast, chart_ids, png_path,
-                             f"Demand forecast, cycle {month}: total and top SKU x region")
-        metadata.update({
-            "series": len(last.hierarchy.nodes),
-            "fallback_series": fallbacks,
-            "reconciliation": RECONCILIATION_METHOD,
-            "model_mix": MetadataValue.md(f"Series per model and level, cycle {month}\n\n" + md_table(mix)),
-            "backtest_scores": MetadataValue.md(
-                "Mean backtest MASE of the chosen model vs seasonal naive on the same origins, by demand class\n\n"
-                + md_table(scores)),
-            "chart": MetadataValue.md(markdown_image(png, f"demand forecast {month}")),
-            "chart_file": MetadataValue.path(str(png_path)),
-        })
+        png = forecast_chart(
+            last.history,
+            last.forecast,
+            chart_ids,
+            png_path,
+            f"Demand forecast, cycle {month}: total and top SKU x region",
+        )
+        metadata.update(
+            {
+                "series": len(last.hierarchy.nodes),
+                "fallback_series": fallbacks,
+                "reconciliation": RECONCILIATION_METHOD,
+                "model_mix": MetadataValue.md(f"Series per model and level, cycle {month}\n\n" + md_table(mix)),
+                "backtest_scores": MetadataValue.md(
+                    "Mean backtest MASE of the chosen model vs seasonal naive on the same origins, by demand class\n\n"
+                    + md_table(scores)
+                ),
+                "chart": MetadataValue.md(markdown_image(png, f"demand forecast {month}")),
+                "chart_file": MetadataValue.path(str(png_path)),
+            }
+        )
     return MaterializeResult(metadata=metadata)
 
 
@@ -128,11 +140,15 @@ def demand_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
     "`marts.consensus_demand` and `marts.forecast_override_log` (every file row: applied or refused, and why).",
     deps=[AssetKey("demand_forecast")],
     kinds={"duckdb", "csv"},
-    metadata={"table": wh.CONSENSUS_DEMAND.name, "override_log": wh.OVERRIDE_LOG.name,
-              "dagster/column_schema": table_schema(wh.CONSENSUS_DEMAND.columns)},
+    metadata={
+        "table": wh.CONSENSUS_DEMAND.name,
+        "override_log": wh.OVERRIDE_LOG.name,
+        "dagster/column_schema": table_schema(wh.CONSENSUS_DEMAND.columns),
+    },
 )
-def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource,
-                     forecast_settings: ForecastSettings) -> MaterializeResult:
+def consensus_demand(
+    context: AssetExecutionContext, sop_data: SopDataResource, forecast_settings: ForecastSettings
+) -> MaterializeResult:
     path = sop_data.paths.inputs / OVERRIDES_FILE
     cycles = _cycles(context, sop_data, forecast_settings)
     rows, applied, refused, errors = 0, 0, 0, []
@@ -140,7 +156,9 @@ def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource,
         with sop_data.warehouse() as con:
             forecast = wh.read_cycle(con, wh.DEMAND_FORECAST, cycle)
         if forecast.empty:
-            raise RuntimeError(f"marts.demand_forecast has no rows for cycle {cycle:%Y-%m}: materialize demand_forecast")
+            raise RuntimeError(
+                f"marts.demand_forecast has no rows for cycle {cycle:%Y-%m}: materialize demand_forecast"
+            )
         try:
             check = check_overrides(path, forecast)
             log = check.log()
@@ -159,16 +177,18 @@ def consensus_demand(context: AssetExecutionContext, sop_data: SopDataResource,
             wh.replace_cycle(con, wh.OVERRIDE_LOG, cycle, log)
         applied, refused = len(check.valid), int((log["status"] == "refused").sum())
         errors = list(log.loc[log["status"] == "refused", "error"])
-    return MaterializeResult(metadata={
-        "dagster/row_count": rows,
-        "dagster/column_schema": table_schema(wh.CONSENSUS_DEMAND.columns),
-        "overrides_file": MetadataValue.path(str(path)),
-        "overrides_file_exists": path.exists(),
-        "overrides_applied": applied,
-        "overrides_refused": refused,
-        "refused": MetadataValue.md("\n".join(f"- {e}" for e in errors) if errors else "_none_"),
-        "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
-    })
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": table_schema(wh.CONSENSUS_DEMAND.columns),
+            "overrides_file": MetadataValue.path(str(path)),
+            "overrides_file_exists": path.exists(),
+            "overrides_applied": applied,
+            "overrides_refused": refused,
+            "refused": MetadataValue.md("\n".join(f"- {e}" for e in errors) if errors else "_none_"),
+            "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
+        }
+    )
 
 
 def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
@@ -188,8 +208,9 @@ def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
     kinds={"duckdb", "python"},
     metadata={"table": wh.REVENUE_FORECAST.name, "dagster/column_schema": table_schema(wh.REVENUE_FORECAST.columns)},
 )
-def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
-                     forecast_settings: ForecastSettings) -> MaterializeResult:
+def revenue_forecast(
+    context: AssetExecutionContext, sop_data: SopDataResource, forecast_settings: ForecastSettings
+) -> MaterializeResult:
     cycles = _cycles(context, sop_data, forecast_settings)
     rows, last, rates, weights = 0, None, None, None
     for cycle in cycles:
@@ -202,13 +223,16 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
         backtest = revenue.blend_backtest(bookings, snapshots, cycle, _bookings_forecaster, steps=revenue.BLEND_STEPS)
         weights = revenue.choose_pipeline_weights(backtest)
         stat = _bookings_forecaster(bookings, FORECAST_HORIZON)
-        table, rates = revenue.revenue_forecast(stat, snapshots, cycle, FORECAST_HORIZON,
-                                              weights=tuple(weights["weight"]))
+        table, rates = revenue.revenue_forecast(
+            stat, snapshots, cycle, FORECAST_HORIZON, weights=tuple(weights["weight"])
+        )
         table = table.rename(columns={"ds": "forecast_month"})
         with sop_data.warehouse() as con:
             rows += wh.replace_cycle(con, wh.REVENUE_FORECAST, cycle, table)
-        context.log.info(f"revenue forecast {cycle:%Y-%m}: pipeline weights by step {list(weights['weight'])} "
-                         f"({', '.join(sorted(set(weights['source'])))})")
+        context.log.info(
+            f"revenue forecast {cycle:%Y-%m}: pipeline weights by step {list(weights['weight'])} "
+            f"({', '.join(sorted(set(weights['source'])))})"
+        )
         last = table
     metadata = {
         "dagster/row_count": rows,
@@ -220,11 +244,13 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
         near["forecast_month"] = near["forecast_month"].dt.strftime("%Y-%m")
         cols = ["region_code", "forecast_month", "statistical_usd", "pipeline_usd", "blended_usd", "commit_usd"]
         metadata["next_3_months"] = MetadataValue.md(md_table(near[cols], floats="{:,.0f}"))
-        metadata["win_rates"] = MetadataValue.md(md_table(
-            rates[["stage_name", "age_bucket", "closed_opportunities", "win_rate", "win_rate_source"]]))
+        metadata["win_rates"] = MetadataValue.md(
+            md_table(rates[["stage_name", "age_bucket", "closed_opportunities", "win_rate", "win_rate_source"]])
+        )
         metadata["blend_weights"] = MetadataValue.md(
             "Pipeline weight in the blend by horizon step (backtest over past origins; default when too few)\n\n"
-            + md_table(weights))
+            + md_table(weights)
+        )
     return MaterializeResult(metadata=metadata)
 
 
@@ -237,8 +263,9 @@ def revenue_forecast(context: AssetExecutionContext, sop_data: SopDataResource,
     kinds={"duckdb"},
     metadata={"table": SNAPSHOT_TABLE, "dagster/column_schema": table_schema(SNAPSHOT_COLUMNS)},
 )
-def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource,
-                       forecast_settings: ForecastSettings) -> MaterializeResult:
+def forecast_snapshots(
+    context: AssetExecutionContext, sop_data: SopDataResource, forecast_settings: ForecastSettings
+) -> MaterializeResult:
     cycles = _cycles(context, sop_data, forecast_settings)
     per_cycle = {}
     for cycle in cycles:
@@ -250,18 +277,29 @@ def forecast_snapshots(context: AssetExecutionContext, sop_data: SopDataResource
             raise RuntimeError(f"no forecast or consensus rows for cycle {cycle:%Y-%m}: materialize them first")
         node_history = aggregate_history(history, hierarchy_of(forecast))
         scales = mase_scales(node_history)
-        f = forecast.rename(columns={"series_id": "unique_id", "forecast_month": "ds", "forecast_units": "yhat",
-                                     "lo_80_units": "lo_80", "hi_80_units": "hi_80", "lo_95_units": "lo_95",
-                                     "hi_95_units": "hi_95", "seasonal_naive_units": "yhat_seasonal_naive"})
+        f = forecast.rename(
+            columns={
+                "series_id": "unique_id",
+                "forecast_month": "ds",
+                "forecast_units": "yhat",
+                "lo_80_units": "lo_80",
+                "hi_80_units": "hi_80",
+                "lo_95_units": "lo_95",
+                "hi_95_units": "hi_95",
+                "seasonal_naive_units": "yhat_seasonal_naive",
+            }
+        )
         c = consensus.rename(columns={"series_id": "unique_id", "forecast_month": "ds", "consensus_units": "consensus"})
         rows = snapshot_frame(cycle, f, c, scales, seasonal_naive_bounds(node_history, f))
         with sop_data.warehouse() as con:
             per_cycle[f"{cycle:%Y-%m}"] = write_snapshot(con, cycle, rows)
-    return MaterializeResult(metadata={
-        "dagster/row_count": sum(per_cycle.values()),
-        "dagster/column_schema": table_schema(SNAPSHOT_COLUMNS),
-        "rows_by_cycle": MetadataValue.json(per_cycle),
-    })
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(per_cycle.values()),
+            "dagster/column_schema": table_schema(SNAPSHOT_COLUMNS),
+            "rows_by_cycle": MetadataValue.json(per_cycle),
+        }
+    )
 
 
 @asset(
@@ -290,14 +328,30 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
     summary = "_no cycle has actuals yet_"
     if not levels.empty:
         levels["cycle_month"] = pd.to_datetime(levels["cycle_month"]).dt.strftime("%Y-%m")
-        summary = md_table(levels[["cycle_month", "lag", "level", "n_series", "wape_stat", "wape_seasonal_naive",
-                                    "wape_consensus", "mase_stat", "coverage_80_stat", "fva_stat_wape"]].tail(24))
-    return MaterializeResult(metadata={
-        "dagster/row_count": rows,
-        "dagster/column_schema": table_schema(spec.columns),
-        "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
-        "accuracy_by_level": MetadataValue.md(summary),
-    })
+        summary = md_table(
+            levels[
+                [
+                    "cycle_month",
+                    "lag",
+                    "level",
+                    "n_series",
+                    "wape_stat",
+                    "wape_seasonal_naive",
+                    "wape_consensus",
+                    "mase_stat",
+                    "coverage_80_stat",
+                    "fva_stat_wape",
+                ]
+            ].tail(24)
+        )
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": table_schema(spec.columns),
+            "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
+            "accuracy_by_level": MetadataValue.md(summary),
+        }
+    )
 
 
 @asset(
@@ -309,8 +363,10 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
     "`marts.revenue_forecast_accuracy`, rebuilt from all cycles of `marts.revenue_forecast`.",
     deps=[AssetKey("revenue_forecast"), AssetKey("revenue_monthly")],
     kinds={"duckdb"},
-    metadata={"table": wh.REVENUE_FORECAST_ACCURACY.name,
-              "dagster/column_schema": table_schema(wh.REVENUE_FORECAST_ACCURACY.columns)},
+    metadata={
+        "table": wh.REVENUE_FORECAST_ACCURACY.name,
+        "dagster/column_schema": table_schema(wh.REVENUE_FORECAST_ACCURACY.columns),
+    },
 )
 def revenue_forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     spec = wh.REVENUE_FORECAST_ACCURACY
@@ -322,19 +378,36 @@ def revenue_forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataR
     with sop_data.warehouse() as con:
         rows = wh.replace_table(con, spec, acc)
     summary = revenue_accuracy.summary_by_cycle(acc)
-    return MaterializeResult(metadata={
-        "dagster/row_count": rows,
-        "dagster/column_schema": table_schema(spec.columns),
-        "cycles_stored": int(forecasts["cycle_month"].nunique()) if not forecasts.empty else 0,
-        "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
-        "wape_by_cycle": MetadataValue.md(
-            ("WAPE of all regions' bookings summed, by cycle and lag, latest 24 rows (lower is better)\n\n"
-             + md_table(summary.tail(24)))
-            if not summary.empty else "_no cycle has actuals yet_"),
-    })
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": table_schema(spec.columns),
+            "cycles_stored": int(forecasts["cycle_month"].nunique()) if not forecasts.empty else 0,
+            "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
+            "wape_by_cycle": MetadataValue.md(
+                (
+                    "WAPE of all regions' bookings summed, by cycle and lag, latest 24 rows (lower is better)\n\n"
+                    + md_table(summary.tail(24))
+                )
+                if not summary.empty
+                else "_no cycle has actuals yet_"
+            ),
+        }
+    )
 
 
-forecast_assets: list = [demand_forecast, consensus_demand, revenue_forecast, forecast_snapshots, forecast_accuracy_mart,
-                         revenue_forecast_accuracy]
-FORECAST_MART_KEYS: list = [AssetKey("demand_forecast"), AssetKey("consensus_demand"), AssetKey("revenue_forecast"),
-                            AssetKey("forecast_accuracy"), AssetKey("revenue_forecast_accuracy")]
+forecast_assets: list = [
+    demand_forecast,
+    consensus_demand,
+    revenue_forecast,
+    forecast_snapshots,
+    forecast_accuracy_mart,
+    revenue_forecast_accuracy,
+]
+FORECAST_MART_KEYS: list = [
+    AssetKey("demand_forecast"),
+    AssetKey("consensus_demand"),
+    AssetKey("revenue_forecast"),
+    AssetKey("forecast_accuracy"),
+    AssetKey("revenue_forecast_accuracy"),
+]

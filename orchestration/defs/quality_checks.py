@@ -68,8 +68,7 @@ def _months(context: AssetCheckExecutionContext) -> list[str]:
     return [month_of(k) for k in context.partition_keys]
 
 
-def _latest_materializations(context: AssetCheckExecutionContext, asset_key: AssetKey,
-                             partitions: list[str]) -> dict:
+def _latest_materializations(context: AssetCheckExecutionContext, asset_key: AssetKey, partitions: list[str]) -> dict:
     """The materialization each month's evaluation is about, by partition key: the UI counts a
     partition's check result only when it targets that partition's latest materialization.
 
@@ -82,13 +81,16 @@ def _latest_materializations(context: AssetCheckExecutionContext, asset_key: Ass
     wanted, found, cursor = set(partitions), {}, None
     while wanted - found.keys():
         page = context.instance.fetch_materializations(
-            AssetRecordsFilter(asset_key=asset_key, asset_partitions=partitions), limit=max(100, len(partitions)),
-            cursor=cursor)
+            AssetRecordsFilter(asset_key=asset_key, asset_partitions=partitions),
+            limit=max(100, len(partitions)),
+            cursor=cursor,
+        )
         for record in page.records:
             partition = record.event_log_entry.dagster_event.partition
             if partition in wanted and partition not in found:
                 found[partition] = AssetCheckEvaluationTargetMaterializationData(
-                    run_id=record.event_log_entry.run_id, storage_id=record.storage_id, timestamp=record.timestamp)
+                    run_id=record.event_log_entry.run_id, storage_id=record.storage_id, timestamp=record.timestamp
+                )
         if not page.has_more:
             break
         cursor = page.cursor
@@ -102,14 +104,25 @@ def report(context: AssetCheckExecutionContext, outcome: SuiteOutcome) -> AssetC
         targets = _latest_materializations(context, spec.asset_key, [f"{m}-01" for m in outcome.months])
         for month in outcome.months:
             part = check_result(outcome_for_month(outcome, month))
-            metadata = {k: v for k, v in part.metadata.items() if k not in ("quarantined_rows", "flagged_rows", "rows_validated")}
+            metadata = {
+                k: v
+                for k, v in part.metadata.items()
+                if k not in ("quarantined_rows", "flagged_rows", "rows_validated")
+            }
             partition = f"{month}-01"
-            context.op_execution_context.log_event(AssetCheckEvaluation(
-                asset_key=spec.asset_key, check_name=spec.name, passed=part.passed, partition=partition,
-                metadata={**metadata, "run_months": f"{outcome.months[0]} .. {outcome.months[-1]}"},
-                severity=part.severity, description=part.description, blocking=True,
-                target_materialization_data=targets.get(partition),
-            ))
+            context.op_execution_context.log_event(
+                AssetCheckEvaluation(
+                    asset_key=spec.asset_key,
+                    check_name=spec.name,
+                    passed=part.passed,
+                    partition=partition,
+                    metadata={**metadata, "run_months": f"{outcome.months[0]} .. {outcome.months[-1]}"},
+                    severity=part.severity,
+                    description=part.description,
+                    blocking=True,
+                    target_materialization_data=targets.get(partition),
+                )
+            )
     return check_result(outcome)
 
 

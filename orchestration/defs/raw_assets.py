@@ -7,7 +7,6 @@ months only, and records row counts and files as metadata: each partition gets i
 ``orchestration.ingestion``; this module only wires it into Dagster.
 """
 
-
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from orchestration.defs.partitions import WAREHOUSE_POOL, month_of, monthly_partitions, single_run_backfill
@@ -43,15 +42,19 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
                 results.append(load_month(con, entity, month, reader, load_id, log=context.log.warning))
         total = sum(r.rows for r in results)
         rejected = [line for r in results for line in r.rejected]
-        context.log.info(f"{entity.name}: loaded {total:,} rows for {len(months)} month(s)"
-                         + (f"; {len(rejected)} malformed line(s) set aside in quarantine" if rejected else ""))
+        context.log.info(
+            f"{entity.name}: loaded {total:,} rows for {len(months)} month(s)"
+            + (f"; {len(rejected)} malformed line(s) set aside in quarantine" if rejected else "")
+        )
         per_month = "\n".join(
             ["| month | rows | files |", "|---|---:|---|"]
             + [f"| {r.month} | {r.rows:,} | {', '.join(r.files)} |" for r in results[-24:]]
         )
         for r in results:
-            context.add_asset_metadata({"dagster/row_count": r.rows, "files_of_month": ", ".join(r.files) or "none"},
-                                       partition_key=f"{r.month}-01")
+            context.add_asset_metadata(
+                {"dagster/row_count": r.rows, "files_of_month": ", ".join(r.files) or "none"},
+                partition_key=f"{r.month}-01",
+            )
         return MaterializeResult(
             metadata={
                 "rows_loaded_in_run": total,
@@ -63,10 +66,18 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
                 "rows_by_month": MetadataValue.md(per_month),
                 "seconds": round(sum(r.seconds for r in results), 2),
                 "quarantined_lines": len(rejected),
-                **({"malformed_lines": MetadataValue.md(
-                    "\n".join(["| file | row | reason |", "|---|---:|---|"]
-                              + [f"| {r.source_file} | {r.source_row} | {r.reason} |" for r in rejected[:50]])
-                )} if rejected else {}),
+                **(
+                    {
+                        "malformed_lines": MetadataValue.md(
+                            "\n".join(
+                                ["| file | row | reason |", "|---|---:|---|"]
+                                + [f"| {r.source_file} | {r.source_row} | {r.reason} |" for r in rejected[:50]]
+                            )
+                        )
+                    }
+                    if rejected
+                    else {}
+                ),
             }
         )
 

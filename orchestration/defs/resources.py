@@ -71,5 +71,6 @@ class SupplySettings(ConfigurableResource):
     backfill_cycles: 4``).
     """
 
-    backfill_cycles: int = Field(default=2, ge=1,
-                                 description="supply-plan cycles of a range run: the last N forecast cycles")
+    backfill_cycles: int = Field(
+        default=2, ge=1, description="supply-plan cycles of a range run: the last N forecast cycles"
+    )

@@ -1,6 +1,5 @@
 """Publishing: the serving DuckDB file and Parquet, swapped in atomically after a good build."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.defs.dbt_assets import sop_dbt_models, sop_dbt_supply_models
@@ -11,8 +10,12 @@ from orchestration.publishing import publish_marts
 
 #: Every dbt model in a marts folder feeds the publication, and so do the seeds (built in schema
 #: marts, published with the marts: the KPI dictionary).
-MART_KEYS = [spec.key for dbt_models in (sop_dbt_models, sop_dbt_supply_models) for spec in dbt_models.specs
-             if (spec.group_name or "").startswith("marts") or spec.group_name == "seeds"]
+MART_KEYS = [
+    spec.key
+    for dbt_models in (sop_dbt_models, sop_dbt_supply_models)
+    for spec in dbt_models.specs
+    if (spec.group_name or "").startswith("marts") or spec.group_name == "seeds"
+]
 
 
 @asset(
@@ -29,9 +32,7 @@ MART_KEYS = [spec.key for dbt_models in (sop_dbt_models, sop_dbt_supply_models) 
 def serving_marts(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     paths = sop_data.paths
     keys = context.partition_keys
-    result = publish_marts(
-        paths.warehouse_db, paths.serve_dir, run_id=context.run_id, months=(keys[0], keys[-1])
-    )
+    result = publish_marts(paths.warehouse_db, paths.serve_dir, run_id=context.run_id, months=(keys[0], keys[-1]))
     context.log.info(f"published {len(result.tables)} marts as {result.version} to {result.serve_db}")
     return MaterializeResult(
         metadata={

@@ -52,7 +52,11 @@ def build_company(seed: int, scale: float) -> Company:
 
     lines = demand.expected_lines(cal.EPOCH_INDEX)
     discount = float(np.average(accounts.discount, weights=accounts.activity))
-    revenue = lines * (products.units_per_line * products.list_price_usd(cal.EPOCH_INDEX) * (1 - discount))[:, None] * units_factor[None, :]
+    revenue = (
+        lines
+        * (products.units_per_line * products.list_price_usd(cal.EPOCH_INDEX) * (1 - discount))[:, None]
+        * units_factor[None, :]
+    )
     by_region_family = np.zeros((len(REGIONS), len(FAMILIES)))
     for t in TERRITORIES:
         np.add.at(by_region_family[REGIONS.index(t.region)], products.family, revenue[:, t.index])

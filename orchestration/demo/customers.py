@@ -29,9 +29,16 @@ SEGMENT_DISCOUNT = ((0.14, 0.24), (0.07, 0.14), (0.0, 0.07))
 SEGMENT_PAYMENT_TERMS = (("NET60", "NET90"), ("NET45", "NET30"), ("NET30",))
 
 INDUSTRIES: tuple[tuple[str, float], ...] = (
-    ("Chemicals", 0.15), ("Oil & Gas", 0.12), ("Water & Wastewater", 0.13),
-    ("Food & Beverage", 0.12), ("Pharmaceuticals", 0.08), ("Mining", 0.08),
-    ("Power Generation", 0.09), ("Pulp & Paper", 0.06), ("HVAC", 0.09), ("Automotive", 0.08),
+    ("Chemicals", 0.15),
+    ("Oil & Gas", 0.12),
+    ("Water & Wastewater", 0.13),
+    ("Food & Beverage", 0.12),
+    ("Pharmaceuticals", 0.08),
+    ("Mining", 0.08),
+    ("Power Generation", 0.09),
+    ("Pulp & Paper", 0.06),
+    ("HVAC", 0.09),
+    ("Automotive", 0.08),
 )
 
 ACCOUNTS_AT_START_SCALE_1 = 1500
@@ -48,23 +55,23 @@ class AccountBook:
     """One row per ERP customer; CRM columns apply where ``in_crm``. Sorted by creation."""
 
     in_crm: np.ndarray
-    account_id: np.ndarray            # str or None
-    account_name: np.ndarray          # CRM name
-    erp_name: np.ndarray              # ERP legal name as typed in the ERP
+    account_id: np.ndarray  # str or None
+    account_name: np.ndarray  # CRM name
+    erp_name: np.ndarray  # ERP legal name as typed in the ERP
     industry: np.ndarray
-    segment: np.ndarray               # int index into SEGMENTS
+    segment: np.ndarray  # int index into SEGMENTS
     country: np.ndarray
-    territory: np.ndarray             # int
-    created_at: np.ndarray            # datetime64[s], CRM account (or ERP-only customer) creation
+    territory: np.ndarray  # int
+    created_at: np.ndarray  # datetime64[s], CRM account (or ERP-only customer) creation
     customer_number: np.ndarray
-    customer_created_at: np.ndarray   # datetime64[s]
+    customer_created_at: np.ndarray  # datetime64[s]
     erp_number_filled_at: np.ndarray  # datetime64[s]; NaT: never filled in the CRM
-    activity: np.ndarray              # relative ordering activity
-    discount: np.ndarray              # customer discount off list price
-    payment_terms: np.ndarray         # initial terms
-    terms_change_at: np.ndarray       # datetime64[s]; NaT: never changed
+    activity: np.ndarray  # relative ordering activity
+    discount: np.ndarray  # customer discount off list price
+    payment_terms: np.ndarray  # initial terms
+    terms_change_at: np.ndarray  # datetime64[s]; NaT: never changed
     terms_after_change: np.ndarray
-    owner: np.ndarray                 # [account, horizon month] user index (-1: none)
+    owner: np.ndarray  # [account, horizon month] user index (-1: none)
     owner_change_times: tuple[np.ndarray, np.ndarray]  # (account, timestamp)
 
     @property
@@ -101,9 +108,11 @@ def build_account_book(seed: int, scale: float, workforce: Workforce) -> Account
     created = np.empty(n, dtype="datetime64[s]")
     created[:n_start] = _random_times(rng, np.datetime64("2012-01-01"), np.datetime64("2020-12-31"), n_start)
     created[n_start:n_crm] = _random_times(rng, epoch, horizon_end, n_new)
-    created[n_crm:] = np.where(rng.random(n_erp_only) < 0.7,
-                               _random_times(rng, np.datetime64("2012-01-01"), np.datetime64("2020-12-31"), n_erp_only),
-                               _random_times(rng, epoch, horizon_end, n_erp_only))
+    created[n_crm:] = np.where(
+        rng.random(n_erp_only) < 0.7,
+        _random_times(rng, np.datetime64("2012-01-01"), np.datetime64("2020-12-31"), n_erp_only),
+        _random_times(rng, epoch, horizon_end, n_erp_only),
+    )
     segment = rng.choice(3, size=n, p=SEGMENT_SHARE)
     segment[~in_crm] = 2  # dealers and cash customers are small
     ind_names = [i for i, _ in INDUSTRIES]
@@ -137,22 +146,55 @@ def build_account_book(seed: int, scale: float, workforce: Workforce) -> Account
 
     discount = np.array([rng.uniform(*SEGMENT_DISCOUNT[s]) for s in segment])
     activity = SEGMENT_ACTIVITY[segment] * rng.lognormal(0.0, 0.7, n)
-    terms = np.array([SEGMENT_PAYMENT_TERMS[s][rng.integers(len(SEGMENT_PAYMENT_TERMS[s]))]
-                      for s in segment], dtype=object)
+    terms = np.array(
+        [SEGMENT_PAYMENT_TERMS[s][rng.integers(len(SEGMENT_PAYMENT_TERMS[s]))] for s in segment], dtype=object
+    )
     all_terms = ("NET30", "NET45", "NET60", "NET90")
     changes_terms = rng.random(n) < PAYMENT_TERMS_CHANGE_SHARE
     change_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    change_at[changes_terms] = (np.maximum(customer_created, epoch)
-                                + (rng.uniform(1, 120, n) * 30.4 * 86400).astype("timedelta64[s]"))[changes_terms]
+    change_at[changes_terms] = (
+        np.maximum(customer_created, epoch) + (rng.uniform(1, 120, n) * 30.4 * 86400).astype("timedelta64[s]")
+    )[changes_terms]
     new_terms = np.array([all_terms[(all_terms.index(t) + 1 + rng.integers(3)) % 4] for t in terms], dtype=object)
 
     # sort by creation: account ids in CRM creation order, customer numbers in ERP order
     order = np.argsort(created, kind="stable")
-    (in_crm, territory, created, segment, industry, country, crm_name, erp_name, customer_created,
-     filled_at, discount, activity, terms, change_at, new_terms) = (
-        a[order] for a in (in_crm, territory, created, segment, industry, country, crm_name,
-                           erp_name, customer_created, filled_at, discount, activity, terms,
-                           change_at, new_terms))
+    (
+        in_crm,
+        territory,
+        created,
+        segment,
+        industry,
+        country,
+        crm_name,
+        erp_name,
+        customer_created,
+        filled_at,
+        discount,
+        activity,
+        terms,
+        change_at,
+        new_terms,
+    ) = (
+        a[order]
+        for a in (
+            in_crm,
+            territory,
+            created,
+            segment,
+            industry,
+            country,
+            crm_name,
+            erp_name,
+            customer_created,
+            filled_at,
+            discount,
+            activity,
+            terms,
+            change_at,
+            new_terms,
+        )
+    )
     account_id = np.full(n, None, dtype=object)
     account_id[in_crm] = identifiers.salesforce_ids(identifiers.ACCOUNT, range(1, in_crm.sum() + 1))
     crm_name[~in_crm] = None
@@ -162,13 +204,25 @@ def build_account_book(seed: int, scale: float, workforce: Workforce) -> Account
 
     owner, owner_changes = _replay_ownership(rng, workforce, territory, created, in_crm)
     return AccountBook(
-        in_crm=in_crm, account_id=account_id, account_name=crm_name, erp_name=erp_name,
-        industry=industry, segment=segment, country=country, territory=territory,
-        created_at=created, customer_number=customer_number,
-        customer_created_at=customer_created, erp_number_filled_at=filled_at,
-        activity=activity, discount=discount, payment_terms=terms,
-        terms_change_at=change_at, terms_after_change=new_terms,
-        owner=owner, owner_change_times=owner_changes,
+        in_crm=in_crm,
+        account_id=account_id,
+        account_name=crm_name,
+        erp_name=erp_name,
+        industry=industry,
+        segment=segment,
+        country=country,
+        territory=territory,
+        created_at=created,
+        customer_number=customer_number,
+        customer_created_at=customer_created,
+        erp_number_filled_at=filled_at,
+        activity=activity,
+        discount=discount,
+        payment_terms=terms,
+        terms_change_at=change_at,
+        terms_after_change=new_terms,
+        owner=owner,
+        owner_change_times=owner_changes,
     )
 
 

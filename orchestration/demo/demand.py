@@ -27,8 +27,14 @@ SEGMENT_UNITS = np.array([2.2, 1.2, 0.7])
 
 #: (territory or region, month of year) -> demand factor (holidays, summer breaks)
 _CALENDAR_FACTOR: dict[tuple[str, int], float] = {
-    ("EUR", 8): 0.72, ("UKI", 8): 0.90, ("APAC-JP", 8): 0.90, ("APAC-JP", 5): 0.93,
-    ("APAC-ANZ", 1): 0.82, ("LAT", 2): 0.90, ("NAM", 7): 0.95, ("NAM", 11): 0.95,
+    ("EUR", 8): 0.72,
+    ("UKI", 8): 0.90,
+    ("APAC-JP", 8): 0.90,
+    ("APAC-JP", 5): 0.93,
+    ("APAC-ANZ", 1): 0.82,
+    ("LAT", 2): 0.90,
+    ("NAM", 7): 0.95,
+    ("NAM", 11): 0.95,
 }
 _DECEMBER_FACTOR = 0.88
 _POST_PROMOTION_DIP = 0.88
@@ -81,8 +87,13 @@ class DemandModel:
 
         Without PMI and promotions this is the planner's noise-free baseline."""
         years = cal.years_since_epoch(month)
-        growth = (1 + self.territory_growth)[None, :] ** years * (1 + self.family_growth[self._family])[:, None] ** years
-        season = self._family_season[self._family, cal.month_of_year(month) - 1][:, None] * self.calendar_factor(month)[None, :]
+        growth = (1 + self.territory_growth)[None, :] ** years * (1 + self.family_growth[self._family])[
+            :, None
+        ] ** years
+        season = (
+            self._family_season[self._family, cal.month_of_year(month) - 1][:, None]
+            * self.calendar_factor(month)[None, :]
+        )
         lines = self.base_lines[:, None] * self.territory_split * growth * season
         lines *= self.products.lifecycle_factor(month)[:, None]
         lines *= self._price_effect(month)[:, None]
@@ -92,8 +103,9 @@ class DemandModel:
         if promotions is not None:
             lines *= promotions.lift[self._family][:, self.region_of_territory]
         if promotions_last_month is not None:
-            lines *= np.where(promotions_last_month.active[self._family][:, self.region_of_territory],
-                              _POST_PROMOTION_DIP, 1.0)
+            lines *= np.where(
+                promotions_last_month.active[self._family][:, self.region_of_territory], _POST_PROMOTION_DIP, 1.0
+            )
         return lines
 
     def _price_effect(self, month: int) -> np.ndarray:

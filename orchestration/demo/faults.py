@@ -30,8 +30,18 @@ MISMATCH_FACTOR = 1.4
 _OPEN_QUOTE_MARK = "\x00"
 _TEXT_IN_NUMBERS = ("n/a", "TBD", "twelve", "#REF!")
 _CURRENCY_COLUMNS = ("CurrencyIsoCode", "currency_code")
-_MONEY_COLUMNS = ("Amount", "TotalPrice", "UnitPrice", "QuotaAmount", "unit_price", "net_amount",
-                  "total_amount", "market_size_usd", "list_price_usd", "standard_cost_usd")
+_MONEY_COLUMNS = (
+    "Amount",
+    "TotalPrice",
+    "UnitPrice",
+    "QuotaAmount",
+    "unit_price",
+    "net_amount",
+    "total_amount",
+    "market_size_usd",
+    "list_price_usd",
+    "standard_cost_usd",
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +127,9 @@ def _set_cells(extract: _Extract, column: str, rows: np.ndarray, make: Callable)
         values = extract.table.column(j).to_pylist()
         for i in rows:
             values[i] = make(values[i])
-        extract.table = extract.table.set_column(j, extract.table.schema.field(j),
-                                                 pa.array(values, type=extract.table.schema.field(j).type))
+        extract.table = extract.table.set_column(
+            j, extract.table.schema.field(j), pa.array(values, type=extract.table.schema.field(j).type)
+        )
 
 
 # ---------------------------------------------------------------------- the kinds
@@ -184,8 +195,12 @@ def extra_column(extract: _Extract, fault: Fault, rng) -> None:
 def wrong_type(extract: _Extract, fault: Fault, rng) -> None:
     """Text in a numeric or date column ("n/a", "TBD", ...)."""
     entity = extract.entity
-    candidates = (_column_of_type(entity, "decimal") or _column_of_type(entity, "integer")
-                  or _column_of_type(entity, "date") or _column_of_type(entity, "timestamp"))
+    candidates = (
+        _column_of_type(entity, "decimal")
+        or _column_of_type(entity, "integer")
+        or _column_of_type(entity, "date")
+        or _column_of_type(entity, "timestamp")
+    )
     column = candidates[0]
     rows = _pick_rows(rng, extract, fault.rows, fault.kind)
     texts = iter(_TEXT_IN_NUMBERS * (len(rows) // len(_TEXT_IN_NUMBERS) + 1))
@@ -257,8 +272,9 @@ def stale_extract(extract: _Extract, fault: Fault, rng) -> None:
         j = extract.table.schema.get_field_index(column)
         values = extract.table.column(j).to_numpy(zero_copy_only=False).astype("datetime64[us]")
         moved = values - np.timedelta64(STALE_DAYS, "D")
-        extract.table = extract.table.set_column(j, extract.table.schema.field(j),
-                                                 pa.array(moved, type=pa.timestamp("us"), from_pandas=True))
+        extract.table = extract.table.set_column(
+            j, extract.table.schema.field(j), pa.array(moved, type=pa.timestamp("us"), from_pandas=True)
+        )
 
 
 def crm_erp_mismatch(extract: _Extract, fault: Fault, rng) -> None:
@@ -331,13 +347,15 @@ def _check_applicable(kind: str, entity: SourceEntity) -> None:
     if kind == "crm_erp_mismatch" and entity.name != "crm_opportunities":
         raise ValueError("fault 'crm_erp_mismatch' applies to crm_opportunities only")
     if kind in ("missing_column", "renamed_column") and not [
-            c for c in entity.columns if not c.nullable and c.name not in entity.key]:
+        c for c in entity.columns if not c.nullable and c.name not in entity.key
+    ]:
         raise ValueError(f"fault {kind!r}: {entity.name} has no required non-key column")
 
 
 def fault_rng(seed: int, fault: Fault) -> np.random.Generator:
-    return np.random.default_rng([seed, zlib.crc32(fault.kind.encode()), zlib.crc32(fault.entity.encode()),
-                                  cal.month_index(fault.month)])
+    return np.random.default_rng(
+        [seed, zlib.crc32(fault.kind.encode()), zlib.crc32(fault.entity.encode()), cal.month_index(fault.month)]
+    )
 
 
 def apply_fault(landing_root, fault: Fault, *, seed: int = 7) -> Path:

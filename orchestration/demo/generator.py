@@ -76,8 +76,7 @@ def generate_company(
             raise ValueError(f"fault {fault} is for a month outside {start} .. {through}")
 
     root = Path(landing_root)
-    summary = GenerationSummary(landing_root=root, months=months,
-                                rows={e.name: 0 for e in CATALOG})
+    summary = GenerationSummary(landing_root=root, months=months, rows={e.name: 0 for e in CATALOG})
     simulation = CompanySimulation(build_company(seed, float(scale)), first)
     for position, label in enumerate(months):
         frames = simulation.month(cal.month_index(label))

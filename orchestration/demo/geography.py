@@ -76,24 +76,40 @@ class Territory:
 
 
 TERRITORIES: tuple[Territory, ...] = (
-    Territory(0, "NAM-E", "NAM", "USD", (("US", 0.85), ("CA", 0.15)), "US01",
-              0.20, 0.20, 0.20, 0.030, "en"),
-    Territory(1, "NAM-W", "NAM", "USD", (("US", 0.88), ("CA", 0.12)), "US01",
-              0.16, 0.17, 0.18, 0.035, "en"),
-    Territory(2, "LAT", "LAT", "USD",
-              (("BR", 0.40), ("MX", 0.30), ("CL", 0.12), ("AR", 0.10), ("CO", 0.08)), "MX01",
-              0.08, 0.10, 0.08, 0.050, "latam"),
-    Territory(3, "EUR-DACH", "EUR", "EUR", (("DE", 0.70), ("AT", 0.15), ("CH", 0.15)), "DE01",
-              0.17, 0.14, 0.14, 0.015, "de"),
-    Territory(4, "EUR-SOUTH", "EUR", "EUR",
-              (("FR", 0.38), ("IT", 0.32), ("ES", 0.24), ("PT", 0.06)), "DE01",
-              0.12, 0.12, 0.12, 0.020, "south"),
-    Territory(5, "UKI", "UKI", "GBP", (("GB", 0.88), ("IE", 0.12)), "UK01",
-              0.10, 0.10, 0.10, 0.010, "uki"),
-    Territory(6, "APAC-ANZ", "APAC", "AUD", (("AU", 0.82), ("NZ", 0.18)), "AU01",
-              0.07, 0.07, 0.08, 0.040, "anz"),
-    Territory(7, "APAC-JP", "APAC", "JPY", (("JP", 1.0),), "JP01",
-              0.10, 0.10, 0.10, 0.000, "jp"),
+    Territory(0, "NAM-E", "NAM", "USD", (("US", 0.85), ("CA", 0.15)), "US01", 0.20, 0.20, 0.20, 0.030, "en"),
+    Territory(1, "NAM-W", "NAM", "USD", (("US", 0.88), ("CA", 0.12)), "US01", 0.16, 0.17, 0.18, 0.035, "en"),
+    Territory(
+        2,
+        "LAT",
+        "LAT",
+        "USD",
+        (("BR", 0.40), ("MX", 0.30), ("CL", 0.12), ("AR", 0.10), ("CO", 0.08)),
+        "MX01",
+        0.08,
+        0.10,
+        0.08,
+        0.050,
+        "latam",
+    ),
+    Territory(
+        3, "EUR-DACH", "EUR", "EUR", (("DE", 0.70), ("AT", 0.15), ("CH", 0.15)), "DE01", 0.17, 0.14, 0.14, 0.015, "de"
+    ),
+    Territory(
+        4,
+        "EUR-SOUTH",
+        "EUR",
+        "EUR",
+        (("FR", 0.38), ("IT", 0.32), ("ES", 0.24), ("PT", 0.06)),
+        "DE01",
+        0.12,
+        0.12,
+        0.12,
+        0.020,
+        "south",
+    ),
+    Territory(5, "UKI", "UKI", "GBP", (("GB", 0.88), ("IE", 0.12)), "UK01", 0.10, 0.10, 0.10, 0.010, "uki"),
+    Territory(6, "APAC-ANZ", "APAC", "AUD", (("AU", 0.82), ("NZ", 0.18)), "AU01", 0.07, 0.07, 0.08, 0.040, "anz"),
+    Territory(7, "APAC-JP", "APAC", "JPY", (("JP", 1.0),), "JP01", 0.10, 0.10, 0.10, 0.000, "jp"),
 )
 TERRITORY_BY_NAME: dict[str, Territory] = {t.name: t for t in TERRITORIES}
 

@@ -31,8 +31,8 @@ FX_DECIMALS = 8
 class MarketMonth:
     month: int
     usd_per_unit: np.ndarray  # [currency]
-    pmi: np.ndarray           # [region]
-    gdp_growth: np.ndarray    # [region]
+    pmi: np.ndarray  # [region]
+    gdp_growth: np.ndarray  # [region]
     market_size_usd: np.ndarray  # [region, family]
 
     def fx(self, currency: str) -> float:
@@ -62,8 +62,9 @@ class Market:
         self._fx_level = np.array([USD_PER_UNIT_LEVEL[c] for c in CURRENCIES])
         self._next = cal.EPOCH_INDEX
         self._months: dict[int, MarketMonth] = {}
-        self.opening_pmi = np.round(50 + self._bias + self._cycle(cal.EPOCH_INDEX - 1)
-                                    + self._pmi_global + self._pmi_regional, 1)
+        self.opening_pmi = np.round(
+            50 + self._bias + self._cycle(cal.EPOCH_INDEX - 1) + self._pmi_global + self._pmi_regional, 1
+        )
 
     def _cycle(self, month: int) -> float:
         return 2.2 * np.sin(2 * np.pi * (month - cal.EPOCH_INDEX) / 50.0 + self._cycle_phase)
@@ -89,10 +90,14 @@ class Market:
         pmi = np.round(50 + self._bias + self._cycle(month) + self._pmi_global + self._pmi_regional, 1)
         gdp = np.round(self._gdp_trend + 0.3 * (pmi - 50) + rng.normal(0.0, 0.25, len(REGIONS)), 2)
         years = cal.years_since_epoch(month)
-        size = (self._revenue * self._multiple * (1 + self._market_growth) ** years
-                * self._season[:, cal.month_of_year(month) - 1][None, :]
-                * (1 + 0.01 * (pmi - 50))[:, None]
-                * rng.lognormal(0.0, 0.015, (len(REGIONS), len(FAMILIES))))
+        size = (
+            self._revenue
+            * self._multiple
+            * (1 + self._market_growth) ** years
+            * self._season[:, cal.month_of_year(month) - 1][None, :]
+            * (1 + 0.01 * (pmi - 50))[:, None]
+            * rng.lognormal(0.0, 0.015, (len(REGIONS), len(FAMILIES)))
+        )
         return MarketMonth(month, fx, pmi, gdp, np.round(size, 2))
 
     # ------------------------------------------------------------------ extracts
@@ -100,26 +105,32 @@ class Market:
         m = self.month(month)
         first = cal.first_day(month)
         published = cal.month_end_time(month, 16)
-        fx = pd.DataFrame({
-            "rate_month": np.full(len(CURRENCIES), first),
-            "currency_code": np.array(CURRENCIES, dtype=object),
-            "usd_per_unit": m.usd_per_unit,
-            "published_at": np.full(len(CURRENCIES), published),
-        })
+        fx = pd.DataFrame(
+            {
+                "rate_month": np.full(len(CURRENCIES), first),
+                "currency_code": np.array(CURRENCIES, dtype=object),
+                "usd_per_unit": m.usd_per_unit,
+                "published_at": np.full(len(CURRENCIES), published),
+            }
+        )
         codes = ("PMI", "GDP_GROWTH")
-        macro = pd.DataFrame({
-            "period_month": np.full(2 * len(REGIONS), first),
-            "region_code": np.repeat(np.array(REGIONS, dtype=object), 2),
-            "indicator_code": np.array(codes * len(REGIONS), dtype=object),
-            "value": np.column_stack([m.pmi, m.gdp_growth]).ravel(),
-            "published_at": np.full(2 * len(REGIONS), published),
-        })
+        macro = pd.DataFrame(
+            {
+                "period_month": np.full(2 * len(REGIONS), first),
+                "region_code": np.repeat(np.array(REGIONS, dtype=object), 2),
+                "indicator_code": np.array(codes * len(REGIONS), dtype=object),
+                "value": np.column_stack([m.pmi, m.gdp_growth]).ravel(),
+                "published_at": np.full(2 * len(REGIONS), published),
+            }
+        )
         n = len(REGIONS) * len(FAMILIES)
-        size = pd.DataFrame({
-            "period_month": np.full(n, first),
-            "region_code": np.repeat(np.array(REGIONS, dtype=object), len(FAMILIES)),
-            "product_family": np.tile(np.array([f.name for f in FAMILIES], dtype=object), len(REGIONS)),
-            "market_size_usd": m.market_size_usd.ravel(),
-            "published_at": np.full(n, published),
-        })
+        size = pd.DataFrame(
+            {
+                "period_month": np.full(n, first),
+                "region_code": np.repeat(np.array(REGIONS, dtype=object), len(FAMILIES)),
+                "product_family": np.tile(np.array([f.name for f in FAMILIES], dtype=object), len(REGIONS)),
+                "market_size_usd": m.market_size_usd.ravel(),
+                "published_at": np.full(n, published),
+            }
+        )
         return {"market_fx_rates": fx, "market_macro_indicators": macro, "market_market_size": size}

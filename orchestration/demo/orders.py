@@ -33,8 +33,19 @@ PARTIAL_SHIPMENT_SHARE = 0.12
 BACKORDER_SHARE = 0.08
 MAX_RUN_RATE_SHIP_DAYS = 30
 
-_LINE_COLUMNS = ("order_key", "entry_ts", "order_date", "customer", "sku", "quantity", "unit_price",
-                 "territory", "requested_date", "promo_code", "crm_opportunity_id")
+_LINE_COLUMNS = (
+    "order_key",
+    "entry_ts",
+    "order_date",
+    "customer",
+    "sku",
+    "quantity",
+    "unit_price",
+    "territory",
+    "requested_date",
+    "promo_code",
+    "crm_opportunity_id",
+)
 
 
 @dataclass
@@ -60,27 +71,35 @@ class OrderBook:
         for order_month, frame in planned.groupby("order_month", sort=True):
             self._planned.setdefault(int(order_month), []).append(frame.drop(columns="order_month"))
 
-    def month(self, month: int, market: MarketMonth, pmi_last_month: np.ndarray,
-              promotions: PromotionCalendar, promotions_last_month: PromotionCalendar) -> OrdersMonth:
+    def month(
+        self,
+        month: int,
+        market: MarketMonth,
+        pmi_last_month: np.ndarray,
+        promotions: PromotionCalendar,
+        promotions_last_month: PromotionCalendar,
+    ) -> OrdersMonth:
         run_rate = self._run_rate_lines(month, market, pmi_last_month, promotions, promotions_last_month)
         planned = self._planned.pop(month, [])
         lines = self._number_orders(month, run_rate, planned)
         self._schedule_deliveries(month, lines)
         shipments, invoices, invoice_lines, shipped = self._ship_and_bill(month)
-        order_lines = pd.DataFrame({
-            "order_number": lines["order_number"].to_numpy(dtype=object),
-            "line_number": lines["line_number"].to_numpy(dtype=np.int64),
-            "order_date": lines["order_date"].to_numpy(dtype="datetime64[D]"),
-            "customer_number": self.company.accounts.customer_number[lines["customer"].to_numpy(dtype=np.int64)],
-            "sku": self.company.products.sku[lines["sku"].to_numpy(dtype=np.int64)],
-            "quantity": lines["quantity"].to_numpy(dtype=float),
-            "unit_price": lines["unit_price"].to_numpy(dtype=float),
-            "currency_code": self._currency_of_territory[lines["territory"].to_numpy(dtype=np.int64)],
-            "requested_date": lines["requested_date"].to_numpy(dtype="datetime64[D]"),
-            "promo_code": lines["promo_code"].to_numpy(dtype=object),
-            "crm_opportunity_id": lines["crm_opportunity_id"].to_numpy(dtype=object),
-            "updated_at": lines["entry_ts"].to_numpy(dtype="datetime64[s]"),
-        })
+        order_lines = pd.DataFrame(
+            {
+                "order_number": lines["order_number"].to_numpy(dtype=object),
+                "line_number": lines["line_number"].to_numpy(dtype=np.int64),
+                "order_date": lines["order_date"].to_numpy(dtype="datetime64[D]"),
+                "customer_number": self.company.accounts.customer_number[lines["customer"].to_numpy(dtype=np.int64)],
+                "sku": self.company.products.sku[lines["sku"].to_numpy(dtype=np.int64)],
+                "quantity": lines["quantity"].to_numpy(dtype=float),
+                "unit_price": lines["unit_price"].to_numpy(dtype=float),
+                "currency_code": self._currency_of_territory[lines["territory"].to_numpy(dtype=np.int64)],
+                "requested_date": lines["requested_date"].to_numpy(dtype="datetime64[D]"),
+                "promo_code": lines["promo_code"].to_numpy(dtype=object),
+                "crm_opportunity_id": lines["crm_opportunity_id"].to_numpy(dtype=object),
+                "updated_at": lines["entry_ts"].to_numpy(dtype="datetime64[s]"),
+            }
+        )
         return OrdersMonth(order_lines, shipments, invoices, invoice_lines, shipped)
 
     # ------------------------------------------------------------------ order entry
@@ -89,7 +108,9 @@ class OrderBook:
         book, products = c.accounts, c.products
         rng = month_rng(c.seed, month, MonthStream.RUN_RATE_ORDERS)
         expected = c.demand.expected_lines(month, pmi_last_month, promotions, promotions_last_month)
-        noisy = expected * rng.gamma(6.0, 1.0 / 6.0, expected.shape) * rng.lognormal(0.0, 0.04, len(TERRITORIES))[None, :]
+        noisy = (
+            expected * rng.gamma(6.0, 1.0 / 6.0, expected.shape) * rng.lognormal(0.0, 0.04, len(TERRITORIES))[None, :]
+        )
         list_usd = products.list_price_usd(month)
         first = cal.first_day(month).astype("datetime64[s]")
         frames = []
@@ -113,25 +134,33 @@ class OrderBook:
             family = products.family[sku]
             promo_code = promotions.code[family, region]
             promo_discount = promotions.discount[family, region]
-            units = (products.units_per_line[sku] * SEGMENT_UNITS[book.segment[cust]]
-                     * rng.lognormal(-0.15, 0.55, n_lines) * np.where(promotions.active[family, region], 1.1, 1.0))
+            units = (
+                products.units_per_line[sku]
+                * SEGMENT_UNITS[book.segment[cust]]
+                * rng.lognormal(-0.15, 0.55, n_lines)
+                * np.where(promotions.active[family, region], 1.1, 1.0)
+            )
             quantity = np.maximum(1.0, np.rint(units))
             fx = market.fx(t.currency)
             price = np.round(list_usd[sku] / fx * (1 - book.discount[cust]) * (1 - promo_discount), 2)
             requested = order_day[order_of_line] + rng.integers(7, 43, n_lines).astype("timedelta64[D]")
-            frames.append(pd.DataFrame({
-                "order_key": key + order_of_line,
-                "entry_ts": entry[order_of_line],
-                "order_date": order_day[order_of_line],
-                "customer": cust,
-                "sku": sku,
-                "quantity": quantity,
-                "unit_price": price,
-                "territory": np.full(n_lines, t.index),
-                "requested_date": requested,
-                "promo_code": promo_code,
-                "crm_opportunity_id": np.full(n_lines, None, dtype=object),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "order_key": key + order_of_line,
+                        "entry_ts": entry[order_of_line],
+                        "order_date": order_day[order_of_line],
+                        "customer": cust,
+                        "sku": sku,
+                        "quantity": quantity,
+                        "unit_price": price,
+                        "territory": np.full(n_lines, t.index),
+                        "requested_date": requested,
+                        "promo_code": promo_code,
+                        "crm_opportunity_id": np.full(n_lines, None, dtype=object),
+                    }
+                )
+            )
             key += n_orders
         if not frames:
             return pd.DataFrame({c: [] for c in _LINE_COLUMNS})
@@ -147,9 +176,11 @@ class OrderBook:
         lines = lines.sort_values(["entry_ts", "source", "order_key", "position"], kind="stable", ignore_index=True)
         new_order = np.ones(len(lines), dtype=bool)
         if len(lines):
-            same = ((lines["source"].to_numpy()[1:] == lines["source"].to_numpy()[:-1])
-                    & (lines["order_key"].to_numpy()[1:] == lines["order_key"].to_numpy()[:-1])
-                    & (lines["entry_ts"].to_numpy()[1:] == lines["entry_ts"].to_numpy()[:-1]))
+            same = (
+                (lines["source"].to_numpy()[1:] == lines["source"].to_numpy()[:-1])
+                & (lines["order_key"].to_numpy()[1:] == lines["order_key"].to_numpy()[:-1])
+                & (lines["entry_ts"].to_numpy()[1:] == lines["entry_ts"].to_numpy()[:-1])
+            )
             new_order[1:] = ~same
         order_seq = np.cumsum(new_order)
         starts = np.flatnonzero(new_order)
@@ -183,15 +214,17 @@ class OrderBook:
         first_qty = np.where(split, np.maximum(1.0, np.floor(quantity * rng.uniform(0.4, 0.8, n))), quantity)
         second_ship = cal.next_weekday(first_ship + rng.integers(5, 26, n).astype("timedelta64[D]"))
         site = self._site_of_territory[lines["territory"].to_numpy(dtype=np.int64)]
-        base = pd.DataFrame({
-            "order_number": lines["order_number"].to_numpy(dtype=object),
-            "line_number": lines["line_number"].to_numpy(dtype=np.int64),
-            "customer": lines["customer"].to_numpy(dtype=np.int64),
-            "sku": lines["sku"].to_numpy(dtype=np.int64),
-            "unit_price": lines["unit_price"].to_numpy(dtype=float),
-            "territory": lines["territory"].to_numpy(dtype=np.int64),
-            "site": site,
-        })
+        base = pd.DataFrame(
+            {
+                "order_number": lines["order_number"].to_numpy(dtype=object),
+                "line_number": lines["line_number"].to_numpy(dtype=np.int64),
+                "customer": lines["customer"].to_numpy(dtype=np.int64),
+                "sku": lines["sku"].to_numpy(dtype=np.int64),
+                "unit_price": lines["unit_price"].to_numpy(dtype=float),
+                "territory": lines["territory"].to_numpy(dtype=np.int64),
+                "site": site,
+            }
+        )
         first_part = base.assign(part=1, ship_date=first_ship, quantity=first_qty)
         second_part = base[split].assign(part=2, ship_date=second_ship[split], quantity=(quantity - first_qty)[split])
         deliveries = pd.concat([first_part, second_part], ignore_index=True)
@@ -207,27 +240,42 @@ class OrderBook:
         shipped = np.zeros((c.products.count, len(SITES)))
         if frames:
             d = pd.concat(frames, ignore_index=True).sort_values(
-                ["ship_date", "order_number", "line_number", "part"], kind="stable", ignore_index=True)
+                ["ship_date", "order_number", "line_number", "part"], kind="stable", ignore_index=True
+            )
         else:
-            d = pd.DataFrame({"order_number": np.empty(0, object), "line_number": np.empty(0, np.int64),
-                              "customer": np.empty(0, np.int64), "sku": np.empty(0, np.int64),
-                              "unit_price": np.empty(0, float), "territory": np.empty(0, np.int64),
-                              "site": np.empty(0, np.int64), "part": np.empty(0, np.int64),
-                              "ship_date": np.empty(0, "datetime64[D]"), "quantity": np.empty(0, float)})
+            d = pd.DataFrame(
+                {
+                    "order_number": np.empty(0, object),
+                    "line_number": np.empty(0, np.int64),
+                    "customer": np.empty(0, np.int64),
+                    "sku": np.empty(0, np.int64),
+                    "unit_price": np.empty(0, float),
+                    "territory": np.empty(0, np.int64),
+                    "site": np.empty(0, np.int64),
+                    "part": np.empty(0, np.int64),
+                    "ship_date": np.empty(0, "datetime64[D]"),
+                    "quantity": np.empty(0, float),
+                }
+            )
         n = len(d)
         ship_date = d["ship_date"].to_numpy(dtype="datetime64[D]")
         shipment_number = identifiers.document_numbers("SH", label, range(1, n + 1), 7)
-        np.add.at(shipped, (d["sku"].to_numpy(dtype=np.int64), d["site"].to_numpy(dtype=np.int64)),
-                  d["quantity"].to_numpy(dtype=float))
-        shipments = pd.DataFrame({
-            "shipment_number": shipment_number,
-            "order_number": d["order_number"].to_numpy(dtype=object),
-            "line_number": d["line_number"].to_numpy(dtype=np.int64),
-            "ship_date": ship_date,
-            "site_code": np.array([s.code for s in SITES], dtype=object)[d["site"].to_numpy(dtype=np.int64)],
-            "quantity_shipped": d["quantity"].to_numpy(dtype=float),
-            "updated_at": cal.at_seconds(ship_date, rng.uniform(10, 20, n) * 3600),
-        })
+        np.add.at(
+            shipped,
+            (d["sku"].to_numpy(dtype=np.int64), d["site"].to_numpy(dtype=np.int64)),
+            d["quantity"].to_numpy(dtype=float),
+        )
+        shipments = pd.DataFrame(
+            {
+                "shipment_number": shipment_number,
+                "order_number": d["order_number"].to_numpy(dtype=object),
+                "line_number": d["line_number"].to_numpy(dtype=np.int64),
+                "ship_date": ship_date,
+                "site_code": np.array([s.code for s in SITES], dtype=object)[d["site"].to_numpy(dtype=np.int64)],
+                "quantity_shipped": d["quantity"].to_numpy(dtype=float),
+                "updated_at": cal.at_seconds(ship_date, rng.uniform(10, 20, n) * 3600),
+            }
+        )
         # one invoice per order and ship date; rows are sorted by (ship date, order) already
         order = d["order_number"].to_numpy(dtype=object)
         new_invoice = np.ones(n, dtype=bool)
@@ -236,28 +284,34 @@ class OrderBook:
         invoice_seq = np.cumsum(new_invoice)
         starts = np.flatnonzero(new_invoice)
         invoice_number = identifiers.document_numbers("INV", label, invoice_seq, 6)
-        cents = np.rint(d["quantity"].to_numpy(dtype=float) * d["unit_price"].to_numpy(dtype=float) * 100).astype(np.int64)
+        cents = np.rint(d["quantity"].to_numpy(dtype=float) * d["unit_price"].to_numpy(dtype=float) * 100).astype(
+            np.int64
+        )
         currency = self._currency_of_territory[d["territory"].to_numpy(dtype=np.int64)]
         billed_at = cal.at_seconds(ship_date, 21 * 3600 + rng.uniform(0, 1800, n))
-        invoice_lines = pd.DataFrame({
-            "invoice_number": invoice_number,
-            "invoice_line": np.arange(n) - starts[invoice_seq - 1] + 1 if n else np.empty(0, np.int64),
-            "shipment_number": shipment_number,
-            "order_number": order,
-            "line_number": d["line_number"].to_numpy(dtype=np.int64),
-            "sku": c.products.sku[d["sku"].to_numpy(dtype=np.int64)],
-            "quantity": d["quantity"].to_numpy(dtype=float),
-            "net_amount": cents / 100.0,
-            "currency_code": currency,
-            "updated_at": billed_at[starts[invoice_seq - 1]] if n else billed_at,
-        })
+        invoice_lines = pd.DataFrame(
+            {
+                "invoice_number": invoice_number,
+                "invoice_line": np.arange(n) - starts[invoice_seq - 1] + 1 if n else np.empty(0, np.int64),
+                "shipment_number": shipment_number,
+                "order_number": order,
+                "line_number": d["line_number"].to_numpy(dtype=np.int64),
+                "sku": c.products.sku[d["sku"].to_numpy(dtype=np.int64)],
+                "quantity": d["quantity"].to_numpy(dtype=float),
+                "net_amount": cents / 100.0,
+                "currency_code": currency,
+                "updated_at": billed_at[starts[invoice_seq - 1]] if n else billed_at,
+            }
+        )
         total_cents = np.add.reduceat(cents, starts) if n else np.empty(0, np.int64)
-        invoices = pd.DataFrame({
-            "invoice_number": invoice_number[starts],
-            "invoice_date": ship_date[starts],
-            "customer_number": c.accounts.customer_number[d["customer"].to_numpy(dtype=np.int64)[starts]],
-            "currency_code": currency[starts],
-            "total_amount": total_cents / 100.0,
-            "updated_at": billed_at[starts],
-        })
+        invoices = pd.DataFrame(
+            {
+                "invoice_number": invoice_number[starts],
+                "invoice_date": ship_date[starts],
+                "customer_number": c.accounts.customer_number[d["customer"].to_numpy(dtype=np.int64)[starts]],
+                "currency_code": currency[starts],
+                "total_amount": total_cents / 100.0,
+                "updated_at": billed_at[starts],
+            }
+        )
         return shipments, invoices, invoice_lines, shipped

@@ -71,12 +71,14 @@ class PlanningMaster:
         # pack size by how many units an order line usually carries
         pack = PACK_SIZES[np.searchsorted([3.0, 20.0, 80.0], p.units_per_line)]
         self.order_multiple = np.repeat(pack[:, None], n_sites, axis=1)
-        self.lot_size = np.where(self.lot_rule == "FOQ", _nice(mature * rng.uniform(0.8, 1.3, (n, n_sites)),
-                                                                 self.order_multiple), 0.0)
+        self.lot_size = np.where(
+            self.lot_rule == "FOQ", _nice(mature * rng.uniform(0.8, 1.3, (n, n_sites)), self.order_multiple), 0.0
+        )
         self.poq_periods = np.where(self.lot_rule == "POQ", rng.integers(2, 4, (n, n_sites)), 0).astype(np.int64)
         has_moq = rng.random((n, n_sites)) < 0.4
-        self.min_order_qty = np.where(has_moq, _nice(mature * rng.uniform(0.2, 0.5, (n, n_sites)),
-                                                     self.order_multiple), 0.0)
+        self.min_order_qty = np.where(
+            has_moq, _nice(mature * rng.uniform(0.2, 0.5, (n, n_sites)), self.order_multiple), 0.0
+        )
         self.company = company
         self.site_codes = site_codes
         self.site_of_territory = site_of_territory
@@ -87,26 +89,29 @@ class PlanningMaster:
         sku, site = np.nonzero(p.visible(month)[:, None] & np.ones(len(SITES), dtype=bool)[None, :])
         created = cal.at_hour(p.item_created, 10)
         stamp = np.where(cal.month_of(created) == month, created, cal.month_end_time(month, 23))
-        return pd.DataFrame({
-            "sku": p.sku[sku],
-            "site_code": self.site_codes[site],
-            "procurement_type": self.procurement[sku, site],
-            "supplying_site_code": self.supplying_site[sku, site],
-            "lead_time_days": self.lead_time_days[sku, site],
-            "lead_time_std_days": self.lead_time_std_days[sku, site],
-            "lot_rule": self.lot_rule[sku, site],
-            "lot_size": self.lot_size[sku, site],
-            "poq_periods": self.poq_periods[sku, site],
-            "min_order_qty": self.min_order_qty[sku, site],
-            "order_multiple": self.order_multiple[sku, site],
-            "updated_at": np.asarray(stamp[sku], dtype="datetime64[s]"),
-        })
+        return pd.DataFrame(
+            {
+                "sku": p.sku[sku],
+                "site_code": self.site_codes[site],
+                "procurement_type": self.procurement[sku, site],
+                "supplying_site_code": self.supplying_site[sku, site],
+                "lead_time_days": self.lead_time_days[sku, site],
+                "lead_time_std_days": self.lead_time_std_days[sku, site],
+                "lot_rule": self.lot_rule[sku, site],
+                "lot_size": self.lot_size[sku, site],
+                "poq_periods": self.poq_periods[sku, site],
+                "min_order_qty": self.min_order_qty[sku, site],
+                "order_multiple": self.order_multiple[sku, site],
+                "updated_at": np.asarray(stamp[sku], dtype="datetime64[s]"),
+            }
+        )
 
     def sourcing_rules(self, month: int) -> pd.DataFrame:
         """Region -> site shares of the month's expected demand, rounded to 4 places and summing to 1."""
         c = self.company
-        units = (c.demand.expected_lines(month) * c.products.units_per_line[:, None]
-                 * c.demand.units_factor[None, :]).sum(axis=0)
+        units = (
+            c.demand.expected_lines(month) * c.products.units_per_line[:, None] * c.demand.units_factor[None, :]
+        ).sum(axis=0)
         rows = []
         for region in REGIONS:
             members = [t for t in TERRITORIES if t.region == region]

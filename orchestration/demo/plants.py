@@ -63,16 +63,24 @@ TARGET_UTILISATION_AT_EPOCH = 0.74
 MARKET_GROWTH = 0.025
 
 #: (site, month of year) -> share of normal hours (summer shutdowns, year-end holidays)
-_HOLIDAY_FACTOR = {("DE01", 8): 0.70, ("US01", 7): 0.95, ("JP01", 8): 0.85, ("JP01", 5): 0.90,
-                   ("DE01", 12): 0.78, ("US01", 12): 0.85, ("JP01", 12): 0.85, ("JP01", 1): 0.92}
+_HOLIDAY_FACTOR = {
+    ("DE01", 8): 0.70,
+    ("US01", 7): 0.95,
+    ("JP01", 8): 0.85,
+    ("JP01", 5): 0.90,
+    ("DE01", 12): 0.78,
+    ("US01", 12): 0.85,
+    ("JP01", 12): 0.85,
+    ("JP01", 1): 0.92,
+}
 
 
 @dataclass
 class Plants:
-    work_center_of_sku: np.ndarray   # [sku] index into WORK_CENTERS
-    hours_per_unit: np.ndarray       # [sku]
-    yearly_investment: np.ndarray    # [work center, horizon month] cumulative capacity factor
-    base_hours: np.ndarray           # [work center] hours in a 21-working-day month at the epoch
+    work_center_of_sku: np.ndarray  # [sku] index into WORK_CENTERS
+    hours_per_unit: np.ndarray  # [sku]
+    yearly_investment: np.ndarray  # [work center, horizon month] cumulative capacity factor
+    base_hours: np.ndarray  # [work center] hours in a 21-working-day month at the epoch
 
     def plant_site_of_sku(self) -> np.ndarray:
         return np.array([WORK_CENTERS[w].site for w in self.work_center_of_sku], dtype=object)
@@ -109,5 +117,7 @@ def build_plants(seed: int, products: ProductLine, expected_units_at_epoch: np.n
     for r in range(cal.HORIZON_MONTHS):
         if cal.month_of_year(cal.EPOCH_INDEX + r) == 1 and r > 0:
             invests = rng.random(len(WORK_CENTERS)) < 0.85
-            steps[:, r] = np.where(invests, np.maximum(0.0, growth / 0.85 + rng.uniform(-0.025, 0.015, len(WORK_CENTERS))), 0.0)
+            steps[:, r] = np.where(
+                invests, np.maximum(0.0, growth / 0.85 + rng.uniform(-0.025, 0.015, len(WORK_CENTERS))), 0.0
+            )
     return Plants(wc, hours, np.cumprod(1.0 + steps, axis=1), base)

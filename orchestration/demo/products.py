@@ -46,42 +46,210 @@ class ProductFamily:
 
 
 FAMILIES: tuple[ProductFamily, ...] = (
-    ProductFamily("PMP", "Pumps", "EA", 2400, 2.0, 20, 0.18, 6, 0.04, 1.0, 0.0, (1,), True,
-                  ("Centrifugal Pump", "End-Suction Pump", "Multistage Pump", "Submersible Pump",
-                   "Diaphragm Pump", "Gear Pump"), ("25mm", "40mm", "50mm", "65mm", "80mm", "100mm")),
-    ProductFamily("VLV", "Valves", "EA", 420, 8.0, 26, 0.08, 4, 0.03, 1.2, 0.06, (1, 7), True,
-                  ("Ball Valve", "Gate Valve", "Butterfly Valve", "Globe Valve", "Check Valve",
-                   "Control Valve"), ("DN15", "DN25", "DN50", "DN80", "DN100", "DN150")),
-    ProductFamily("CMP", "Compressors", "EA", 16000, 1.0, 10, 0.12, 9, 0.02, 1.5, 0.0, (1,), True,
-                  ("Rotary Screw Compressor", "Reciprocating Compressor", "Oil-Free Compressor",
-                   "Scroll Compressor"), ("15kW", "22kW", "37kW", "55kW", "75kW", "110kW")),
-    ProductFamily("MTR", "Motors", "EA", 2800, 2.0, 16, 0.06, 3, 0.03, 1.3, 0.05, (4,), True,
-                  ("IE3 Motor", "IE4 Motor", "Explosion-Proof Motor", "Servo Motor"),
-                  ("0.75kW", "2.2kW", "5.5kW", "11kW", "22kW", "45kW")),
-    ProductFamily("GBX", "Gearboxes", "EA", 4200, 1.5, 12, 0.10, 10, 0.01, 1.4, 0.0, (1,), True,
-                  ("Helical Gearbox", "Worm Gearbox", "Planetary Gearbox", "Bevel Gearbox"),
-                  ("5:1", "10:1", "20:1", "40:1", "60:1")),
-    ProductFamily("BRG", "Bearings", "EA", 85, 24.0, 24, 0.05, 2, 0.02, 0.9, 0.12, (1, 7), False,
-                  ("Deep Groove Ball Bearing", "Tapered Roller Bearing", "Spherical Roller Bearing",
-                   "Pillow Block Bearing"), ("6204", "6306", "22210", "32008", "UCP205", "NU210")),
-    ProductFamily("SEL", "Seals", "SET", 38, 40.0, 22, 0.10, 11, 0.03, 0.6, 0.12, (1, 7), False,
-                  ("Mechanical Seal Kit", "O-Ring Set", "Lip Seal Set", "Gasket Set"),
-                  ("Type A", "Type B", "25mm", "40mm", "60mm")),
-    ProductFamily("FLT", "Filters", "EA", 62, 30.0, 20, 0.25, 1, 0.05, 0.4, 0.15, (1,), True,
-                  ("Cartridge Filter", "Bag Filter", "Strainer Basket", "Coalescing Filter Element"),
-                  ("10um", "25um", "50um", "100um", "Size 1", "Size 2")),
-    ProductFamily("HEX", "Heat Exchangers", "EA", 14000, 1.0, 8, 0.22, 5, 0.05, 1.2, 0.0, (1,), True,
-                  ("Plate Heat Exchanger", "Shell and Tube Heat Exchanger",
-                   "Brazed Plate Heat Exchanger"), ("50kW", "120kW", "250kW", "500kW", "1MW")),
-    ProductFamily("ACT", "Actuators", "EA", 1300, 4.0, 14, 0.07, 9, 0.06, 1.0, 0.05, (1,), True,
-                  ("Pneumatic Actuator", "Electric Actuator", "Hydraulic Actuator"),
-                  ("Size 05", "Size 10", "Size 20", "Size 40")),
-    ProductFamily("SNS", "Sensors", "EA", 320, 10.0, 16, 0.04, 10, 0.10, 0.7, 0.10, (), True,
-                  ("Pressure Transmitter", "Flow Meter", "Temperature Sensor", "Level Sensor",
-                   "Vibration Sensor"), ("4-20mA", "HART", "Modbus", "IO-Link")),
-    ProductFamily("CTL", "Controls", "EA", 2200, 2.0, 12, 0.09, 12, 0.09, 0.8, 0.05, (), True,
-                  ("Pump Controller", "Variable Frequency Drive", "Valve Positioner",
-                   "Control Panel"), ("Basic", "Pro", "3-phase", "Compact")),
+    ProductFamily(
+        "PMP",
+        "Pumps",
+        "EA",
+        2400,
+        2.0,
+        20,
+        0.18,
+        6,
+        0.04,
+        1.0,
+        0.0,
+        (1,),
+        True,
+        ("Centrifugal Pump", "End-Suction Pump", "Multistage Pump", "Submersible Pump", "Diaphragm Pump", "Gear Pump"),
+        ("25mm", "40mm", "50mm", "65mm", "80mm", "100mm"),
+    ),
+    ProductFamily(
+        "VLV",
+        "Valves",
+        "EA",
+        420,
+        8.0,
+        26,
+        0.08,
+        4,
+        0.03,
+        1.2,
+        0.06,
+        (1, 7),
+        True,
+        ("Ball Valve", "Gate Valve", "Butterfly Valve", "Globe Valve", "Check Valve", "Control Valve"),
+        ("DN15", "DN25", "DN50", "DN80", "DN100", "DN150"),
+    ),
+    ProductFamily(
+        "CMP",
+        "Compressors",
+        "EA",
+        16000,
+        1.0,
+        10,
+        0.12,
+        9,
+        0.02,
+        1.5,
+        0.0,
+        (1,),
+        True,
+        ("Rotary Screw Compressor", "Reciprocating Compressor", "Oil-Free Compressor", "Scroll Compressor"),
+        ("15kW", "22kW", "37kW", "55kW", "75kW", "110kW"),
+    ),
+    ProductFamily(
+        "MTR",
+        "Motors",
+        "EA",
+        2800,
+        2.0,
+        16,
+        0.06,
+        3,
+        0.03,
+        1.3,
+        0.05,
+        (4,),
+        True,
+        ("IE3 Motor", "IE4 Motor", "Explosion-Proof Motor", "Servo Motor"),
+        ("0.75kW", "2.2kW", "5.5kW", "11kW", "22kW", "45kW"),
+    ),
+    ProductFamily(
+        "GBX",
+        "Gearboxes",
+        "EA",
+        4200,
+        1.5,
+        12,
+        0.10,
+        10,
+        0.01,
+        1.4,
+        0.0,
+        (1,),
+        True,
+        ("Helical Gearbox", "Worm Gearbox", "Planetary Gearbox", "Bevel Gearbox"),
+        ("5:1", "10:1", "20:1", "40:1", "60:1"),
+    ),
+    ProductFamily(
+        "BRG",
+        "Bearings",
+        "EA",
+        85,
+        24.0,
+        24,
+        0.05,
+        2,
+        0.02,
+        0.9,
+        0.12,
+        (1, 7),
+        False,
+        ("Deep Groove Ball Bearing", "Tapered Roller Bearing", "Spherical Roller Bearing", "Pillow Block Bearing"),
+        ("6204", "6306", "22210", "32008", "UCP205", "NU210"),
+    ),
+    ProductFamily(
+        "SEL",
+        "Seals",
+        "SET",
+        38,
+        40.0,
+        22,
+        0.10,
+        11,
+        0.03,
+        0.6,
+        0.12,
+        (1, 7),
+        False,
+        ("Mechanical Seal Kit", "O-Ring Set", "Lip Seal Set", "Gasket Set"),
+        ("Type A", "Type B", "25mm", "40mm", "60mm"),
+    ),
+    ProductFamily(
+        "FLT",
+        "Filters",
+        "EA",
+        62,
+        30.0,
+        20,
+        0.25,
+        1,
+        0.05,
+        0.4,
+        0.15,
+        (1,),
+        True,
+        ("Cartridge Filter", "Bag Filter", "Strainer Basket", "Coalescing Filter Element"),
+        ("10um", "25um", "50um", "100um", "Size 1", "Size 2"),
+    ),
+    ProductFamily(
+        "HEX",
+        "Heat Exchangers",
+        "EA",
+        14000,
+        1.0,
+        8,
+        0.22,
+        5,
+        0.05,
+        1.2,
+        0.0,
+        (1,),
+        True,
+        ("Plate Heat Exchanger", "Shell and Tube Heat Exchanger", "Brazed Plate Heat Exchanger"),
+        ("50kW", "120kW", "250kW", "500kW", "1MW"),
+    ),
+    ProductFamily(
+        "ACT",
+        "Actuators",
+        "EA",
+        1300,
+        4.0,
+        14,
+        0.07,
+        9,
+        0.06,
+        1.0,
+        0.05,
+        (1,),
+        True,
+        ("Pneumatic Actuator", "Electric Actuator", "Hydraulic Actuator"),
+        ("Size 05", "Size 10", "Size 20", "Size 40"),
+    ),
+    ProductFamily(
+        "SNS",
+        "Sensors",
+        "EA",
+        320,
+        10.0,
+        16,
+        0.04,
+        10,
+        0.10,
+        0.7,
+        0.10,
+        (),
+        True,
+        ("Pressure Transmitter", "Flow Meter", "Temperature Sensor", "Level Sensor", "Vibration Sensor"),
+        ("4-20mA", "HART", "Modbus", "IO-Link"),
+    ),
+    ProductFamily(
+        "CTL",
+        "Controls",
+        "EA",
+        2200,
+        2.0,
+        12,
+        0.09,
+        12,
+        0.09,
+        0.8,
+        0.05,
+        (),
+        True,
+        ("Pump Controller", "Variable Frequency Drive", "Valve Positioner", "Control Panel"),
+        ("Basic", "Pro", "3-phase", "Compact"),
+    ),
 )
 
 #: SKUs at scale 1 that exist by the end of 2026 (before 2021 or launched since).
@@ -96,32 +264,33 @@ _FUTURE_LAUNCH_TO = np.datetime64("2035-06-30")
 
 
 def _nice_price(price: np.ndarray) -> np.ndarray:
-    return np.where(price >= 1000, np.round(price, -1),
-                    np.where(price >= 100, np.round(price), np.round(price * 20) / 20))
+    return np.where(
+        price >= 1000, np.round(price, -1), np.where(price >= 100, np.round(price), np.round(price * 20) / 20)
+    )
 
 
 @dataclass
 class ProductLine:
     """All SKUs, as arrays indexed by SKU position (sorted by SKU code)."""
 
-    sku: np.ndarray               # str
-    description: np.ndarray       # str
-    family: np.ndarray            # int index into FAMILIES
-    uom: np.ndarray               # str
-    base_list_usd: np.ndarray     # list price at the epoch
-    base_cost_usd: np.ndarray     # standard cost at the epoch
-    launch_date: np.ndarray       # datetime64[D]
-    eol_date: np.ndarray          # datetime64[D], NaT when not discontinued
-    item_created: np.ndarray      # datetime64[D]: when the item entered the item master
-    demand_weight: np.ndarray     # relative run-rate demand of a mature SKU
-    intermittent: np.ndarray      # bool: a slow mover with many zero months
-    units_per_line: np.ndarray    # typical units on one order line
-    ramp_months: np.ndarray       # months from launch to full demand
-    lead_time_days: np.ndarray    # replenishment lead time
+    sku: np.ndarray  # str
+    description: np.ndarray  # str
+    family: np.ndarray  # int index into FAMILIES
+    uom: np.ndarray  # str
+    base_list_usd: np.ndarray  # list price at the epoch
+    base_cost_usd: np.ndarray  # standard cost at the epoch
+    launch_date: np.ndarray  # datetime64[D]
+    eol_date: np.ndarray  # datetime64[D], NaT when not discontinued
+    item_created: np.ndarray  # datetime64[D]: when the item entered the item master
+    demand_weight: np.ndarray  # relative run-rate demand of a mature SKU
+    intermittent: np.ndarray  # bool: a slow mover with many zero months
+    units_per_line: np.ndarray  # typical units on one order line
+    ramp_months: np.ndarray  # months from launch to full demand
+    lead_time_days: np.ndarray  # replenishment lead time
     territory_affinity: np.ndarray  # [sku, territory] relative preference
-    price_index: np.ndarray       # [family, horizon month] cumulative list-price factor
-    price_step: np.ndarray        # [family, horizon month] step applied that month (0 = none)
-    cost_index: np.ndarray        # [family, horizon month] cumulative standard-cost factor
+    price_index: np.ndarray  # [family, horizon month] cumulative list-price factor
+    price_step: np.ndarray  # [family, horizon month] step applied that month (0 = none)
+    cost_index: np.ndarray  # [family, horizon month] cumulative standard-cost factor
 
     @property
     def count(self) -> int:
@@ -184,9 +353,13 @@ def build_product_line(seed: int, scale: float, n_territories: int) -> ProductLi
     n = n_core + n_future
 
     shares = np.array([f.sku_share for f in FAMILIES], dtype=float)
-    family = np.concatenate([np.repeat(np.arange(n_fam), 2)[: min(n, 2 * n_fam)],
-                             rng.choice(n_fam, size=max(0, n - 2 * n_fam), p=shares / shares.sum())])
-    rng.shuffle(family[: n_core])
+    family = np.concatenate(
+        [
+            np.repeat(np.arange(n_fam), 2)[: min(n, 2 * n_fam)],
+            rng.choice(n_fam, size=max(0, n - 2 * n_fam), p=shares / shares.sum()),
+        ]
+    )
+    rng.shuffle(family[:n_core])
 
     # launch dates: most before the history, a fifth during it, the future ones after 2026
     launch = np.empty(n, dtype="datetime64[D]")
@@ -199,7 +372,9 @@ def build_product_line(seed: int, scale: float, n_territories: int) -> ProductLi
     old_span = (np.datetime64("2020-12-31") - np.datetime64("2008-01-01")).astype(int)
     launch[:n_core] = np.datetime64("2008-01-01") + rng.integers(0, old_span, n_core).astype("timedelta64[D]")
     hist_span = (_HISTORY_LAUNCH_TO - _HISTORY_LAUNCH_FROM).astype(int)
-    launch[:n_core][in_history] = _HISTORY_LAUNCH_FROM + rng.integers(0, hist_span, in_history.sum()).astype("timedelta64[D]")
+    launch[:n_core][in_history] = _HISTORY_LAUNCH_FROM + rng.integers(0, hist_span, in_history.sum()).astype(
+        "timedelta64[D]"
+    )
     fut_from = _HISTORY_LAUNCH_TO + np.timedelta64(1, "D")
     fut_span = (_FUTURE_LAUNCH_TO - fut_from).astype(int)
     launch[n_core:] = fut_from + rng.integers(0, fut_span, n_future).astype("timedelta64[D]")
@@ -213,8 +388,9 @@ def build_product_line(seed: int, scale: float, n_territories: int) -> ProductLi
     for s in order:
         if launch[s] <= np.datetime64("2021-01-01") or rng.random() >= 0.65:
             continue
-        candidates = np.flatnonzero((family == family[s]) & np.isnat(eol)
-                                    & (launch < launch[s] - np.timedelta64(365, "D")))
+        candidates = np.flatnonzero(
+            (family == family[s]) & np.isnat(eol) & (launch < launch[s] - np.timedelta64(365, "D"))
+        )
         if candidates.size == 0:
             continue
         pred = candidates[rng.integers(candidates.size)]
@@ -229,16 +405,17 @@ def build_product_line(seed: int, scale: float, n_territories: int) -> ProductLi
         dropped = rng.choice(old, size=max(1, int(round(0.04 * n_core))), replace=False)
         span = (np.datetime64("2026-10-31") - np.datetime64("2022-01-01")).astype(int)
         eol[dropped] = np.datetime64("2022-01-01") + rng.integers(0, span, dropped.size).astype("timedelta64[D]")
-    created = np.where(launch < np.datetime64("2021-01-01"),
-                       launch - np.timedelta64(60, "D"),
-                       launch - rng.integers(90, 240, n).astype("timedelta64[D]"))
+    created = np.where(
+        launch < np.datetime64("2021-01-01"),
+        launch - np.timedelta64(60, "D"),
+        launch - rng.integers(90, 240, n).astype("timedelta64[D]"),
+    )
 
     fam_price = np.array([FAMILIES[f].list_price_usd for f in family])
     list_usd = _nice_price(fam_price * rng.lognormal(0.0, 0.5, n))
     cost_usd = np.round(list_usd * rng.uniform(0.42, 0.62, n), 2)
     units = np.array([FAMILIES[f].units_per_line for f in family]) * rng.lognormal(0.0, 0.35, n)
-    lead = np.where([FAMILIES[f].made_in_house for f in family],
-                    rng.integers(30, 80, n), rng.integers(45, 120, n))
+    lead = np.where([FAMILIES[f].made_in_house for f in family], rng.integers(30, 80, n), rng.integers(45, 120, n))
     affinity = rng.lognormal(0.0, 0.35, (n, n_territories))
 
     # descriptions and codes, numbered within the family in launch order
@@ -251,7 +428,9 @@ def build_product_line(seed: int, scale: float, n_territories: int) -> ProductLi
     description = []
     for i, f in enumerate(family):
         fam = FAMILIES[f]
-        text = f"{fam.item_types[rng.integers(len(fam.item_types))]} {fam.item_sizes[rng.integers(len(fam.item_sizes))]}"
+        text = (
+            f"{fam.item_types[rng.integers(len(fam.item_types))]} {fam.item_sizes[rng.integers(len(fam.item_sizes))]}"
+        )
         if launch[i] > np.datetime64("2021-01-01"):
             text += " G2"
         description.append(text)

@@ -19,9 +19,9 @@ from .streams import MonthStream, month_rng
 
 @dataclass(frozen=True)
 class PromotionCalendar:
-    lift: np.ndarray      # [family, region] volume multiplier (1.0 = no promotion)
+    lift: np.ndarray  # [family, region] volume multiplier (1.0 = no promotion)
     discount: np.ndarray  # [family, region] extra discount off the customer price
-    code: np.ndarray      # [family, region] promotion code or None
+    code: np.ndarray  # [family, region] promotion code or None
 
     @property
     def active(self) -> np.ndarray:

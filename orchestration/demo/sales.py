@@ -29,17 +29,24 @@ from .market import MarketMonth
 from .products import FAMILIES, PHASE_OUT_DAYS
 from .streams import MonthStream, month_rng
 
-STAGES: tuple[str, ...] = ("Prospecting", "Qualification", "Needs Analysis", "Proposal",
-                           "Negotiation", "Closed Won", "Closed Lost")
+STAGES: tuple[str, ...] = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Proposal",
+    "Negotiation",
+    "Closed Won",
+    "Closed Lost",
+)
 STAGE_PROBABILITY = np.array([10, 20, 30, 50, 75, 100, 0])
-FORECAST_CATEGORY = np.array(["Pipeline", "Pipeline", "Pipeline", "Best Case", "Commit",
-                              "Closed", "Omitted"], dtype=object)
+FORECAST_CATEGORY = np.array(
+    ["Pipeline", "Pipeline", "Pipeline", "Best Case", "Commit", "Closed", "Omitted"], dtype=object
+)
 WON, LOST = 5, 6
 OPPORTUNITY_TYPES: tuple[str, ...] = ("New Business", "Expansion", "Renewal")
 TYPE_SHARE = np.array([0.35, 0.45, 0.20])
 TYPE_WIN_ADJUSTMENT = np.array([-0.05, 0.03, 0.20])
-LEAD_SOURCES: tuple[str, ...] = ("Web", "Referral", "Partner", "Trade Show", "Outbound",
-                                 "Existing Customer")
+LEAD_SOURCES: tuple[str, ...] = ("Web", "Referral", "Partner", "Trade Show", "Outbound", "Existing Customer")
 LEAD_SOURCE_SHARE = np.array([0.18, 0.14, 0.16, 0.10, 0.17, 0.25])
 
 # per segment (Enterprise, Mid-Market, SMB)
@@ -91,8 +98,11 @@ class SalesPipeline:
         first = cal.first_day(month)
         eligible = np.flatnonzero(book.in_crm & (book.created_at < first.astype("datetime64[s]")))
         seg_of = book.segment[eligible]
-        rate = (OPPORTUNITIES_PER_ACCOUNT_MONTH[seg_of] * (1 + PIPELINE_GROWTH) ** cal.years_since_epoch(month)
-                * _CREATION_SEASON[cal.month_of_year(month) - 1])
+        rate = (
+            OPPORTUNITIES_PER_ACCOUNT_MONTH[seg_of]
+            * (1 + PIPELINE_GROWTH) ** cal.years_since_epoch(month)
+            * _CREATION_SEASON[cal.month_of_year(month) - 1]
+        )
         acct = np.repeat(eligible, rng.poisson(rate))
         n = acct.size
         created_date = cal.random_weekdays(rng, month, n)
@@ -117,34 +127,53 @@ class SalesPipeline:
         optimism = np.where(rng.random(n) < 0.45, rng.uniform(0.55, 0.9, n), rng.uniform(0.97, 1.08, n))
 
         ids = identifiers.document_numbers(identifiers.OPPORTUNITY, cal.compact_label(month), range(1, n + 1), 6)
-        items, main_family = self._line_items(rng, month, ids, created_ts, acct, n_items, target_usd,
-                                              discount, currency, fx)
-        amount_cents = np.bincount(items["opp"].to_numpy(), weights=items["cents"].to_numpy(), minlength=n).astype(np.int64)
-        opp_name = np.array([f"{book.account_name[a]} - {FAMILIES[f].name} {OPPORTUNITY_TYPES[t]}"
-                             for a, f, t in zip(acct, main_family, opp_type)], dtype=object)
+        items, main_family = self._line_items(
+            rng, month, ids, created_ts, acct, n_items, target_usd, discount, currency, fx
+        )
+        amount_cents = np.bincount(items["opp"].to_numpy(), weights=items["cents"].to_numpy(), minlength=n).astype(
+            np.int64
+        )
+        opp_name = np.array(
+            [
+                f"{book.account_name[a]} - {FAMILIES[f].name} {OPPORTUNITY_TYPES[t]}"
+                for a, f, t in zip(acct, main_family, opp_type)
+            ],
+            dtype=object,
+        )
 
-        static = pd.DataFrame({
-            "Id": ids, "Name": opp_name, "AccountId": book.account_id[acct],
-            "OwnerId": workforce.user_id[owner], "Type": np.array(OPPORTUNITY_TYPES, dtype=object)[opp_type],
-            "LeadSource": lead, "amount_cents": amount_cents, "CurrencyIsoCode": currency,
-            "CreatedDate": created_ts,
-        })
+        static = pd.DataFrame(
+            {
+                "Id": ids,
+                "Name": opp_name,
+                "AccountId": book.account_id[acct],
+                "OwnerId": workforce.user_id[owner],
+                "Type": np.array(OPPORTUNITY_TYPES, dtype=object)[opp_type],
+                "LeadSource": lead,
+                "amount_cents": amount_cents,
+                "CurrencyIsoCode": currency,
+                "CreatedDate": created_ts,
+            }
+        )
         events = self._trajectories(rng, created_ts, won, cycle, start_stage, optimism)
         events = static.iloc[events["opp"].to_numpy()].reset_index(drop=True).join(events)
         events["event_month"] = cal.month_of(events["ts"].to_numpy())
 
         close_ts = created_ts + (cycle * 86400).astype("timedelta64[s]")
         planned = self._planned_orders(rng, ids, acct, won, close_ts, items)
-        line_items = pd.DataFrame({
-            "Id": identifiers.document_numbers(identifiers.LINE_ITEM, cal.compact_label(month), range(1, len(items) + 1), 6),
-            "OpportunityId": ids[items["opp"].to_numpy()],
-            "ProductCode": products.sku[items["sku"].to_numpy()],
-            "Quantity": items["quantity"].to_numpy().astype(float),
-            "UnitPrice": items["unit_price"].to_numpy(),
-            "TotalPrice": items["cents"].to_numpy() / 100.0,
-            "CurrencyIsoCode": currency[items["opp"].to_numpy()],
-            "CreatedDate": created_ts[items["opp"].to_numpy()] + np.timedelta64(5, "s"),
-        })
+        line_items = pd.DataFrame(
+            {
+                "Id": identifiers.document_numbers(
+                    identifiers.LINE_ITEM, cal.compact_label(month), range(1, len(items) + 1), 6
+                ),
+                "OpportunityId": ids[items["opp"].to_numpy()],
+                "ProductCode": products.sku[items["sku"].to_numpy()],
+                "Quantity": items["quantity"].to_numpy().astype(float),
+                "UnitPrice": items["unit_price"].to_numpy(),
+                "TotalPrice": items["cents"].to_numpy() / 100.0,
+                "CurrencyIsoCode": currency[items["opp"].to_numpy()],
+                "CreatedDate": created_ts[items["opp"].to_numpy()] + np.timedelta64(5, "s"),
+            }
+        )
         return line_items, events, planned
 
     def _line_items(self, rng, month, ids, created_ts, acct, n_items, target_usd, discount, currency, fx):
@@ -153,7 +182,8 @@ class SalesPipeline:
         n = len(ids)
         first, last = cal.first_day(month), cal.last_day(month)
         quotable = products.sellable_on(first) & (
-            np.isnat(products.eol_date) | (products.eol_date > last + np.timedelta64(PHASE_OUT_DAYS, "D")))
+            np.isnat(products.eol_date) | (products.eol_date > last + np.timedelta64(PHASE_OUT_DAYS, "D"))
+        )
         list_usd = products.list_price_usd(month)
         revenue_weight = np.where(quotable, self.company.demand.base_lines * products.units_per_line * list_usd, 0.0)
         fam_weight = np.bincount(products.family, weights=revenue_weight, minlength=len(FAMILIES))
@@ -205,21 +235,40 @@ class SalesPipeline:
                 slips += 1
             changes.sort(key=lambda c: c[0])
             stage, close = s0, created_day + int(round(length * optimism[i])) * day
-            out_opp.append(i); out_ts.append(0.0); out_stage.append(stage); out_close.append(close)
+            out_opp.append(i)
+            out_ts.append(0.0)
+            out_stage.append(stage)
+            out_close.append(close)
             for when, kind, value in changes:
                 if kind == "stage":
                     stage = value
                 else:
                     close = value
-                out_opp.append(i); out_ts.append(when); out_stage.append(stage); out_close.append(close)
-            out_opp.append(i); out_ts.append(length); out_stage.append(path[-1]); out_close.append(close_day)
+                out_opp.append(i)
+                out_ts.append(when)
+                out_stage.append(stage)
+                out_close.append(close)
+            out_opp.append(i)
+            out_ts.append(length)
+            out_stage.append(path[-1])
+            out_close.append(close_day)
         opp = np.array(out_opp, dtype=np.int64)
         offset = np.array(out_ts) * 86400
         # keep every deal's changes strictly ordered, a minute apart at least
         seq = np.arange(opp.size) - np.searchsorted(opp, opp)
-        ts = created_ts[opp] + (np.floor(offset) + 60 * seq).astype("timedelta64[s]") if opp.size else np.empty(0, "datetime64[s]")
-        return pd.DataFrame({"opp": opp, "ts": ts, "stage": np.array(out_stage, dtype=np.int64),
-                             "close_date": np.array(out_close, dtype="datetime64[D]")})
+        ts = (
+            created_ts[opp] + (np.floor(offset) + 60 * seq).astype("timedelta64[s]")
+            if opp.size
+            else np.empty(0, "datetime64[s]")
+        )
+        return pd.DataFrame(
+            {
+                "opp": opp,
+                "ts": ts,
+                "stage": np.array(out_stage, dtype=np.int64),
+                "close_date": np.array(out_close, dtype="datetime64[D]"),
+            }
+        )
 
     def _planned_orders(self, rng, ids, acct, won, close_ts, items: pd.DataFrame) -> pd.DataFrame:
         """ERP order lines of the won deals: 0-3 months after closing, sometimes split."""
@@ -268,41 +317,61 @@ class SalesPipeline:
         if frames:
             events = pd.concat(frames, ignore_index=True).sort_values(["ts", "Id"], kind="stable", ignore_index=True)
         else:
-            events = pd.DataFrame(columns=["Id", "Name", "AccountId", "OwnerId", "Type", "LeadSource",
-                                           "amount_cents", "CurrencyIsoCode", "CreatedDate", "opp", "ts",
-                                           "stage", "close_date"])
+            events = pd.DataFrame(
+                columns=[
+                    "Id",
+                    "Name",
+                    "AccountId",
+                    "OwnerId",
+                    "Type",
+                    "LeadSource",
+                    "amount_cents",
+                    "CurrencyIsoCode",
+                    "CreatedDate",
+                    "opp",
+                    "ts",
+                    "stage",
+                    "close_date",
+                ]
+            )
         stage = events["stage"].to_numpy(dtype=np.int64)
         amount = events["amount_cents"].to_numpy(dtype=np.int64) / 100.0
-        history = pd.DataFrame({
-            "Id": identifiers.document_numbers(identifiers.OPPORTUNITY_HISTORY, cal.compact_label(month), range(1, len(events) + 1), 6),
-            "OpportunityId": events["Id"].to_numpy(dtype=object),
-            "StageName": np.array(STAGES, dtype=object)[stage],
-            "Amount": amount,
-            "Probability": STAGE_PROBABILITY[stage],
-            "ForecastCategory": FORECAST_CATEGORY[stage],
-            "CloseDate": events["close_date"].to_numpy(dtype="datetime64[D]"),
-            "CreatedDate": events["ts"].to_numpy(dtype="datetime64[s]"),
-        })
+        history = pd.DataFrame(
+            {
+                "Id": identifiers.document_numbers(
+                    identifiers.OPPORTUNITY_HISTORY, cal.compact_label(month), range(1, len(events) + 1), 6
+                ),
+                "OpportunityId": events["Id"].to_numpy(dtype=object),
+                "StageName": np.array(STAGES, dtype=object)[stage],
+                "Amount": amount,
+                "Probability": STAGE_PROBABILITY[stage],
+                "ForecastCategory": FORECAST_CATEGORY[stage],
+                "CloseDate": events["close_date"].to_numpy(dtype="datetime64[D]"),
+                "CreatedDate": events["ts"].to_numpy(dtype="datetime64[s]"),
+            }
+        )
         last = events.drop_duplicates("Id", keep="last").sort_values("Id", kind="stable")
         stage = last["stage"].to_numpy(dtype=np.int64)
-        opps = pd.DataFrame({
-            "Id": last["Id"].to_numpy(dtype=object),
-            "Name": last["Name"].to_numpy(dtype=object),
-            "AccountId": last["AccountId"].to_numpy(dtype=object),
-            "OwnerId": last["OwnerId"].to_numpy(dtype=object),
-            "Type": last["Type"].to_numpy(dtype=object),
-            "LeadSource": last["LeadSource"].to_numpy(dtype=object),
-            "StageName": np.array(STAGES, dtype=object)[stage],
-            "Amount": last["amount_cents"].to_numpy(dtype=np.int64) / 100.0,
-            "CurrencyIsoCode": last["CurrencyIsoCode"].to_numpy(dtype=object),
-            "Probability": STAGE_PROBABILITY[stage],
-            "ForecastCategoryName": FORECAST_CATEGORY[stage],
-            "CloseDate": last["close_date"].to_numpy(dtype="datetime64[D]"),
-            "IsClosed": stage >= WON,
-            "IsWon": stage == WON,
-            "CreatedDate": last["CreatedDate"].to_numpy(dtype="datetime64[s]"),
-            "LastModifiedDate": last["ts"].to_numpy(dtype="datetime64[s]"),
-        })
+        opps = pd.DataFrame(
+            {
+                "Id": last["Id"].to_numpy(dtype=object),
+                "Name": last["Name"].to_numpy(dtype=object),
+                "AccountId": last["AccountId"].to_numpy(dtype=object),
+                "OwnerId": last["OwnerId"].to_numpy(dtype=object),
+                "Type": last["Type"].to_numpy(dtype=object),
+                "LeadSource": last["LeadSource"].to_numpy(dtype=object),
+                "StageName": np.array(STAGES, dtype=object)[stage],
+                "Amount": last["amount_cents"].to_numpy(dtype=np.int64) / 100.0,
+                "CurrencyIsoCode": last["CurrencyIsoCode"].to_numpy(dtype=object),
+                "Probability": STAGE_PROBABILITY[stage],
+                "ForecastCategoryName": FORECAST_CATEGORY[stage],
+                "CloseDate": last["close_date"].to_numpy(dtype="datetime64[D]"),
+                "IsClosed": stage >= WON,
+                "IsWon": stage == WON,
+                "CreatedDate": last["CreatedDate"].to_numpy(dtype="datetime64[s]"),
+                "LastModifiedDate": last["ts"].to_numpy(dtype="datetime64[s]"),
+            }
+        )
         return opps, history
 
     def _quotas(self, month: int, market: MarketMonth) -> pd.DataFrame:
@@ -314,18 +383,25 @@ class SalesPipeline:
         r = cal.horizon_position(month)
         reps = workforce.reps_selling_in(month)
         first = cal.first_day(month)
-        accounts = np.flatnonzero(book.in_crm & (book.created_at < first.astype("datetime64[s]")) & (book.owner[:, r] >= 0))
+        accounts = np.flatnonzero(
+            book.in_crm & (book.created_at < first.astype("datetime64[s]")) & (book.owner[:, r] >= 0)
+        )
         seg = book.segment[accounts]
         win = WIN_RATE + float((TYPE_SHARE * TYPE_WIN_ADJUSTMENT).sum())
-        mean_deal = DEAL_MEDIAN_USD * np.exp(DEAL_SIGMA ** 2 / 2) * _ROUNDING_UPLIFT
+        mean_deal = DEAL_MEDIAN_USD * np.exp(DEAL_SIGMA**2 / 2) * _ROUNDING_UPLIFT
         days_running = (cal.last_day(month) - cal.first_day(self.start_month)).astype(int) + 1
         maturity = np.clip((days_running - CYCLE_DAYS[:, 0]) / (CYCLE_DAYS[:, 1] - CYCLE_DAYS[:, 0]), 0.0, 1.0)
         per_account = (OPPORTUNITIES_PER_ACCOUNT_MONTH * win * mean_deal * maturity)[seg]
-        per_account = per_account * (1 + PIPELINE_GROWTH) ** cal.years_since_epoch(month) * _CREATION_SEASON[cal.month_of_year(month) - 1]
+        per_account = (
+            per_account
+            * (1 + PIPELINE_GROWTH) ** cal.years_since_epoch(month)
+            * _CREATION_SEASON[cal.month_of_year(month) - 1]
+        )
         expected = np.bincount(book.owner[accounts, r], weights=per_account, minlength=workforce.count)[reps]
         territory = workforce.territory_at[reps, r]
-        terr_mean = np.array([expected[territory == t].mean() if (territory == t).any() else 0.0
-                              for t in range(len(TERRITORIES))])
+        terr_mean = np.array(
+            [expected[territory == t].mean() if (territory == t).any() else 0.0 for t in range(len(TERRITORIES))]
+        )
         expected = np.maximum(expected, 0.3 * terr_mean[territory])
         months_employed = (cal.month_of(workforce.hire_date[reps]) - month) * -1
         ramp = np.clip(0.4 + 0.2 * months_employed, 0.4, 1.0)
@@ -335,26 +411,49 @@ class SalesPipeline:
         fx = market.usd_per_unit[[CURRENCIES.index(cur) for cur in currency]] if reps.size else np.empty(0)
         step = np.where(currency == "JPY", 100_000.0, 1_000.0)
         amount = np.maximum(step, np.round(expected * ramp * stretch / fx / step) * step)
-        return pd.DataFrame({
-            "Id": np.array([f"{identifiers.QUOTA}{cal.compact_label(month)}{u + 1:06d}" for u in reps], dtype=object),
-            "QuotaOwnerId": workforce.user_id[reps],
-            "StartDate": np.full(reps.size, first),
-            "QuotaAmount": amount,
-            "CurrencyIsoCode": currency,
-            "LastModifiedDate": np.full(reps.size, cal.month_end_time(month, 12)),
-        })
+        return pd.DataFrame(
+            {
+                "Id": np.array(
+                    [f"{identifiers.QUOTA}{cal.compact_label(month)}{u + 1:06d}" for u in reps], dtype=object
+                ),
+                "QuotaOwnerId": workforce.user_id[reps],
+                "StartDate": np.full(reps.size, first),
+                "QuotaAmount": amount,
+                "CurrencyIsoCode": currency,
+                "LastModifiedDate": np.full(reps.size, cal.month_end_time(month, 12)),
+            }
+        )
 
 
-_PLANNED_COLUMNS = ("order_key", "entry_ts", "order_date", "customer", "sku", "quantity", "unit_price",
-                    "territory", "requested_date", "promo_code", "crm_opportunity_id")
+_PLANNED_COLUMNS = (
+    "order_key",
+    "entry_ts",
+    "order_date",
+    "customer",
+    "sku",
+    "quantity",
+    "unit_price",
+    "territory",
+    "requested_date",
+    "promo_code",
+    "crm_opportunity_id",
+)
 
 
 def _empty_planned() -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_key": np.empty(0, np.int64), "entry_ts": np.empty(0, "datetime64[s]"),
-        "order_date": np.empty(0, "datetime64[D]"), "customer": np.empty(0, np.int64),
-        "sku": np.empty(0, np.int64), "quantity": np.empty(0, float), "unit_price": np.empty(0, float),
-        "territory": np.empty(0, np.int64), "requested_date": np.empty(0, "datetime64[D]"),
-        "promo_code": np.empty(0, object), "crm_opportunity_id": np.empty(0, object),
-        "order_month": np.empty(0, np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "order_key": np.empty(0, np.int64),
+            "entry_ts": np.empty(0, "datetime64[s]"),
+            "order_date": np.empty(0, "datetime64[D]"),
+            "customer": np.empty(0, np.int64),
+            "sku": np.empty(0, np.int64),
+            "quantity": np.empty(0, float),
+            "unit_price": np.empty(0, float),
+            "territory": np.empty(0, np.int64),
+            "requested_date": np.empty(0, "datetime64[D]"),
+            "promo_code": np.empty(0, object),
+            "crm_opportunity_id": np.empty(0, object),
+            "order_month": np.empty(0, np.int64),
+        }
+    )

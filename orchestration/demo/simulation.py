@@ -36,8 +36,10 @@ class CompanySimulation:
     def month(self, month: int) -> dict[str, pd.DataFrame]:
         """Frames of every catalog entity for ``month``, keyed by ``<system>_<entity>``."""
         if month != self._next_month:
-            raise ValueError(f"months must be generated in order: expected {cal.month_label(self._next_month)}, "
-                             f"got {cal.month_label(month)}")
+            raise ValueError(
+                f"months must be generated in order: expected {cal.month_label(self._next_month)}, "
+                f"got {cal.month_label(month)}"
+            )
         self._next_month += 1
         c = self.company
         market_month = self.market.month(month)

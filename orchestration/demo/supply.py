@@ -44,8 +44,12 @@ class SupplyChain:
         self.company = company
         self.start_month = start_month
         products = company.products
-        plant_site = np.array([next(i for i, s in enumerate(SITES) if s.code == WORK_CENTERS[w].site)
-                               for w in company.plants.work_center_of_sku])
+        plant_site = np.array(
+            [
+                next(i for i, s in enumerate(SITES) if s.code == WORK_CENTERS[w].site)
+                for w in company.plants.work_center_of_sku
+            ]
+        )
         made = np.array([FAMILIES[f].made_in_house for f in products.family])
         site = np.arange(len(SITES))[None, :]
         #: [sku, site] True where receipts are work orders
@@ -77,9 +81,16 @@ class SupplyChain:
         kind = np.where(self._work_order[sku, site], "WO", "PO").astype(object)
         label = cal.compact_label(month)
         ids = np.array([f"{k}{label}{i + 1:05d}" for i, k in enumerate(kind)], dtype=object)
-        return pd.DataFrame({"receipt_id": ids, "receipt_type": kind, "sku": sku.astype(np.int64),
-                             "site": site.astype(np.int64), "due_date": due.astype("datetime64[D]"),
-                             "quantity": qty.astype(float)})
+        return pd.DataFrame(
+            {
+                "receipt_id": ids,
+                "receipt_type": kind,
+                "sku": sku.astype(np.int64),
+                "site": site.astype(np.int64),
+                "due_date": due.astype("datetime64[D]"),
+                "quantity": qty.astype(float),
+            }
+        )
 
     def month(self, month: int, shipped_units: np.ndarray) -> SupplyMonth:
         c = self.company
@@ -90,7 +101,7 @@ class SupplyChain:
         last = cal.last_day(month)
 
         # suppliers and plants push a few receipts due this month into the next
-        due_now = (self.open["due_date"].to_numpy() <= last)
+        due_now = self.open["due_date"].to_numpy() <= last
         pushed = due_now & (rng.random(len(self.open)) < RESCHEDULE_SHARE)
         if pushed.any():
             due = self.open["due_date"].to_numpy().copy()
@@ -108,11 +119,17 @@ class SupplyChain:
         horizon = self._expected(month + 1)
         ahead = np.stack([self._expected(month + k) for k in (2, 3, 4)]).max(axis=0)
         forecast = np.where((status == "active")[:, None], 0.5 * self.smoothed + 0.5 * horizon, 0.0)
-        launching = (status == "planned") & products.visible(month) & (products.launch_date <= last + (self._lead_months * 30.4).astype("timedelta64[D]"))
+        launching = (
+            (status == "planned")
+            & products.visible(month)
+            & (products.launch_date <= last + (self._lead_months * 30.4).astype("timedelta64[D]"))
+        )
         forecast = np.where(launching[:, None], ahead, forecast)
         lead = self._lead_months[:, None]
         open_qty = np.zeros_like(self.on_hand)
-        np.add.at(open_qty, (self.open["sku"].to_numpy(), self.open["site"].to_numpy()), self.open["quantity"].to_numpy())
+        np.add.at(
+            open_qty, (self.open["sku"].to_numpy(), self.open["site"].to_numpy()), self.open["quantity"].to_numpy()
+        )
         position = self.on_hand + open_qty
         reorder = forecast * (lead + SAFETY_MONTHS)
         target = forecast * (lead + ORDER_UP_TO_EXTRA_MONTHS)
@@ -124,8 +141,12 @@ class SupplyChain:
         due = last + np.rint(days).astype(np.int64).astype("timedelta64[D]")
         self.open = pd.concat([self.open, self._new_receipts(month, sku, site, due, qty)], ignore_index=True)
 
-        return SupplyMonth(self._inventory_rows(month, status), self._receipt_rows(month),
-                           self._capacity_rows(month), self._routing_rows(month))
+        return SupplyMonth(
+            self._inventory_rows(month, status),
+            self._receipt_rows(month),
+            self._capacity_rows(month),
+            self._routing_rows(month),
+        )
 
     # ------------------------------------------------------------------ extracts
     def _inventory_rows(self, month: int, status: np.ndarray) -> pd.DataFrame:
@@ -135,28 +156,32 @@ class SupplyChain:
         sku, site = np.nonzero(keep)
         cost = products.standard_cost_usd(month)
         n = sku.size
-        return pd.DataFrame({
-            "snapshot_date": np.full(n, cal.last_day(month)),
-            "sku": products.sku[sku],
-            "site_code": np.array([s.code for s in SITES], dtype=object)[site],
-            "on_hand_qty": self.on_hand[sku, site],
-            "standard_cost_usd": cost[sku],
-            "updated_at": np.full(n, cal.month_end_time(month, 23)),
-        })
+        return pd.DataFrame(
+            {
+                "snapshot_date": np.full(n, cal.last_day(month)),
+                "sku": products.sku[sku],
+                "site_code": np.array([s.code for s in SITES], dtype=object)[site],
+                "on_hand_qty": self.on_hand[sku, site],
+                "standard_cost_usd": cost[sku],
+                "updated_at": np.full(n, cal.month_end_time(month, 23)),
+            }
+        )
 
     def _receipt_rows(self, month: int) -> pd.DataFrame:
         o = self.open.sort_values("receipt_id", kind="stable")
         n = len(o)
-        return pd.DataFrame({
-            "receipt_id": o["receipt_id"].to_numpy(dtype=object),
-            "receipt_type": o["receipt_type"].to_numpy(dtype=object),
-            "sku": self.company.products.sku[o["sku"].to_numpy(dtype=np.int64)],
-            "site_code": np.array([s.code for s in SITES], dtype=object)[o["site"].to_numpy(dtype=np.int64)],
-            "due_date": o["due_date"].to_numpy(dtype="datetime64[D]"),
-            "quantity": o["quantity"].to_numpy(dtype=float),
-            "snapshot_date": np.full(n, cal.last_day(month)),
-            "updated_at": np.full(n, cal.month_end_time(month, 23)),
-        })
+        return pd.DataFrame(
+            {
+                "receipt_id": o["receipt_id"].to_numpy(dtype=object),
+                "receipt_type": o["receipt_type"].to_numpy(dtype=object),
+                "sku": self.company.products.sku[o["sku"].to_numpy(dtype=np.int64)],
+                "site_code": np.array([s.code for s in SITES], dtype=object)[o["site"].to_numpy(dtype=np.int64)],
+                "due_date": o["due_date"].to_numpy(dtype="datetime64[D]"),
+                "quantity": o["quantity"].to_numpy(dtype=float),
+                "snapshot_date": np.full(n, cal.last_day(month)),
+                "updated_at": np.full(n, cal.month_end_time(month, 23)),
+            }
+        )
 
     def _capacity_rows(self, month: int) -> pd.DataFrame:
         """The capacity plan at month end: this month's available hours (with the month's own
@@ -169,14 +194,18 @@ class SupplyChain:
         for ahead in range(min(CAPACITY_PLAN_MONTHS, cal.HORIZON_INDEX - month) + 1):
             m = month + ahead
             hours = self.company.plants.available_hours(m, noise if ahead == 0 else np.ones(n))
-            frames.append(pd.DataFrame({
-                "work_center_id": np.array([w.id for w in WORK_CENTERS], dtype=object),
-                "work_center_name": np.array([w.name for w in WORK_CENTERS], dtype=object),
-                "site_code": np.array([w.site for w in WORK_CENTERS], dtype=object),
-                "capacity_month": np.full(n, cal.first_day(m)),
-                "available_hours": hours,
-                "updated_at": np.full(n, cal.month_end_time(month, 20)),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "work_center_id": np.array([w.id for w in WORK_CENTERS], dtype=object),
+                        "work_center_name": np.array([w.name for w in WORK_CENTERS], dtype=object),
+                        "site_code": np.array([w.site for w in WORK_CENTERS], dtype=object),
+                        "capacity_month": np.full(n, cal.first_day(m)),
+                        "available_hours": hours,
+                        "updated_at": np.full(n, cal.month_end_time(month, 20)),
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def _routing_rows(self, month: int) -> pd.DataFrame:
@@ -184,15 +213,24 @@ class SupplyChain:
         sku = np.flatnonzero(products.visible(month))
         created = cal.at_hour(products.item_created[sku], 9)
         in_month = cal.month_of(created) == month
-        return pd.DataFrame({
-            "sku": products.sku[sku],
-            "work_center_id": np.array([WORK_CENTERS[w].id for w in plants.work_center_of_sku[sku]], dtype=object),
-            "hours_per_unit": plants.hours_per_unit[sku],
-            "updated_at": np.where(in_month, created, cal.month_end_time(month, 23)),
-        })
+        return pd.DataFrame(
+            {
+                "sku": products.sku[sku],
+                "work_center_id": np.array([WORK_CENTERS[w].id for w in plants.work_center_of_sku[sku]], dtype=object),
+                "hours_per_unit": plants.hours_per_unit[sku],
+                "updated_at": np.where(in_month, created, cal.month_end_time(month, 23)),
+            }
+        )
 
 
 def _empty_receipts() -> pd.DataFrame:
-    return pd.DataFrame({"receipt_id": np.empty(0, object), "receipt_type": np.empty(0, object),
-                         "sku": np.empty(0, np.int64), "site": np.empty(0, np.int64),
-                         "due_date": np.empty(0, "datetime64[D]"), "quantity": np.empty(0, float)})
+    return pd.DataFrame(
+        {
+            "receipt_id": np.empty(0, object),
+            "receipt_type": np.empty(0, object),
+            "sku": np.empty(0, np.int64),
+            "site": np.empty(0, np.int64),
+            "due_date": np.empty(0, "datetime64[D]"),
+            "quantity": np.empty(0, float),
+        }
+    )

@@ -51,14 +51,14 @@ class StaffChange:
 
 @dataclass
 class Workforce:
-    user_id: np.ndarray        # str
-    name: np.ndarray           # str
-    email: np.ndarray          # str
-    role: np.ndarray           # str
-    hire_date: np.ndarray      # datetime64[D]
-    leave_date: np.ndarray     # datetime64[D]: deactivation date (1st of the month after the last day)
-    skill: np.ndarray          # win-rate multiplier of the rep
-    territory_at: np.ndarray   # [user, horizon month] territory at month end (-1 before hire)
+    user_id: np.ndarray  # str
+    name: np.ndarray  # str
+    email: np.ndarray  # str
+    role: np.ndarray  # str
+    hire_date: np.ndarray  # datetime64[D]
+    leave_date: np.ndarray  # datetime64[D]: deactivation date (1st of the month after the last day)
+    skill: np.ndarray  # win-rate multiplier of the rep
+    territory_at: np.ndarray  # [user, horizon month] territory at month end (-1 before hire)
     manager_of_territory: np.ndarray  # [territory] user index
     director_of_territory: np.ndarray  # [territory] user index
     changes: list[StaffChange]
@@ -86,8 +86,7 @@ class Workforce:
         """Reps employed during ``month`` (quota holders)."""
         first = cal.first_day(month)
         r = cal.horizon_position(month)
-        employed = (self.hire_date <= cal.last_day(month)) & (
-            np.isnat(self.leave_date) | (self.leave_date > first))
+        employed = (self.hire_date <= cal.last_day(month)) & (np.isnat(self.leave_date) | (self.leave_date > first))
         return np.flatnonzero(employed & (self.role == ROLE_REP) & (self.territory_at[:, r] >= 0))
 
 
@@ -108,9 +107,16 @@ def build_workforce(seed: int, scale: float) -> Workforce:
         while name in names_taken:
             name = names.person_name(rng, culture)
         names_taken.add(name)
-        rows.append(dict(name=name, email=names.email_address(name, COMPANY_DOMAIN, emails_taken),
-                         role=role, hire=hire, leave=np.datetime64("NaT", "D"),
-                         skill=float(rng.lognormal(0.0, 0.15))))
+        rows.append(
+            dict(
+                name=name,
+                email=names.email_address(name, COMPANY_DOMAIN, emails_taken),
+                role=role,
+                hire=hire,
+                leave=np.datetime64("NaT", "D"),
+                skill=float(rng.lognormal(0.0, 0.15)),
+            )
+        )
         territory_from.append([(position, territory)])
         change_user.append(len(rows) - 1)
         change_ts.append(hire.astype("datetime64[s]") + np.timedelta64(8 * 3600, "s"))
@@ -126,8 +132,7 @@ def build_workforce(seed: int, scale: float) -> Workforce:
         d = add_user(ROLE_DIRECTOR, t_home, past_date("2009-01-01", "2016-12-31"), 0)
         for t in terrs:
             directors[t] = d
-    managers = [add_user(ROLE_MANAGER, t.index, past_date("2011-01-01", "2019-12-31"), 0)
-                for t in TERRITORIES]
+    managers = [add_user(ROLE_MANAGER, t.index, past_date("2011-01-01", "2019-12-31"), 0) for t in TERRITORIES]
 
     active: dict[int, list[int]] = {t.index: [] for t in TERRITORIES}
     for t in TERRITORIES:
@@ -189,7 +194,7 @@ def build_workforce(seed: int, scale: float) -> Workforce:
     for u in range(n):
         hire_pos = max(0, cal.month_of(np.array([rows[u]["hire"]]))[0] - cal.EPOCH_INDEX)
         for position, t in territory_from[u]:
-            territory_at[u, max(position, hire_pos):] = t
+            territory_at[u, max(position, hire_pos) :] = t
     ids = identifiers.salesforce_ids(identifiers.USER, range(1, n + 1))
     order = np.argsort(np.array(change_ts), kind="stable")
     return Workforce(

@@ -94,8 +94,10 @@ def _text_column(values: np.ndarray, type_: str, column: str) -> list:
 
 
 def csv_bytes(entity: SourceEntity, frame: pd.DataFrame) -> bytes:
-    columns = [_text_column(frame[c.name].to_numpy(dtype=object if c.type == "string" else None), c.type, c.name)
-               for c in entity.columns]
+    columns = [
+        _text_column(frame[c.name].to_numpy(dtype=object if c.type == "string" else None), c.type, c.name)
+        for c in entity.columns
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(entity.column_names)
@@ -136,6 +138,8 @@ def arrow_schema(entity: SourceEntity) -> pa.Schema:
 
 
 def arrow_table(entity: SourceEntity, frame: pd.DataFrame) -> pa.Table:
-    arrays = [_arrow_column(frame[c.name].to_numpy(dtype=object if c.type == "string" else None), c.type, c.name)
-              for c in entity.columns]
+    arrays = [
+        _arrow_column(frame[c.name].to_numpy(dtype=object if c.type == "string" else None), c.type, c.name)
+        for c in entity.columns
+    ]
     return pa.Table.from_arrays(arrays, schema=arrow_schema(entity))

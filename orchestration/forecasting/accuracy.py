@@ -50,9 +50,15 @@ COLUMNS: dict[str, str] = {
     "stat_units": "Statistical forecast (sum for scope 'level').",
     "seasonal_naive_units": "Seasonal naive forecast (sum for scope 'level').",
     "consensus_units": "Consensus forecast (sum for scope 'level').",
-    **{f"wape_{f}": f"WAPE of the {f.replace('_', ' ')} forecast: Σ|y−ŷ| / Σ|y|; null when Σ|y| = 0." for f in FORECASTS},
+    **{
+        f"wape_{f}": f"WAPE of the {f.replace('_', ' ')} forecast: Σ|y−ŷ| / Σ|y|; null when Σ|y| = 0."
+        for f in FORECASTS
+    },
     **{f"bias_{f}": f"Bias of the {f.replace('_', ' ')} forecast: Σ(ŷ−y) / Σy." for f in FORECASTS},
-    **{f"mase_{f}": f"MASE of the {f.replace('_', ' ')} forecast (mean over series for scope 'level')." for f in FORECASTS},
+    **{
+        f"mase_{f}": f"MASE of the {f.replace('_', ' ')} forecast (mean over series for scope 'level')."
+        for f in FORECASTS
+    },
     "coverage_80_stat": "Share of actuals inside the statistical 80% interval.",
     "coverage_95_stat": "Share of actuals inside the statistical 95% interval.",
     "coverage_80_seasonal_naive": "Share of actuals inside the seasonal naive 80% interval; null when the snapshot has no such interval.",
@@ -100,7 +106,9 @@ def _scores(g: pd.DataFrame) -> dict:
         out[f"coverage_{b}_stat"] = metrics.coverage(y, g[f"lo_{b}"], g[f"hi_{b}"])
         lo, hi = g[f"seasonal_naive_lo_{b}"], g[f"seasonal_naive_hi_{b}"]
         known = (lo.notna() & hi.notna()).to_numpy()
-        out[f"coverage_{b}_seasonal_naive"] = metrics.coverage(y[known], lo[known], hi[known]) if known.any() else float("nan")
+        out[f"coverage_{b}_seasonal_naive"] = (
+            metrics.coverage(y[known], lo[known], hi[known]) if known.any() else float("nan")
+        )
         out[f"coverage_{b}_consensus"] = metrics.coverage(y, g[f"c_lo_{b}"], g[f"c_hi_{b}"])
     for err in ("wape", "mase"):
         out[f"fva_stat_{err}"] = metrics.fva(out[f"{err}_seasonal_naive"], out[f"{err}_stat"])

@@ -38,8 +38,9 @@ def month_number(ds: pd.Series) -> np.ndarray:
     return (ds.dt.year * 12 + ds.dt.month).to_numpy()
 
 
-def cross_validate(history: pd.DataFrame, models: list[str], design: BacktestDesign, *,
-                   season_length: int, n_jobs: int, refit: bool) -> pd.DataFrame:
+def cross_validate(
+    history: pd.DataFrame, models: list[str], design: BacktestDesign, *, season_length: int, n_jobs: int, refit: bool
+) -> pd.DataFrame:
     """Backtest forecasts of ``models`` for every series of ``history``, wide format.
 
     Returns unique_id, cutoff, ds, step (1..horizon), y and one column per model. With
@@ -53,16 +54,20 @@ def cross_validate(history: pd.DataFrame, models: list[str], design: BacktestDes
     if refit:
         groups = [(models, True)]
     else:
-        groups = [([m for m in models if REGISTRY[m].forward], False),
-                  ([m for m in models if not REGISTRY[m].forward], True)]
+        groups = [
+            ([m for m in models if REGISTRY[m].forward], False),
+            ([m for m in models if not REGISTRY[m].forward], True),
+        ]
     frames = []
     for names, refit_these in groups:
         if not names:
             continue
-        sf = StatsForecast(models=build_models(names, season_length, design.seasonal), freq="MS",
-                           n_jobs=n_jobs, fallback_model=Naive())
-        cv = sf.cross_validation(df=history, h=design.horizon, n_windows=design.n_origins,
-                                 step_size=design.step, refit=refit_these)
+        sf = StatsForecast(
+            models=build_models(names, season_length, design.seasonal), freq="MS", n_jobs=n_jobs, fallback_model=Naive()
+        )
+        cv = sf.cross_validation(
+            df=history, h=design.horizon, n_windows=design.n_origins, step_size=design.step, refit=refit_these
+        )
         frames.append(cv.set_index(["unique_id", "ds", "cutoff"]))
     wide = frames[0]
     for extra in frames[1:]:
@@ -99,10 +104,12 @@ def score(cv: pd.DataFrame, models: list[str], scales: pd.Series) -> pd.DataFram
         frame = base.assign(
             ae_scaled=err / scale,
             sape=np.divide(200.0 * err, den, out=np.zeros_like(err), where=den > 0),
-            ae=err, ay=np.abs(y),
+            ae=err,
+            ay=np.abs(y),
         )
-        agg = frame.groupby("unique_id", sort=False).agg(mase=("ae_scaled", "mean"), smape=("sape", "mean"),
-                                                          ae=("ae", "sum"), ay=("ay", "sum"))
+        agg = frame.groupby("unique_id", sort=False).agg(
+            mase=("ae_scaled", "mean"), smape=("sape", "mean"), ae=("ae", "sum"), ay=("ay", "sum")
+        )
         agg["wape"] = np.where(agg["ay"] > 0, agg["ae"] / agg["ay"].where(agg["ay"] > 0, 1.0), np.nan)
         agg["model"] = model
         rows.append(agg.reset_index()[["unique_id", "model", "mase", "smape", "wape"]])

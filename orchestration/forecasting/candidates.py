@@ -58,39 +58,116 @@ def _tsb(_season_length: int):
 REGISTRY: dict[str, Candidate] = {
     c.name: c
     for c in (
-        Candidate("AutoETS", (CONTINUOUS,), lambda m: sfm.AutoETS(season_length=m, alias="AutoETS"),
-                  native_intervals=True, seasonal=False, forward=True),
-        Candidate("DynamicOptimizedTheta", (CONTINUOUS,),
-                  lambda m: sfm.DynamicOptimizedTheta(season_length=m, alias="DynamicOptimizedTheta"),
-                  native_intervals=True, seasonal=False, forward=True),
-        Candidate("AutoTheta", (CONTINUOUS,), lambda m: sfm.AutoTheta(season_length=m, alias="AutoTheta"),
-                  native_intervals=True, seasonal=False, forward=True),
-        Candidate("AutoCES", (CONTINUOUS,), lambda m: sfm.AutoCES(season_length=m, alias="AutoCES"),
-                  native_intervals=True, seasonal=False, forward=True),
-        Candidate("AutoARIMA", (CONTINUOUS,), lambda m: sfm.AutoARIMA(season_length=m, alias="AutoARIMA"),
-                  native_intervals=True, seasonal=False, forward=True),
-        Candidate("SeasonalNaive", (CONTINUOUS,),
-                  lambda m: sfm.SeasonalNaive(season_length=m, alias="SeasonalNaive"),
-                  native_intervals=True, seasonal=True, forward=True),
-        Candidate("Naive", (CONTINUOUS, INTERMITTENT), lambda m: sfm.Naive(alias="Naive"),
-                  native_intervals=True, seasonal=False, forward=True),
-        Candidate("HistoricAverage", (CONTINUOUS, INTERMITTENT), lambda m: sfm.HistoricAverage(alias="HistoricAverage"),
-                  native_intervals=True, seasonal=False, forward=False),
-        Candidate("CrostonOptimized", (INTERMITTENT, CONTINUOUS), lambda m: sfm.CrostonOptimized(alias="CrostonOptimized"),
-                  native_intervals=False, seasonal=False, forward=False),
-        Candidate("CrostonSBA", (INTERMITTENT, CONTINUOUS), lambda m: sfm.CrostonSBA(alias="CrostonSBA"),
-                  native_intervals=False, seasonal=False, forward=False),
-        Candidate("ADIDA", (INTERMITTENT, CONTINUOUS), lambda m: sfm.ADIDA(alias="ADIDA"),
-                  native_intervals=False, seasonal=False, forward=False),
-        Candidate("IMAPA", (INTERMITTENT, CONTINUOUS), lambda m: sfm.IMAPA(alias="IMAPA"),
-                  native_intervals=False, seasonal=False, forward=False),
+        Candidate(
+            "AutoETS",
+            (CONTINUOUS,),
+            lambda m: sfm.AutoETS(season_length=m, alias="AutoETS"),
+            native_intervals=True,
+            seasonal=False,
+            forward=True,
+        ),
+        Candidate(
+            "DynamicOptimizedTheta",
+            (CONTINUOUS,),
+            lambda m: sfm.DynamicOptimizedTheta(season_length=m, alias="DynamicOptimizedTheta"),
+            native_intervals=True,
+            seasonal=False,
+            forward=True,
+        ),
+        Candidate(
+            "AutoTheta",
+            (CONTINUOUS,),
+            lambda m: sfm.AutoTheta(season_length=m, alias="AutoTheta"),
+            native_intervals=True,
+            seasonal=False,
+            forward=True,
+        ),
+        Candidate(
+            "AutoCES",
+            (CONTINUOUS,),
+            lambda m: sfm.AutoCES(season_length=m, alias="AutoCES"),
+            native_intervals=True,
+            seasonal=False,
+            forward=True,
+        ),
+        Candidate(
+            "AutoARIMA",
+            (CONTINUOUS,),
+            lambda m: sfm.AutoARIMA(season_length=m, alias="AutoARIMA"),
+            native_intervals=True,
+            seasonal=False,
+            forward=True,
+        ),
+        Candidate(
+            "SeasonalNaive",
+            (CONTINUOUS,),
+            lambda m: sfm.SeasonalNaive(season_length=m, alias="SeasonalNaive"),
+            native_intervals=True,
+            seasonal=True,
+            forward=True,
+        ),
+        Candidate(
+            "Naive",
+            (CONTINUOUS, INTERMITTENT),
+            lambda m: sfm.Naive(alias="Naive"),
+            native_intervals=True,
+            seasonal=False,
+            forward=True,
+        ),
+        Candidate(
+            "HistoricAverage",
+            (CONTINUOUS, INTERMITTENT),
+            lambda m: sfm.HistoricAverage(alias="HistoricAverage"),
+            native_intervals=True,
+            seasonal=False,
+            forward=False,
+        ),
+        Candidate(
+            "CrostonOptimized",
+            (INTERMITTENT, CONTINUOUS),
+            lambda m: sfm.CrostonOptimized(alias="CrostonOptimized"),
+            native_intervals=False,
+            seasonal=False,
+            forward=False,
+        ),
+        Candidate(
+            "CrostonSBA",
+            (INTERMITTENT, CONTINUOUS),
+            lambda m: sfm.CrostonSBA(alias="CrostonSBA"),
+            native_intervals=False,
+            seasonal=False,
+            forward=False,
+        ),
+        Candidate(
+            "ADIDA",
+            (INTERMITTENT, CONTINUOUS),
+            lambda m: sfm.ADIDA(alias="ADIDA"),
+            native_intervals=False,
+            seasonal=False,
+            forward=False,
+        ),
+        Candidate(
+            "IMAPA",
+            (INTERMITTENT, CONTINUOUS),
+            lambda m: sfm.IMAPA(alias="IMAPA"),
+            native_intervals=False,
+            seasonal=False,
+            forward=False,
+        ),
         Candidate("TSB", (INTERMITTENT, CONTINUOUS), _tsb, native_intervals=False, seasonal=False, forward=False),
     )
 }
 
 DEFAULT_CANDIDATES: tuple[str, ...] = (
-    "AutoETS", "DynamicOptimizedTheta", "AutoCES", "SeasonalNaive",
-    "CrostonOptimized", "ADIDA", "IMAPA", "TSB", "HistoricAverage",
+    "AutoETS",
+    "DynamicOptimizedTheta",
+    "AutoCES",
+    "SeasonalNaive",
+    "CrostonOptimized",
+    "ADIDA",
+    "IMAPA",
+    "TSB",
+    "HistoricAverage",
 )
 
 
@@ -111,8 +188,11 @@ def candidates_for(names, family: str, seasonal_ok: bool) -> list[str]:
     Seasonal-only models (SeasonalNaive) drop out when the series is too short for two seasons;
     the other models are then fitted without a seasonal component.
     """
-    chosen = [n for n in names if n != ENSEMBLE and family in REGISTRY[n].families
-              and (seasonal_ok or not REGISTRY[n].seasonal)]
+    chosen = [
+        n
+        for n in names
+        if n != ENSEMBLE and family in REGISTRY[n].families and (seasonal_ok or not REGISTRY[n].seasonal)
+    ]
     if not chosen:  # a family with none of its models configured falls back to all configured ones
         chosen = [n for n in names if n != ENSEMBLE and (seasonal_ok or not REGISTRY[n].seasonal)]
     return chosen

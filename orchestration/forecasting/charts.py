@@ -18,8 +18,15 @@ def top_series(forecast_rows: pd.DataFrame, n: int = 5, level: str = "sku_region
     return list(totals["series_id"].head(n))
 
 
-def forecast_chart(history: pd.DataFrame, forecast_rows: pd.DataFrame, series_ids: list[str], path: Path,
-                   title: str, value: str = "forecast_units", unit: str = "units") -> bytes:
+def forecast_chart(
+    history: pd.DataFrame,
+    forecast_rows: pd.DataFrame,
+    series_ids: list[str],
+    path: Path,
+    title: str,
+    value: str = "forecast_units",
+    unit: str = "units",
+) -> bytes:
     """One panel per series: last 36 months of history, forecast, 80% and 95% bands.
 
     ``history``: unique_id, ds, y; ``forecast_rows``: series_id, forecast_month, ``value``,
@@ -38,14 +45,18 @@ def forecast_chart(history: pd.DataFrame, forecast_rows: pd.DataFrame, series_id
         h = history[history["unique_id"] == sid].sort_values("ds").tail(HISTORY_MONTHS_SHOWN)
         f = forecast_rows[forecast_rows["series_id"] == sid].sort_values("forecast_month")
         ax.plot(h["ds"], h["y"], color="#333333", lw=1.2, label="history")
-        ax.fill_between(f["forecast_month"], f["lo_95_units"], f["hi_95_units"], color="#1f77b4", alpha=0.15, label="95%")
-        ax.fill_between(f["forecast_month"], f["lo_80_units"], f["hi_80_units"], color="#1f77b4", alpha=0.30, label="80%")
+        ax.fill_between(
+            f["forecast_month"], f["lo_95_units"], f["hi_95_units"], color="#1f77b4", alpha=0.15, label="95%"
+        )
+        ax.fill_between(
+            f["forecast_month"], f["lo_80_units"], f["hi_80_units"], color="#1f77b4", alpha=0.30, label="80%"
+        )
         ax.plot(f["forecast_month"], f[value], color="#1f77b4", lw=1.6, label="forecast")
         model = f["model"].iloc[0] if "model" in f and len(f) else ""
         ax.set_title(f"{sid}  ({model})", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_ylabel(unit, fontsize=7)
-    for ax in list(axes.flat)[len(series_ids):]:
+    for ax in list(axes.flat)[len(series_ids) :]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(title, fontsize=11)

@@ -41,8 +41,7 @@ def adi_cv2(y) -> tuple[float, float]:
     return float(adi), cv2
 
 
-def classify(adi: float, cv2: float, n_obs: int, n_nonzero: int, *, min_obs: int = 6,
-             min_nonzero: int = 3) -> str:
+def classify(adi: float, cv2: float, n_obs: int, n_nonzero: int, *, min_obs: int = 6, min_nonzero: int = 3) -> str:
     """The demand class of a series from its ADI, CV² and counts."""
     if n_nonzero == 0:
         return ZERO
@@ -64,6 +63,14 @@ def classify_series(history: pd.DataFrame, *, min_obs: int = 6, min_nonzero: int
         values = y.to_numpy(dtype=float)
         adi, cv2 = adi_cv2(values)
         n_obs, n_nonzero = len(values), int((values != 0).sum())
-        rows.append((uid, n_obs, n_nonzero, adi, cv2,
-                     classify(adi, cv2, n_obs, n_nonzero, min_obs=min_obs, min_nonzero=min_nonzero)))
+        rows.append(
+            (
+                uid,
+                n_obs,
+                n_nonzero,
+                adi,
+                cv2,
+                classify(adi, cv2, n_obs, n_nonzero, min_obs=min_obs, min_nonzero=min_nonzero),
+            )
+        )
     return pd.DataFrame(rows, columns=["unique_id", "n_obs", "n_nonzero", "adi", "cv2", "demand_class"])

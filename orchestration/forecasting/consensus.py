@@ -29,31 +29,60 @@ def consensus_rows(forecast_rows: pd.DataFrame, check: OverrideCheck) -> pd.Data
     """``marts.consensus_demand`` rows of one cycle from its ``marts.demand_forecast`` rows."""
     hierarchy = hierarchy_of(forecast_rows)
     bottom = forecast_rows[forecast_rows["level"] == "sku_region"].copy()
-    stat = pd.DataFrame({
-        "unique_id": bottom["series_id"].to_numpy(),
-        "sku": bottom["sku"].to_numpy(),
-        "region": bottom["region_code"].to_numpy(),
-        "family": bottom["product_family"].to_numpy(),
-        "ds": pd.to_datetime(bottom["forecast_month"]).to_numpy(),
-        "month": pd.to_datetime(bottom["forecast_month"]).dt.strftime("%Y-%m").to_numpy(),
-        "statistical": bottom["forecast_units"].astype(float).to_numpy(),
-    })
+    stat = pd.DataFrame(
+        {
+            "unique_id": bottom["series_id"].to_numpy(),
+            "sku": bottom["sku"].to_numpy(),
+            "region": bottom["region_code"].to_numpy(),
+            "family": bottom["product_family"].to_numpy(),
+            "ds": pd.to_datetime(bottom["forecast_month"]).to_numpy(),
+            "month": pd.to_datetime(bottom["forecast_month"]).dt.strftime("%Y-%m").to_numpy(),
+            "statistical": bottom["forecast_units"].astype(float).to_numpy(),
+        }
+    )
     applied = apply_overrides(stat, check.valid)
     applied["overridden"] = applied["override_rows"].notna().astype(int)
     sums = sum_bottom_to_nodes(applied[["unique_id", "ds", "consensus"]], hierarchy, ["consensus"])
-    counts = (applied[["unique_id", "ds", "overridden"]].rename(columns={"unique_id": "bottom_id"})
-              .merge(hierarchy.bottom_to_nodes(), on="bottom_id")
-              .groupby(["unique_id", "ds"], as_index=False)["overridden"].sum())
+    counts = (
+        applied[["unique_id", "ds", "overridden"]]
+        .rename(columns={"unique_id": "bottom_id"})
+        .merge(hierarchy.bottom_to_nodes(), on="bottom_id")
+        .groupby(["unique_id", "ds"], as_index=False)["overridden"]
+        .sum()
+    )
     rows = applied[["unique_id", "ds", "override_rows"]]
-    keep = ["cycle_month", "series_id", "level", "region_code", "product_family", "sku", "forecast_month",
-            "horizon_step", "forecast_units"]
-    out = (forecast_rows[keep].rename(columns={"forecast_units": "statistical_units"})
-           .merge(sums.rename(columns={"unique_id": "series_id", "ds": "forecast_month", "consensus": "consensus_units"}),
-                  on=["series_id", "forecast_month"], how="left")
-           .merge(counts.rename(columns={"unique_id": "series_id", "ds": "forecast_month", "overridden": "overridden_series"}),
-                  on=["series_id", "forecast_month"], how="left")
-           .merge(rows.rename(columns={"unique_id": "series_id", "ds": "forecast_month"}),
-                  on=["series_id", "forecast_month"], how="left"))
+    keep = [
+        "cycle_month",
+        "series_id",
+        "level",
+        "region_code",
+        "product_family",
+        "sku",
+        "forecast_month",
+        "horizon_step",
+        "forecast_units",
+    ]
+    out = (
+        forecast_rows[keep]
+        .rename(columns={"forecast_units": "statistical_units"})
+        .merge(
+            sums.rename(columns={"unique_id": "series_id", "ds": "forecast_month", "consensus": "consensus_units"}),
+            on=["series_id", "forecast_month"],
+            how="left",
+        )
+        .merge(
+            counts.rename(
+                columns={"unique_id": "series_id", "ds": "forecast_month", "overridden": "overridden_series"}
+            ),
+            on=["series_id", "forecast_month"],
+            how="left",
+        )
+        .merge(
+            rows.rename(columns={"unique_id": "series_id", "ds": "forecast_month"}),
+            on=["series_id", "forecast_month"],
+            how="left",
+        )
+    )
     out["override_units"] = (out["consensus_units"] - out["statistical_units"]).round(2)
     out["overridden_series"] = out["overridden_series"].fillna(0).astype(int)
     out["override_rows"] = out["override_rows"].astype(object).where(out["override_rows"].notna(), None)

@@ -27,17 +27,30 @@ def _q(text: str) -> str:
 
 
 def sources_yaml() -> str:
-    lines = ["version: 2", "", "sources:", "  - name: forecasting", "    description: >",
-             "      The forecast tables the forecast assets (orchestration/defs/forecast_assets.py) write into",
-             "      schema marts, one row set per S&OP cycle, and publish with the marts. Generated from",
-             "      orchestration/forecasting/warehouse.py (python -m orchestration.forecasting.dbt_yaml --write).",
-             "    schema: marts", "    tables:"]
+    lines = [
+        "version: 2",
+        "",
+        "sources:",
+        "  - name: forecasting",
+        "    description: >",
+        "      The forecast tables the forecast assets (orchestration/defs/forecast_assets.py) write into",
+        "      schema marts, one row set per S&OP cycle, and publish with the marts. Generated from",
+        "      orchestration/forecasting/warehouse.py (python -m orchestration.forecasting.dbt_yaml --write).",
+        "    schema: marts",
+        "    tables:",
+    ]
     for spec in published_specs():
-        lines += [f"      - name: {spec.name.split('.', 1)[1]}", f"        description: {_q(spec.description)}",
-                  "        columns:"]
+        lines += [
+            f"      - name: {spec.name.split('.', 1)[1]}",
+            f"        description: {_q(spec.description)}",
+            "        columns:",
+        ]
         for name, (sql, text) in spec.columns.items():
-            lines += [f"          - name: {name}", f"            description: {_q(text)}",
-                      f"            data_type: {sql.lower()}"]
+            lines += [
+                f"          - name: {name}",
+                f"            description: {_q(text)}",
+                f"            data_type: {sql.lower()}",
+            ]
     return "\n".join(lines) + "\n"
 
 

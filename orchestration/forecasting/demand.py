@@ -69,8 +69,12 @@ def cycle_hierarchy(history: pd.DataFrame, cycle: pd.Timestamp) -> tuple[Hierarc
     return hierarchy, aggregate_history(hist, hierarchy)
 
 
-def forecast_demand(history: pd.DataFrame, cycle: pd.Timestamp, config: ForecastConfig = ForecastConfig(),
-                    method: str = RECONCILIATION_METHOD) -> DemandCycle:
+def forecast_demand(
+    history: pd.DataFrame,
+    cycle: pd.Timestamp,
+    config: ForecastConfig = ForecastConfig(),
+    method: str = RECONCILIATION_METHOD,
+) -> DemandCycle:
     """The coherent statistical forecast of every node for ``cycle``.
 
     ``history``: sku, region, family, ds, y at the SKU x region level (may extend past the
@@ -86,8 +90,9 @@ def forecast_demand(history: pd.DataFrame, cycle: pd.Timestamp, config: Forecast
         raise RuntimeError(f"engine forecast months do not follow the cycle {cycle:%Y-%m}")
     errors = None
     if method in NEEDS_BACKTEST:
-        errors = backtest_errors(engine.selection, engine.backtest_forecasts, nodes_history,
-                                 fallback_window=config.fallback_window)
+        errors = backtest_errors(
+            engine.selection, engine.backtest_forecasts, nodes_history, fallback_window=config.fallback_window
+        )
     coherent = coherent_forecast(base, hierarchy, method=method, errors=errors)
     return DemandCycle(cycle, hierarchy, nodes_history, engine, demand_forecast_rows(cycle, coherent, engine))
 
@@ -97,28 +102,30 @@ def demand_forecast_rows(cycle: pd.Timestamp, coherent: pd.DataFrame, engine: Fo
     sel = engine.selection[["unique_id", "demand_class", "fallback", "backtest_mase", "seasonal_naive_mase"]]
     df = coherent.merge(sel, on="unique_id", how="left")
     ds = pd.to_datetime(df["ds"])
-    out = pd.DataFrame({
-        "cycle_month": pd.Timestamp(cycle),
-        "series_id": df["unique_id"],
-        "level": df["level"],
-        "region_code": df["region"],
-        "product_family": df["family"],
-        "sku": df["sku"],
-        "forecast_month": ds,
-        "horizon_step": ((ds.dt.year - cycle.year) * 12 + ds.dt.month - cycle.month).astype(int),
-        "model": df["model"],
-        "demand_class": df["demand_class"],
-        "fallback": df["fallback"],
-        "backtest_mase": df["backtest_mase"].astype(float),
-        "seasonal_naive_mase": df["seasonal_naive_mase"].astype(float),
-        "forecast_units": df["yhat"].astype(float),
-        "lo_80_units": df["lo_80"].astype(float),
-        "hi_80_units": df["hi_80"].astype(float),
-        "lo_95_units": df["lo_95"].astype(float),
-        "hi_95_units": df["hi_95"].astype(float),
-        "base_forecast_units": df["yhat_base"].astype(float),
-        "seasonal_naive_units": np.round(df["yhat_seasonal_naive"].astype(float), 2),
-    })
+    out = pd.DataFrame(
+        {
+            "cycle_month": pd.Timestamp(cycle),
+            "series_id": df["unique_id"],
+            "level": df["level"],
+            "region_code": df["region"],
+            "product_family": df["family"],
+            "sku": df["sku"],
+            "forecast_month": ds,
+            "horizon_step": ((ds.dt.year - cycle.year) * 12 + ds.dt.month - cycle.month).astype(int),
+            "model": df["model"],
+            "demand_class": df["demand_class"],
+            "fallback": df["fallback"],
+            "backtest_mase": df["backtest_mase"].astype(float),
+            "seasonal_naive_mase": df["seasonal_naive_mase"].astype(float),
+            "forecast_units": df["yhat"].astype(float),
+            "lo_80_units": df["lo_80"].astype(float),
+            "hi_80_units": df["hi_80"].astype(float),
+            "lo_95_units": df["lo_95"].astype(float),
+            "hi_95_units": df["hi_95"].astype(float),
+            "base_forecast_units": df["yhat_base"].astype(float),
+            "seasonal_naive_units": np.round(df["yhat_seasonal_naive"].astype(float), 2),
+        }
+    )
     return out.sort_values(["series_id", "forecast_month"]).reset_index(drop=True)
 
 
@@ -141,6 +148,8 @@ def backtest_scores(engine: ForecastResult) -> pd.DataFrame:
     sel = engine.selection[engine.selection["backtest_mase"].notna()]
     if sel.empty:
         return pd.DataFrame(columns=["demand_class", "model", "series", "mase", "seasonal_naive_mase"])
-    return (sel.groupby(["demand_class", "model"], as_index=False)
-            .agg(series=("unique_id", "count"), mase=("backtest_mase", "mean"),
-                 seasonal_naive_mase=("seasonal_naive_mase", "mean")))
+    return sel.groupby(["demand_class", "model"], as_index=False).agg(
+        series=("unique_id", "count"),
+        mase=("backtest_mase", "mean"),
+        seasonal_naive_mase=("seasonal_naive_mase", "mean"),
+    )

@@ -56,8 +56,19 @@ RECENT_MEAN = "RecentMean"
 ZERO_MODEL = "Zero"
 
 FORECAST_COLUMNS = ["unique_id", "ds", "model", "yhat", "lo_80", "hi_80", "lo_95", "hi_95", "yhat_seasonal_naive"]
-SELECTION_COLUMNS = ["unique_id", "demand_class", "adi", "cv2", "n_obs", "model", "fallback",
-                     "backtest_mase", "seasonal_naive_mase", "ensemble_members", "backtest_horizon"]
+SELECTION_COLUMNS = [
+    "unique_id",
+    "demand_class",
+    "adi",
+    "cv2",
+    "n_obs",
+    "model",
+    "fallback",
+    "backtest_mase",
+    "seasonal_naive_mase",
+    "ensemble_members",
+    "backtest_horizon",
+]
 BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "wape", "score"]
 
 
@@ -116,8 +127,12 @@ def production_config(n_series: int, horizon: int | None = None) -> ForecastConf
 @dataclass
 class ForecastResult:
     forecasts: pd.DataFrame  # unique_id, ds, model, yhat, lo_80, hi_80, lo_95, hi_95, yhat_seasonal_naive
-    selection: pd.DataFrame  # unique_id, demand_class, adi, cv2, n_obs, model, fallback, backtest_mase, seasonal_naive_mase, ...
-    backtest: pd.DataFrame  # unique_id, model, mase, smape, wape, score (selection score): series x candidate (incl. ensemble)
+    selection: (
+        pd.DataFrame
+    )  # unique_id, demand_class, adi, cv2, n_obs, model, fallback, backtest_mase, seasonal_naive_mase, ...
+    backtest: (
+        pd.DataFrame
+    )  # unique_id, model, mase, smape, wape, score (selection score): series x candidate (incl. ensemble)
     candidate_forecasts: pd.DataFrame | None = field(default=None, repr=False)  # evaluate only: every candidate
     # backtest rows, wide: unique_id, cutoff, ds, step, y, one column per candidate backtested (and
     # Ensemble); every modelled series, so callers can judge the chosen forecast's backtest errors
@@ -152,8 +167,9 @@ def validate_history(history: pd.DataFrame) -> pd.DataFrame:
     gaps = same & (np.diff(months) != 1)
     if gaps.any():
         i = int(np.argmax(gaps)) + 1
-        raise ValueError(f"series {df['unique_id'].iat[i]!r} has a gap before {df['ds'].iat[i]:%Y-%m}; "
-                         "zero-fill missing months")
+        raise ValueError(
+            f"series {df['unique_id'].iat[i]!r} has a gap before {df['ds'].iat[i]:%Y-%m}; zero-fill missing months"
+        )
     return df
 
 
@@ -181,14 +197,18 @@ def _plan(classes: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
         if r.demand_class == cls.ZERO:
             fallback = "all-zero history"
         elif r.demand_class == cls.SHORT:
-            fallback = (f"{r.n_obs} months of history" if r.n_obs < config.min_obs
-                        else f"{r.n_nonzero} non-zero months")
+            fallback = f"{r.n_obs} months of history" if r.n_obs < config.min_obs else f"{r.n_nonzero} non-zero months"
         elif r.n_obs - full_test >= config.min_train:
-            design = BacktestDesign(config.horizon, config.n_origins, config.backtest_step,
-                                    seasonal=r.n_obs - full_test >= 2 * config.season_length)
+            design = BacktestDesign(
+                config.horizon,
+                config.n_origins,
+                config.backtest_step,
+                seasonal=r.n_obs - full_test >= 2 * config.season_length,
+            )
         elif r.n_obs - short_test >= config.short_min_train:
-            design = BacktestDesign(short_h, config.n_origins, 1,
-                                    seasonal=r.n_obs - short_test >= 2 * config.season_length)
+            design = BacktestDesign(
+                short_h, config.n_origins, 1, seasonal=r.n_obs - short_test >= 2 * config.season_length
+            )
         else:
             fallback = f"{r.n_obs} months of history, too short to backtest"
         rows.append((r.unique_id, family, design, fallback))
@@ -196,8 +216,9 @@ def _plan(classes: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- final fit
-def _fit_forecast(history: pd.DataFrame, model: str, seasonal: bool, config: ForecastConfig,
-                  native_levels: bool) -> pd.DataFrame:
+def _fit_forecast(
+    history: pd.DataFrame, model: str, seasonal: bool, config: ForecastConfig, native_levels: bool
+) -> pd.DataFrame:
     """Forecast ``horizon`` months with one model for every series of ``history``.
 
     Returns unique_id, ds, yhat and, with ``native_levels``, lo_<L>/hi_<L> from the model.
@@ -205,8 +226,12 @@ def _fit_forecast(history: pd.DataFrame, model: str, seasonal: bool, config: For
     from statsforecast import StatsForecast
     from statsforecast.models import Naive
 
-    sf = StatsForecast(models=build_models([model], config.season_length, seasonal), freq="MS",
-                       n_jobs=config.n_jobs, fallback_model=Naive())
+    sf = StatsForecast(
+        models=build_models([model], config.season_length, seasonal),
+        freq="MS",
+        n_jobs=config.n_jobs,
+        fallback_model=Naive(),
+    )
     levels = list(config.levels) if native_levels else None
     fc = sf.forecast(df=history, h=config.horizon, level=levels)
     fc["unique_id"] = fc["unique_id"].astype(str)
@@ -227,8 +252,9 @@ def _conformal(fc: pd.DataFrame, cv: pd.DataFrame, column: str, config: Forecast
     widths = {}
     for uid, g in errs.groupby("unique_id", sort=False):
         matrix = g.pivot(index="cutoff", columns="step", values="err").to_numpy()
-        widths[uid] = conformal_half_widths(matrix, config.horizon, config.levels,
-                                            min_errors=config.min_conformal_errors)
+        widths[uid] = conformal_half_widths(
+            matrix, config.horizon, config.levels, min_errors=config.min_conformal_errors
+        )
     step_idx = fc["step"].to_numpy() - 1
     uids = fc["unique_id"].to_numpy()
     for i, lv in enumerate(config.levels):
@@ -244,7 +270,7 @@ def _future_dates(last: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
 
 def _fallback_forecast(uid: str, y: np.ndarray, last: pd.Timestamp, config: ForecastConfig, model: str):
     horizon = config.horizon
-    window = y[-config.fallback_window:] if len(y) else y
+    window = y[-config.fallback_window :] if len(y) else y
     if model == ZERO_MODEL or len(window) == 0:
         mean, sigma = 0.0, 0.0
     else:
@@ -260,8 +286,9 @@ def _fallback_forecast(uid: str, y: np.ndarray, last: pd.Timestamp, config: Fore
 
 
 # ---------------------------------------------------------------- the engine
-def forecast_series(history: pd.DataFrame, config: ForecastConfig = ForecastConfig(), *,
-                    all_candidates: bool = False) -> ForecastResult:
+def forecast_series(
+    history: pd.DataFrame, config: ForecastConfig = ForecastConfig(), *, all_candidates: bool = False
+) -> ForecastResult:
     """Forecast every series of ``history`` ``config.horizon`` months ahead.
 
     history: columns unique_id (str), ds (Timestamp, month start), y (float); one row per
@@ -293,8 +320,9 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         competing = candidates_for(config.candidates, family, design.seasonal)
         extra = [c for c in competing_all if c not in competing] if all_candidates else []
         models = competing + extra
-        cv = cross_validate(hist, models, design, season_length=config.season_length,
-                            n_jobs=config.n_jobs, refit=config.backtest_refit)
+        cv = cross_validate(
+            hist, models, design, season_length=config.season_length, n_jobs=config.n_jobs, refit=config.backtest_refit
+        )
         if config.non_negative:
             cv[models] = cv[models].clip(lower=0)
         scales = scales_before_first_origin(hist, design, config.season_length)
@@ -302,16 +330,24 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         scores = score(cv, models + ["SeasonalNaiveBenchmark"], scales)
         members = {}
         order = list(competing)
-        scores = pd.concat([selection_scores(scores[scores["model"].isin(competing)], config.score_weight),
-                            scores[~scores["model"].isin(competing)]], ignore_index=True)
+        scores = pd.concat(
+            [
+                selection_scores(scores[scores["model"].isin(competing)], config.score_weight),
+                scores[~scores["model"].isin(competing)],
+            ],
+            ignore_index=True,
+        )
         if config.use_ensemble and len(competing) >= 2:
             members = ensemble_members(scores, competing, config.ensemble_size)
             cv = add_ensemble(cv, members, competing)
             ens = score(cv, [ENSEMBLE], scales)
             ens["score"] = np.where(np.isfinite(ens["wape"]), ens["wape"], ens["mase"])
             # a series scored on MASE (zero backtest actuals) keeps MASE for the ensemble too
-            own = scores[scores["model"].isin(competing)].groupby("unique_id")["wape"].apply(
-                lambda w: np.isfinite(w).any())
+            own = (
+                scores[scores["model"].isin(competing)]
+                .groupby("unique_id")["wape"]
+                .apply(lambda w: np.isfinite(w).any())
+            )
             ens.loc[~ens["unique_id"].map(own).fillna(False).astype(bool), "score"] = ens["mase"]
             scores = pd.concat([scores, ens], ignore_index=True)
             order.append(ENSEMBLE)
@@ -319,7 +355,8 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         snaive = scores[scores["model"] == "SeasonalNaiveBenchmark"].set_index("unique_id")["mase"]
         chosen["seasonal_naive_mase"] = chosen["unique_id"].map(snaive)
         chosen["ensemble_members"] = chosen.apply(
-            lambda r: ",".join(members.get(r["unique_id"], ())) if r["model"] == ENSEMBLE else None, axis=1)
+            lambda r: ",".join(members.get(r["unique_id"], ())) if r["model"] == ENSEMBLE else None, axis=1
+        )
         chosen["backtest_horizon"] = design.horizon
         selections.append(chosen)
         cv_frames.append(cv)
@@ -328,7 +365,7 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         # final fit: each model needed by some series (chosen, ensemble member, or every one when evaluating)
         need: dict[str, set] = {}
         for r in chosen.itertuples(index=False):
-            for m in (members[r.unique_id] if r.model == ENSEMBLE else (r.model,)):
+            for m in members[r.unique_id] if r.model == ENSEMBLE else (r.model,):
                 need.setdefault(m, set()).add(r.unique_id)
         if all_candidates:
             for m in models:
@@ -346,8 +383,11 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         if ens_ids:
             membership = pd.DataFrame([(u, m) for u in ens_ids for m in members[u]], columns=["unique_id", "model"])
             long = pd.concat([f[["unique_id", "ds", "yhat"]].assign(model=m) for m, f in finals.items()])
-            mean = (long.merge(membership, on=["unique_id", "model"])
-                    .groupby(["unique_id", "ds"], as_index=False, sort=True)["yhat"].mean())
+            mean = (
+                long.merge(membership, on=["unique_id", "model"])
+                .groupby(["unique_id", "ds"], as_index=False, sort=True)["yhat"]
+                .mean()
+            )
             ens_fc = _conformal(mean, cv[cv["unique_id"].isin(ens_ids)], ENSEMBLE, config)
         for m, picked in chosen.groupby("model", sort=False)["unique_id"]:
             src = ens_fc if m == ENSEMBLE else finals[m]
@@ -368,23 +408,40 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         if all_candidates:
             for m in competing_all + ([ENSEMBLE] if config.use_ensemble else []):
                 cand_frames.append(fc.assign(model=m))
-        fallback_rows.append({"unique_id": r.unique_id, "model": model, "backtest_mase": np.nan,
-                              "seasonal_naive_mase": np.nan, "ensemble_members": None, "backtest_horizon": 0})
+        fallback_rows.append(
+            {
+                "unique_id": r.unique_id,
+                "model": model,
+                "backtest_mase": np.nan,
+                "seasonal_naive_mase": np.nan,
+                "ensemble_members": None,
+                "backtest_horizon": 0,
+            }
+        )
 
     fcst = pd.concat(forecasts, ignore_index=True) if forecasts else pd.DataFrame(columns=FORECAST_COLUMNS)
     fcst = _finish(fcst, df, config)
-    chosen_all = pd.concat(selections + [pd.DataFrame(fallback_rows)], ignore_index=True) \
-        if (selections or fallback_rows) else pd.DataFrame(columns=SELECTION_COLUMNS)
-    selection = (plan[["unique_id", "demand_class", "adi", "cv2", "n_obs", "fallback"]]
-                 .merge(chosen_all, on="unique_id", how="left"))
+    chosen_all = (
+        pd.concat(selections + [pd.DataFrame(fallback_rows)], ignore_index=True)
+        if (selections or fallback_rows)
+        else pd.DataFrame(columns=SELECTION_COLUMNS)
+    )
+    selection = plan[["unique_id", "demand_class", "adi", "cv2", "n_obs", "fallback"]].merge(
+        chosen_all, on="unique_id", how="left"
+    )
     selection = selection[SELECTION_COLUMNS].sort_values("unique_id").reset_index(drop=True)
-    backtest = (pd.concat(backtests, ignore_index=True) if backtests else pd.DataFrame(columns=BACKTEST_COLUMNS))
+    backtest = pd.concat(backtests, ignore_index=True) if backtests else pd.DataFrame(columns=BACKTEST_COLUMNS)
     backtest = backtest[BACKTEST_COLUMNS].sort_values(["unique_id", "model"]).reset_index(drop=True)
     candidates = None
     if all_candidates:
         candidates = _finish(pd.concat(cand_frames, ignore_index=True), df, config) if cand_frames else None
-    return ForecastResult(forecasts=fcst, selection=selection, backtest=backtest, candidate_forecasts=candidates,
-                          backtest_forecasts=pd.concat(cv_frames, ignore_index=True) if cv_frames else None)
+    return ForecastResult(
+        forecasts=fcst,
+        selection=selection,
+        backtest=backtest,
+        candidate_forecasts=candidates,
+        backtest_forecasts=pd.concat(cv_frames, ignore_index=True) if cv_frames else None,
+    )
 
 
 def _backtest_seasonal_naive(hist: pd.DataFrame, cv: pd.DataFrame, season_length: int) -> np.ndarray:

@@ -87,8 +87,10 @@ def read_series_csv(path) -> pd.DataFrame:
     gap = same & (np.diff(months.to_numpy()) != 1)
     if gap.any():
         i = int(np.argmax(gap)) + 1
-        raise ValueError(f"{path}: series {df['unique_id'].iat[i]!r} has no row for the month(s) before "
-                         f"{df['ds'].iat[i]:%Y-%m}; every month between a series' first and last must be present")
+        raise ValueError(
+            f"{path}: series {df['unique_id'].iat[i]!r} has no row for the month(s) before "
+            f"{df['ds'].iat[i]:%Y-%m}; every month between a series' first and last must be present"
+        )
     return df
 
 
@@ -136,7 +138,7 @@ def seasonal_indices(y, season_length: int = 12) -> np.ndarray:
         weights = np.ones(m) / m
     trend = np.convolve(y, weights, mode="valid")
     offset = (len(weights) - 1) // 2
-    ratios = y[offset:offset + len(trend)] / trend
+    ratios = y[offset : offset + len(trend)] / trend
     positions = (np.arange(len(trend)) + offset) % m
     idx = np.array([np.mean(ratios[positions == p]) for p in range(m)])
     return idx / idx.mean()
@@ -157,7 +159,7 @@ def naive2_benchmark(y, horizon: int, season_length: int = 12):
         in_idx, out_idx = np.ones(n), np.ones(horizon)
     adjusted = y / in_idx
     diffs = np.diff(adjusted)
-    sigma = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else 0.0
+    sigma = float(np.sqrt(np.mean(diffs**2))) if len(diffs) else 0.0
     steps = np.arange(1, horizon + 1)
     base = np.full(horizon, adjusted[-1])
     sd = sigma * np.sqrt(steps)
@@ -179,14 +181,19 @@ def _score(actuals: dict, scales: dict, forecasts: dict, per_series: dict | None
             per_series[uid] = m
         if np.isfinite(m):
             mases.append(m)
+
     def pooled(parts):
         return np.concatenate([np.asarray(p, dtype=float) for p in parts]) if parts else np.zeros(0)
 
     y_all = pooled(list(actuals.values()))
     yhat_all, lo_all, hi_all = (pooled([forecasts[u][k] for u in actuals]) for k in range(3))
-    return {"smape": float(np.mean(smapes)), "mase": float(np.mean(mases)) if mases else float("nan"),
-            "coverage80": metrics.coverage(y_all, lo_all, hi_all),
-            "wape": metrics.wape(y_all, yhat_all), "bias": metrics.bias(y_all, yhat_all)}
+    return {
+        "smape": float(np.mean(smapes)),
+        "mase": float(np.mean(mases)) if mases else float("nan"),
+        "coverage80": metrics.coverage(y_all, lo_all, hi_all),
+        "wape": metrics.wape(y_all, yhat_all),
+        "bias": metrics.bias(y_all, yhat_all),
+    }
 
 
 def oracle_mase(per_model: dict[str, dict]) -> float:
@@ -197,12 +204,15 @@ def oracle_mase(per_model: dict[str, dict]) -> float:
 
 
 def _frame_to_dict(fc: pd.DataFrame) -> dict:
-    return {uid: (g["yhat"].to_numpy(), g["lo_80"].to_numpy(), g["hi_80"].to_numpy())
-            for uid, g in fc.groupby("unique_id", sort=False)}
+    return {
+        uid: (g["yhat"].to_numpy(), g["lo_80"].to_numpy(), g["hi_80"].to_numpy())
+        for uid, g in fc.groupby("unique_id", sort=False)
+    }
 
 
-def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None = None,
-             per_series: dict | None = None) -> dict:
+def evaluate(
+    history: pd.DataFrame, horizon: int, config: ForecastConfig | None = None, per_series: dict | None = None
+) -> dict:
     """Hold out the last ``horizon`` months, forecast the rest, score (see the module doc).
 
     Returns {"selection": {smape, mase, coverage80, wape, bias}, "candidates": {model: {...}},
@@ -243,14 +253,14 @@ def evaluate(history: pd.DataFrame, horizon: int, config: ForecastConfig | None 
             return None
         return per_series.setdefault(name, {})
 
-    out = {"selection": _score(actuals, scales, _frame_to_dict(result.forecasts), sink("selection")),
-           "candidates": {}}
+    out = {"selection": _score(actuals, scales, _frame_to_dict(result.forecasts), sink("selection")), "candidates": {}}
     cands = result.candidate_forecasts
     per_model: dict[str, dict] = {}
     for model in sorted(cands["model"].unique()):
         per_model[model] = {}
-        out["candidates"][model] = _score(actuals, scales, _frame_to_dict(cands[cands["model"] == model]),
-                                          per_model[model])
+        out["candidates"][model] = _score(
+            actuals, scales, _frame_to_dict(cands[cands["model"] == model]), per_model[model]
+        )
         if per_series is not None:
             per_series[model] = per_model[model]
     out["oracle"] = {"mase": oracle_mase(per_model)}
@@ -274,8 +284,9 @@ def format_report(report: dict) -> str:
     lines = [f"{'forecast':<24}{'sMAPE':>9}{'MASE':>9}{'cover80':>9}{'WAPE':>9}{'bias':>9}"]
 
     def row(name, s):
-        lines.append(f"{name:<24}{s['smape']:>9.3f}{s['mase']:>9.3f}{s['coverage80']:>9.3f}"
-                     f"{s['wape']:>9.3f}{s['bias']:>+9.3f}")
+        lines.append(
+            f"{name:<24}{s['smape']:>9.3f}{s['mase']:>9.3f}{s['coverage80']:>9.3f}{s['wape']:>9.3f}{s['bias']:>+9.3f}"
+        )
 
     row("selection", report["selection"])
     for model, s in report["candidates"].items():
@@ -283,8 +294,10 @@ def format_report(report: dict) -> str:
     row("seasonal naive", report["seasonal_naive"])
     row("Naive2", report["naive2"])
     lines.append(f"{'best candidate in hindsight':<28}{report['oracle']['mase']:>14.3f}  (MASE no selection can beat)")
-    lines.append(f"series scored: {report['series']} (horizon {report['horizon']}; skipped, too short: "
-                 f"{report['skipped_short']}; not scored, all-zero training part: {report['unscored_zero_train']})")
+    lines.append(
+        f"series scored: {report['series']} (horizon {report['horizon']}; skipped, too short: "
+        f"{report['skipped_short']}; not scored, all-zero training part: {report['unscored_zero_train']})"
+    )
     lines.append("model mix: " + ", ".join(f"{k} {v}" for k, v in report["model_mix"].items()))
     lines.append(f"seconds: {report['seconds']:.1f}")
     return "\n".join(lines)

@@ -168,12 +168,27 @@ def build_hierarchy(keys: pd.DataFrame) -> Hierarchy:
     fam_reg = bottom[["family", "region"]].drop_duplicates().sort_values(["region", "family"])
     nodes = pd.concat(
         [
-            pd.DataFrame({"unique_id": [total_id()], "level": ["total"], "region": [None], "family": [None], "sku": [None]}),
-            pd.DataFrame({"unique_id": [region_id(r) for r in regions], "level": "region", "region": regions,
-                          "family": None, "sku": None}),
-            pd.DataFrame({"unique_id": [family_region_id(f, r) for f, r in zip(fam_reg["family"], fam_reg["region"])],
-                          "level": "family_region", "region": fam_reg["region"].to_numpy(),
-                          "family": fam_reg["family"].to_numpy(), "sku": None}),
+            pd.DataFrame(
+                {"unique_id": [total_id()], "level": ["total"], "region": [None], "family": [None], "sku": [None]}
+            ),
+            pd.DataFrame(
+                {
+                    "unique_id": [region_id(r) for r in regions],
+                    "level": "region",
+                    "region": regions,
+                    "family": None,
+                    "sku": None,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "unique_id": [family_region_id(f, r) for f, r in zip(fam_reg["family"], fam_reg["region"])],
+                    "level": "family_region",
+                    "region": fam_reg["region"].to_numpy(),
+                    "family": fam_reg["family"].to_numpy(),
+                    "sku": None,
+                }
+            ),
             bottom[["unique_id", "level", "region", "family", "sku"]],
         ],
         ignore_index=True,
@@ -181,12 +196,14 @@ def build_hierarchy(keys: pd.DataFrame) -> Hierarchy:
     index = {uid: i for i, uid in enumerate(nodes["unique_id"])}
     n_bottom = len(bottom)
     cols = np.arange(n_bottom)
-    rows = np.concatenate([
-        np.zeros(n_bottom, dtype=np.int64),
-        [index[region_id(r)] for r in bottom["region"]],
-        [index[family_region_id(f, r)] for f, r in zip(bottom["family"], bottom["region"])],
-        [index[u] for u in bottom["unique_id"]],
-    ]).astype(np.int64)
+    rows = np.concatenate(
+        [
+            np.zeros(n_bottom, dtype=np.int64),
+            [index[region_id(r)] for r in bottom["region"]],
+            [index[family_region_id(f, r)] for f, r in zip(bottom["family"], bottom["region"])],
+            [index[u] for u in bottom["unique_id"]],
+        ]
+    ).astype(np.int64)
     matrix = sparse.csc_matrix((np.ones(4 * n_bottom), (rows, np.tile(cols, 4))), shape=(len(nodes), n_bottom))
     tags = {level: nodes.loc[nodes["level"] == level, "unique_id"].to_numpy() for level in LEVELS}
     return Hierarchy(nodes=nodes, matrix=matrix, tags=tags)
@@ -201,18 +218,20 @@ def aggregate_history(history: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFra
     bottom = history.merge(hierarchy.bottom[["sku", "region", "unique_id"]], on=["sku", "region"], how="inner")
     bottom = bottom.rename(columns={"unique_id": "bottom_id"})[["bottom_id", "ds", "y"]]
     mapping = hierarchy.bottom_to_nodes()
-    out = (
-        bottom.merge(mapping, on="bottom_id")
-        .groupby(["unique_id", "ds"], as_index=False, sort=False)["y"]
-        .sum()
-    )
+    out = bottom.merge(mapping, on="bottom_id").groupby(["unique_id", "ds"], as_index=False, sort=False)["y"].sum()
     order = {uid: i for i, uid in enumerate(hierarchy.nodes["unique_id"])}
     out["_order"] = out["unique_id"].map(order)
     return out.sort_values(["_order", "ds"]).drop(columns="_order").reset_index(drop=True)
 
 
-RECONCILIATION_METHODS = ("wls_backtest", "mint_shrink_backtest", "top_down_proportions", "middle_out_region",
-                          "wls_struct", "ols")
+RECONCILIATION_METHODS = (
+    "wls_backtest",
+    "mint_shrink_backtest",
+    "top_down_proportions",
+    "middle_out_region",
+    "wls_struct",
+    "ols",
+)
 PROPORTIONAL = {"top_down_proportions": "total", "middle_out_region": "region"}
 NEEDS_BACKTEST = ("wls_backtest", "mint_shrink_backtest")
 
@@ -232,8 +251,13 @@ class BacktestErrors:
     errors: pd.DataFrame | None = None
 
 
-def backtest_errors(selection: pd.DataFrame, backtest_forecasts: pd.DataFrame | None, history: pd.DataFrame,
-                    fallback_window: int = 12, floor_share: float = 1e-6) -> BacktestErrors:
+def backtest_errors(
+    selection: pd.DataFrame,
+    backtest_forecasts: pd.DataFrame | None,
+    history: pd.DataFrame,
+    fallback_window: int = 12,
+    floor_share: float = 1e-6,
+) -> BacktestErrors:
     """Every node's error variance from the engine's backtest of the forecast it chose.
 
     ``selection``: unique_id, model (the engine's choice per node); ``backtest_forecasts``: the
@@ -271,8 +295,9 @@ def backtest_errors(selection: pd.DataFrame, backtest_forecasts: pd.DataFrame | 
         if len(windows):
             common = windows.value_counts().index[0]
             on_common = windows.index[windows == common]
-            wide = bt[bt["unique_id"].isin(on_common)].pivot_table(index=["cutoff", "ds"], columns="unique_id",
-                                                                  values="err", aggfunc="first")
+            wide = bt[bt["unique_id"].isin(on_common)].pivot_table(
+                index=["cutoff", "ds"], columns="unique_id", values="err", aggfunc="first"
+            )
             window_errors = wide.dropna(axis=1)
     missing = variances.index[variances.isna()]
     if len(missing):
@@ -297,8 +322,9 @@ def _split(hierarchy: Hierarchy):
     return upper, bottom, matrix[upper], matrix[bottom]
 
 
-def wls_reconcile(y_hat: np.ndarray, hierarchy: Hierarchy, variances: np.ndarray,
-                  low_rank: np.ndarray | None = None) -> np.ndarray:
+def wls_reconcile(
+    y_hat: np.ndarray, hierarchy: Hierarchy, variances: np.ndarray, low_rank: np.ndarray | None = None
+) -> np.ndarray:
     """MinTrace with W = diag(``variances``) (+ ``low_rank`` F Fᵀ): S (Sᵀ W⁻¹ S)⁻¹ Sᵀ W⁻¹ ŷ.
 
     ``y_hat``: nodes x months (rows in ``hierarchy.nodes`` order); ``variances``: one per node.
@@ -313,7 +339,9 @@ def wls_reconcile(y_hat: np.ndarray, hierarchy: Hierarchy, variances: np.ndarray
     d = np.asarray(variances, dtype=float)
     n = len(hierarchy.nodes)
     if y_hat.shape[0] != n or d.shape != (n,):
-        raise ValueError(f"wls_reconcile needs {n} rows of forecasts and {n} variances, got {y_hat.shape} and {d.shape}")
+        raise ValueError(
+            f"wls_reconcile needs {n} rows of forecasts and {n} variances, got {y_hat.shape} and {d.shape}"
+        )
     if not np.all(np.isfinite(d)) or (d <= 0).any():
         raise ValueError("reconciliation variances must be finite and positive")
     upper, bottom, A, identity = _split(hierarchy)
@@ -350,17 +378,17 @@ def shrunk_covariance_factors(errors: pd.DataFrame, variances: pd.Series) -> tup
     ids = list(variances.index)
     E = errors.to_numpy(dtype=float)
     k = E.shape[0]
-    second = (E ** 2).mean(axis=0)
+    second = (E**2).mean(axis=0)
     keep = second > 0
     E, cols = E[:, keep], [c for c, ok in zip(errors.columns, keep) if ok]
     second = second[keep]
     X = E / np.sqrt(second)  # standardised: r = XᵀX / k
-    sq = (X ** 2).sum(axis=1)  # per point: Σ_i x_ki²
-    sum_w2_all = float((sq ** 2).sum())  # Σ_ij Σ_k (x_ki x_kj)²
-    sum_w2_diag = float((X ** 4).sum())
+    sq = (X**2).sum(axis=1)  # per point: Σ_i x_ki²
+    sum_w2_all = float((sq**2).sum())  # Σ_ij Σ_k (x_ki x_kj)²
+    sum_w2_diag = float((X**4).sum())
     gram = X @ X.T
-    sum_r2_all = float((gram ** 2).sum()) / k ** 2  # Σ_ij r_ij²
-    sum_r2_diag = float(((X ** 2).sum(axis=0) / k) ** 2 @ np.ones(X.shape[1]))
+    sum_r2_all = float((gram**2).sum()) / k**2  # Σ_ij r_ij²
+    sum_r2_diag = float(((X**2).sum(axis=0) / k) ** 2 @ np.ones(X.shape[1]))
     off_r2 = sum_r2_all - sum_r2_diag
     off_var = ((sum_w2_all - sum_w2_diag) - k * off_r2) / (k * (k - 1))  # Σ_{i≠j} Var(mean of w_kij)
     lam = 1.0 if off_r2 <= 0 else float(np.clip(off_var / off_r2, 0.0, 1.0))
@@ -410,7 +438,7 @@ def proportional_reconcile(y_hat: np.ndarray, hierarchy: Hierarchy, top_level: s
     out = np.zeros_like(y_hat)
     start = LEVELS.index(top_level)
     out[levels == top_level] = y_hat[levels == top_level]
-    for level in LEVELS[start + 1:]:
+    for level in LEVELS[start + 1 :]:
         rows = np.flatnonzero(levels == level)
         par = parents[rows]
         groups, inverse = np.unique(par, return_inverse=True)
@@ -421,11 +449,12 @@ def proportional_reconcile(y_hat: np.ndarray, hierarchy: Hierarchy, top_level: s
         ratio = np.where(denom > 0, share[rows] / np.where(denom > 0, denom, 1.0), 1.0 / count[inverse])
         out[rows] = out[par] * ratio
     bottom = levels == BOTTOM
-    return (hierarchy.matrix.tocsr() @ out[bottom])
+    return hierarchy.matrix.tocsr() @ out[bottom]
 
 
-def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str = RECONCILIATION_METHOD,
-              errors: BacktestErrors | None = None) -> pd.DataFrame:
+def reconcile(
+    base: pd.DataFrame, hierarchy: Hierarchy, method: str = RECONCILIATION_METHOD, errors: BacktestErrors | None = None
+) -> pd.DataFrame:
     """Reconcile base point forecasts of every node.
 
     ``base``: unique_id, ds, yhat for every node and month. Returns the same rows with
@@ -440,7 +469,9 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str = RECONCILIA
     node_ids = set(hierarchy.nodes["unique_id"])
     present = set(base["unique_id"])
     if node_ids - present:
-        raise ValueError(f"base forecasts missing for {len(node_ids - present)} node(s), e.g. {sorted(node_ids - present)[:3]}")
+        raise ValueError(
+            f"base forecasts missing for {len(node_ids - present)} node(s), e.g. {sorted(node_ids - present)[:3]}"
+        )
     if method in NEEDS_BACKTEST or method in PROPORTIONAL:
         return _reconcile_own(base, hierarchy, method, errors)
     from hierarchicalforecast.core import HierarchicalReconciliation
@@ -457,8 +488,9 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str = RECONCILIA
     return base.merge(out, on=["unique_id", "ds"], how="left")
 
 
-def _reconcile_own(base: pd.DataFrame, hierarchy: Hierarchy, method: str,
-                   errors: BacktestErrors | None) -> pd.DataFrame:
+def _reconcile_own(
+    base: pd.DataFrame, hierarchy: Hierarchy, method: str, errors: BacktestErrors | None
+) -> pd.DataFrame:
     ids = hierarchy.nodes["unique_id"].to_numpy()
     wide = base.pivot_table(index="unique_id", columns="ds", values="yhat", aggfunc="first").reindex(ids)
     if wide.isna().any().any():
@@ -467,14 +499,21 @@ def _reconcile_own(base: pd.DataFrame, hierarchy: Hierarchy, method: str,
         rec = proportional_reconcile(wide.to_numpy(dtype=float), hierarchy, PROPORTIONAL[method])
     else:
         rec = _backtest_weighted(wide, hierarchy, method, errors)
-    out = pd.DataFrame(rec, index=pd.Index(ids, name="unique_id"), columns=wide.columns).stack().rename("yhat_reconciled").reset_index()
+    out = (
+        pd.DataFrame(rec, index=pd.Index(ids, name="unique_id"), columns=wide.columns)
+        .stack()
+        .rename("yhat_reconciled")
+        .reset_index()
+    )
     return base.merge(out, on=["unique_id", "ds"], how="left")
 
 
 def _backtest_weighted(wide: pd.DataFrame, hierarchy: Hierarchy, method: str, errors: BacktestErrors | None):
     if errors is None:
-        raise ValueError(f"reconciliation method {method!r} needs the backtest errors of every node "
-                         "(hierarchy.backtest_errors of the engine result)")
+        raise ValueError(
+            f"reconciliation method {method!r} needs the backtest errors of every node "
+            "(hierarchy.backtest_errors of the engine result)"
+        )
     ids = hierarchy.nodes["unique_id"].to_numpy()
     lacking = [u for u in ids if u not in errors.variances.index]
     if lacking:
@@ -486,8 +525,9 @@ def _backtest_weighted(wide: pd.DataFrame, hierarchy: Hierarchy, method: str, er
     return wls_reconcile(wide.to_numpy(dtype=float), hierarchy, variances.to_numpy(), low_rank=low_rank)
 
 
-def make_coherent(forecasts: pd.DataFrame, hierarchy: Hierarchy, value: str = "yhat_reconciled",
-                  interval_rule: str = "shift") -> pd.DataFrame:
+def make_coherent(
+    forecasts: pd.DataFrame, hierarchy: Hierarchy, value: str = "yhat_reconciled", interval_rule: str = "shift"
+) -> pd.DataFrame:
     """Exactly coherent forecasts in cents from (approximately) reconciled ones.
 
     Bottom series: ``value`` clipped at 0 and rounded to 2 decimals. Every upper node:
@@ -503,8 +543,13 @@ def make_coherent(forecasts: pd.DataFrame, hierarchy: Hierarchy, value: str = "y
     bottom_ids = set(hierarchy.bottom_ids)
     is_bottom = df["unique_id"].isin(bottom_ids)
     cents = np.round(np.clip(df.loc[is_bottom, value].to_numpy(dtype=float), 0.0, None) * 100.0).astype(np.int64)
-    bottom = pd.DataFrame({"bottom_id": df.loc[is_bottom, "unique_id"].to_numpy(), "ds": df.loc[is_bottom, "ds"].to_numpy(),
-                           "cents": cents})
+    bottom = pd.DataFrame(
+        {
+            "bottom_id": df.loc[is_bottom, "unique_id"].to_numpy(),
+            "ds": df.loc[is_bottom, "ds"].to_numpy(),
+            "cents": cents,
+        }
+    )
     sums = (
         bottom.merge(hierarchy.bottom_to_nodes(), on="bottom_id")
         .groupby(["unique_id", "ds"], as_index=False)["cents"]
@@ -535,8 +580,9 @@ def make_coherent(forecasts: pd.DataFrame, hierarchy: Hierarchy, value: str = "y
     return df.drop(columns=["yhat_cents"])
 
 
-def coherent_forecast(base: pd.DataFrame, hierarchy: Hierarchy, method: str = RECONCILIATION_METHOD,
-                      errors: BacktestErrors | None = None) -> pd.DataFrame:
+def coherent_forecast(
+    base: pd.DataFrame, hierarchy: Hierarchy, method: str = RECONCILIATION_METHOD, errors: BacktestErrors | None = None
+) -> pd.DataFrame:
     """Base forecasts of every node (engine schema) -> reconciled, exactly coherent forecasts.
 
     Output columns: the input's plus ``yhat_base`` (engine) and ``yhat_reconciled`` (MinTrace,
@@ -558,7 +604,11 @@ def sum_bottom_to_nodes(values: pd.DataFrame, hierarchy: Hierarchy, columns: lis
     cents = bottom[["bottom_id", "ds"]].copy()
     for c in columns:
         cents[c] = np.round(bottom[c].to_numpy(dtype=float) * 100.0).astype(np.int64)
-    summed = cents.merge(hierarchy.bottom_to_nodes(), on="bottom_id").groupby(["unique_id", "ds"], as_index=False)[columns].sum()
+    summed = (
+        cents.merge(hierarchy.bottom_to_nodes(), on="bottom_id")
+        .groupby(["unique_id", "ds"], as_index=False)[columns]
+        .sum()
+    )
     for c in columns:
         summed[c] = summed[c].astype(np.int64) / 100.0
     return summed

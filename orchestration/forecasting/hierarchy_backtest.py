@@ -78,9 +78,13 @@ def prepare_origin(history: pd.DataFrame, cycle, config: ForecastConfig = Foreca
 
 def node_actuals(history: pd.DataFrame, hierarchy: Hierarchy, months) -> pd.DataFrame:
     """Every node x month of ``months``: the sum of its bottom series' actuals (0 where none)."""
-    summed = aggregate_history(history, hierarchy) if not history.empty else pd.DataFrame(columns=["unique_id", "ds", "y"])
-    grid = pd.MultiIndex.from_product([hierarchy.nodes["unique_id"], pd.DatetimeIndex(months)], names=["unique_id", "ds"])
-    return (summed.set_index(["unique_id", "ds"])["y"].reindex(grid, fill_value=0.0).astype(float).reset_index())
+    summed = (
+        aggregate_history(history, hierarchy) if not history.empty else pd.DataFrame(columns=["unique_id", "ds", "y"])
+    )
+    grid = pd.MultiIndex.from_product(
+        [hierarchy.nodes["unique_id"], pd.DatetimeIndex(months)], names=["unique_id", "ds"]
+    )
+    return summed.set_index(["unique_id", "ds"])["y"].reindex(grid, fill_value=0.0).astype(float).reset_index()
 
 
 def method_forecasts(origin: Origin, method: str) -> pd.DataFrame:
@@ -95,8 +99,9 @@ def method_forecasts(origin: Origin, method: str) -> pd.DataFrame:
     return out[cols]
 
 
-def score_levels(forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, hierarchy: Hierarchy,
-                 season_length: int = 12) -> pd.DataFrame:
+def score_levels(
+    forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, hierarchy: Hierarchy, season_length: int = 12
+) -> pd.DataFrame:
     """Per level: n_series, n_points, WAPE, mean MASE, bias and (when ``forecasts`` has
     ``lo_80``/``hi_80``) 80% coverage of ``forecasts`` against ``actuals``.
 
@@ -110,8 +115,10 @@ def score_levels(forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.Dat
         bad = merged[merged["yhat"].isna()].iloc[0]
         raise ValueError(f"no forecast for node {bad.unique_id!r} month {pd.Timestamp(bad.ds):%Y-%m}")
     merged = merged.merge(hierarchy.nodes[["unique_id", "level"]], on="unique_id")
-    scales = {uid: metrics.seasonal_naive_scale(g.sort_values("ds")["y"].to_numpy(), season_length)
-              for uid, g in history.groupby("unique_id", sort=False)}
+    scales = {
+        uid: metrics.seasonal_naive_scale(g.sort_values("ds")["y"].to_numpy(), season_length)
+        for uid, g in history.groupby("unique_id", sort=False)
+    }
     merged["abs_err"] = (merged["y"] - merged["yhat"]).abs()
     per_node = merged.groupby(["level", "unique_id"], as_index=False)["abs_err"].mean()
     per_node["mase"] = per_node["abs_err"] / per_node["unique_id"].map(scales)
@@ -122,15 +129,17 @@ def score_levels(forecasts: pd.DataFrame, actuals: pd.DataFrame, history: pd.Dat
             continue
         nodes = per_node[per_node["level"] == level]
         mase = nodes["mase"].replace([np.inf, -np.inf], np.nan).dropna()
-        rows.append({
-            "level": level,
-            "n_series": int(m["unique_id"].nunique()),
-            "n_points": int(len(m)),
-            "wape": metrics.wape(m["y"], m["yhat"]),
-            "mase": float(mase.mean()) if len(mase) else float("nan"),
-            "bias": metrics.bias(m["y"], m["yhat"]),
-            "coverage80": metrics.coverage(m["y"], m["lo_80"], m["hi_80"]) if len(bounds) == 2 else float("nan"),
-        })
+        rows.append(
+            {
+                "level": level,
+                "n_series": int(m["unique_id"].nunique()),
+                "n_points": int(len(m)),
+                "wape": metrics.wape(m["y"], m["yhat"]),
+                "mase": float(mase.mean()) if len(mase) else float("nan"),
+                "bias": metrics.bias(m["y"], m["yhat"]),
+                "coverage80": metrics.coverage(m["y"], m["lo_80"], m["hi_80"]) if len(bounds) == 2 else float("nan"),
+            }
+        )
     return pd.DataFrame(rows, columns=["level", "n_series", "n_points", "wape", "mase", "bias", "coverage80"])
 
 
@@ -146,15 +155,18 @@ def evaluate_origin(origin: Origin, methods, season_length: int = 12) -> tuple[p
     return pd.concat(frames, ignore_index=True), seconds
 
 
-def evaluate_hierarchy(history: pd.DataFrame, cycles, methods, config: ForecastConfig = ForecastConfig(),
-                       progress=None) -> HierarchyEvaluation:
+def evaluate_hierarchy(
+    history: pd.DataFrame, cycles, methods, config: ForecastConfig = ForecastConfig(), progress=None
+) -> HierarchyEvaluation:
     """Run the engine once per origin cycle and score every method on the same base forecasts."""
     frames, seconds = [], {}
     for cycle in cycles:
         origin = prepare_origin(history, cycle, config)
         if progress:
-            progress(f"{origin.cycle:%Y-%m}: engine {origin.engine_seconds:.0f} s on {len(origin.hierarchy.nodes)} nodes, "
-                     f"{origin.actuals['ds'].nunique()} months of actuals")
+            progress(
+                f"{origin.cycle:%Y-%m}: engine {origin.engine_seconds:.0f} s on {len(origin.hierarchy.nodes)} nodes, "
+                f"{origin.actuals['ds'].nunique()} months of actuals"
+            )
         scores, secs = evaluate_origin(origin, methods, config.season_length)
         frames.append(scores)
         seconds[(f"{origin.cycle:%Y-%m}", "engine")] = origin.engine_seconds
@@ -167,7 +179,7 @@ def summary_table(scores: pd.DataFrame) -> pd.DataFrame:
     """Per method x level, the mean over cycles of WAPE, mean MASE, bias and 80% coverage (cycles weigh alike)."""
     order = {lv: i for i, lv in enumerate(LEVELS)}
     methods = list(dict.fromkeys(scores["method"]))
-    out = (scores.groupby(["level", "method"], as_index=False)[["wape", "mase", "bias", "coverage80"]].mean())
+    out = scores.groupby(["level", "method"], as_index=False)[["wape", "mase", "bias", "coverage80"]].mean()
     out["_l"] = out["level"].map(order)
     out["_m"] = out["method"].map({m: i for i, m in enumerate(methods)})
     return out.sort_values(["_l", "_m"]).drop(columns=["_l", "_m"]).reset_index(drop=True)

@@ -49,7 +49,7 @@ def conformal_half_widths(errors: np.ndarray, horizon: int, levels, *, min_error
         jj = min(j, hb)
         if jj not in cache:
             start = min(max(0, jj - 1 - (width - 1) // 2), hb - width)
-            window = errors[:, start:start + width]
+            window = errors[:, start : start + width]
             cache[jj] = [conformal_quantile(window.ravel(), lv) for lv in levels]
         growth = math.sqrt(j / hb) if j > hb else 1.0
         out[:, j - 1] = np.asarray(cache[jj]) * growth
@@ -68,7 +68,7 @@ def seasonal_naive_half_widths(y, horizon: int, levels, season_length: int = 12)
     else:
         diffs = np.diff(y)
         growth = np.sqrt(steps)
-    sigma = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else 0.0
+    sigma = float(np.sqrt(np.mean(diffs**2))) if len(diffs) else 0.0
     return np.array([[gaussian_half_width(sigma * g, lv) for g in growth] for lv in levels])
 
 

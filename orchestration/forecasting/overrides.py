@@ -84,8 +84,7 @@ class OverrideCheck:
     def log(self) -> pd.DataFrame:
         """One row per file row: its fields, status (applied/refused) and error."""
         rows = [
-            {**{c: getattr(o, c) for c in ("row", *COLUMNS)}, "status": "applied", "error": None}
-            for o in self.valid
+            {**{c: getattr(o, c) for c in ("row", *COLUMNS)}, "status": "applied", "error": None} for o in self.valid
         ]
         rows += [{**r, "status": "refused"} for r in self.refused]
         rows += [{**r, "status": "duplicate"} for r in self.duplicates]
@@ -135,8 +134,9 @@ def read_overrides(
     for i, rec in enumerate(raw.to_dict("records")):
         row = i + 2
         fields = {c: _text(rec.get(c)) for c in COLUMNS}
-        error = _row_error(fields, all_skus, all_families, regions, skus_by_region, families_by_region, horizon,
-                           horizon_months)
+        error = _row_error(
+            fields, all_skus, all_families, regions, skus_by_region, families_by_region, horizon, horizon_months
+        )
         if error:
             check.refused.append({"row": row, **fields, "error": f"{path}: row {row}: {error}"})
             continue
@@ -150,23 +150,31 @@ def read_overrides(
         if len(distinct) > 1:
             rows = ", ".join(str(o.row) for o in group)
             for o in group:
-                check.refused.append({
-                    "row": o.row, **{c: getattr(o, c) for c in COLUMNS},
-                    "error": f"{path}: row {o.row}: conflicting duplicate: rows {rows} override "
-                             f"{key[0]} {key[1]} in {key[2]} for {key[3]} with different kind/value",
-                })
+                check.refused.append(
+                    {
+                        "row": o.row,
+                        **{c: getattr(o, c) for c in COLUMNS},
+                        "error": f"{path}: row {o.row}: conflicting duplicate: rows {rows} override "
+                        f"{key[0]} {key[1]} in {key[2]} for {key[3]} with different kind/value",
+                    }
+                )
         else:
             check.valid.append(group[0])  # identical copies are applied once
             for o in group[1:]:
-                check.duplicates.append({
-                    "row": o.row, **{c: getattr(o, c) for c in COLUMNS},
-                    "error": f"{path}: row {o.row}: identical to row {group[0].row}, applied once",
-                })
+                check.duplicates.append(
+                    {
+                        "row": o.row,
+                        **{c: getattr(o, c) for c in COLUMNS},
+                        "error": f"{path}: row {o.row}: identical to row {group[0].row}, applied once",
+                    }
+                )
     check.valid.sort(key=lambda o: o.row)
     return check
 
 
-def _row_error(f, all_skus, all_families, regions, skus_by_region, families_by_region, horizon, horizon_months) -> str | None:
+def _row_error(
+    f, all_skus, all_families, regions, skus_by_region, families_by_region, horizon, horizon_months
+) -> str | None:
     if f["level"] not in LEVELS:
         return f"level must be one of {', '.join(LEVELS)}, got {f['level']!r}"
     if not f["item"]:
@@ -183,8 +191,11 @@ def _row_error(f, all_skus, all_families, regions, skus_by_region, families_by_r
     if not MONTH_PATTERN.match(f["month"]):
         return f"month must be YYYY-MM, got {f['month']!r}"
     if f["month"] not in horizon:
-        return (f"month {f['month']} is outside the forecast horizon "
-                f"{horizon_months[0]}..{horizon_months[-1]}" if horizon_months else "no forecast horizon")
+        return (
+            f"month {f['month']} is outside the forecast horizon {horizon_months[0]}..{horizon_months[-1]}"
+            if horizon_months
+            else "no forecast horizon"
+        )
     if f["kind"] not in KINDS:
         return f"kind must be one of {', '.join(KINDS)}, got {f['kind']!r}"
     try:
@@ -251,7 +262,9 @@ def apply_overrides(stat: pd.DataFrame, overrides: list[Override]) -> pd.DataFra
     cents = _to_cents(df["statistical"])
     applied: list[list[int]] = [[] for _ in range(len(df))]
     for o in (o for o in overrides if o.level == "family"):
-        idx = np.flatnonzero(((df["family"] == o.item) & (df["region"] == o.region) & (df["month"] == o.month)).to_numpy())
+        idx = np.flatnonzero(
+            ((df["family"] == o.item) & (df["region"] == o.region) & (df["month"] == o.month)).to_numpy()
+        )
         if len(idx) == 0:
             continue
         stat_cents = _to_cents(df.loc[idx, "statistical"])

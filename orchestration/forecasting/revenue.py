@@ -74,7 +74,9 @@ def win_rates(snapshots: pd.DataFrame, cycle: pd.Timestamp, min_closed: int = MI
     cycle = pd.Timestamp(cycle)
     snaps = snapshots[pd.to_datetime(snapshots["snapshot_month"]) <= cycle]
     closed = snaps[~snaps["is_open"].astype(bool) & snaps["closed_in_month_outcome"].notna()]
-    outcome = closed.drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")["closed_in_month_outcome"]
+    outcome = closed.drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")[
+        "closed_in_month_outcome"
+    ]
     open_rows = snaps[snaps["is_open"].astype(bool)].copy()
     open_rows["age_bucket"] = age_bucket(open_rows["age_days"]).to_numpy()
     cells = open_rows[["stage_name", "age_bucket"]].drop_duplicates()
@@ -83,19 +85,25 @@ def win_rates(snapshots: pd.DataFrame, cycle: pd.Timestamp, min_closed: int = MI
     obs = obs[obs["outcome"].notna()]
     obs["won"] = (obs["outcome"] == "won").astype(int)
 
-    by_cell = obs.groupby(["stage_name", "age_bucket"]).agg(
-        closed_opportunities=("won", "size"), won_opportunities=("won", "sum")
-    ).reset_index()
+    by_cell = (
+        obs.groupby(["stage_name", "age_bucket"])
+        .agg(closed_opportunities=("won", "size"), won_opportunities=("won", "sum"))
+        .reset_index()
+    )
     by_stage = obs.drop_duplicates(["opportunity_id", "stage_name"]).groupby("stage_name")["won"].agg(["size", "sum"])
     overall_obs = obs.drop_duplicates("opportunity_id")
     overall = overall_obs["won"].mean() if len(overall_obs) else np.nan
     crm_prob = open_rows.groupby("stage_name")["probability"].median() / 100.0 if "probability" in open_rows else {}
 
     out = cells.merge(by_cell, on=["stage_name", "age_bucket"], how="left")
-    out[["closed_opportunities", "won_opportunities"]] = out[["closed_opportunities", "won_opportunities"]].fillna(0).astype(int)
-    out["cell_win_rate"] = np.where(out["closed_opportunities"] > 0,
-                                    out["won_opportunities"] / out["closed_opportunities"].where(out["closed_opportunities"] > 0, 1),
-                                    np.nan)
+    out[["closed_opportunities", "won_opportunities"]] = (
+        out[["closed_opportunities", "won_opportunities"]].fillna(0).astype(int)
+    )
+    out["cell_win_rate"] = np.where(
+        out["closed_opportunities"] > 0,
+        out["won_opportunities"] / out["closed_opportunities"].where(out["closed_opportunities"] > 0, 1),
+        np.nan,
+    )
     rates, sources = [], []
     for row in out.itertuples(index=False):
         if row.closed_opportunities >= min_closed:
@@ -135,7 +143,9 @@ def pipeline_forecast(snapshots: pd.DataFrame, rates: pd.DataFrame, cycle: pd.Ti
     snaps = snapshots[pd.to_datetime(snapshots["snapshot_month"]) == cycle]
     open_now = snaps[snaps["is_open"].astype(bool)].copy()
     open_now["age_bucket"] = age_bucket(open_now["age_days"]).to_numpy()
-    open_now = open_now.merge(rates[["stage_name", "age_bucket", "win_rate"]], on=["stage_name", "age_bucket"], how="left")
+    open_now = open_now.merge(
+        rates[["stage_name", "age_bucket", "win_rate"]], on=["stage_name", "age_bucket"], how="left"
+    )
     open_now["win_rate"] = open_now["win_rate"].fillna(0.0)
     open_now["ds"] = expected_close_month(open_now["close_date"], cycle).to_numpy()
     months = forecast_months(cycle, horizon)
@@ -144,10 +154,11 @@ def pipeline_forecast(snapshots: pd.DataFrame, rates: pd.DataFrame, cycle: pd.Ti
     open_now["expected_usd"] = amount * open_now["win_rate"]
     open_now["commit_usd"] = amount.where(open_now["forecast_category"] == COMMIT_CATEGORY, 0.0)
     open_now["amount"] = amount
-    return (
-        open_now.groupby(["region_code", "ds"], as_index=False)
-        .agg(open_opportunities=("opportunity_id", "nunique"), open_pipeline_usd=("amount", "sum"),
-             pipeline_usd=("expected_usd", "sum"), commit_open_usd=("commit_usd", "sum"))
+    return open_now.groupby(["region_code", "ds"], as_index=False).agg(
+        open_opportunities=("opportunity_id", "nunique"),
+        open_pipeline_usd=("amount", "sum"),
+        pipeline_usd=("expected_usd", "sum"),
+        commit_open_usd=("commit_usd", "sum"),
     )
 
 
@@ -165,8 +176,13 @@ def pipeline_weight(step: int, weights: tuple[float, ...] = PIPELINE_WEIGHTS) ->
     return float(weights[step - 1]) if 1 <= step <= len(weights) else 0.0
 
 
-def blend_origins(cycle: pd.Timestamp, first_month: pd.Timestamp, min_history: int = 12,
-                  n: int = BLEND_ORIGINS, spacing: int = BLEND_ORIGIN_SPACING) -> list[pd.Timestamp]:
+def blend_origins(
+    cycle: pd.Timestamp,
+    first_month: pd.Timestamp,
+    min_history: int = 12,
+    n: int = BLEND_ORIGINS,
+    spacing: int = BLEND_ORIGIN_SPACING,
+) -> list[pd.Timestamp]:
     """Past origins for the blend backtest: cycle - 1, cycle - 4, ... months, each with at least
     ``min_history`` months of bookings before it (oldest first)."""
     cycle, first_month = pd.Timestamp(cycle), pd.Timestamp(first_month)
@@ -179,8 +195,14 @@ def blend_origins(cycle: pd.Timestamp, first_month: pd.Timestamp, min_history: i
     return sorted(out)
 
 
-def blend_backtest(bookings: pd.DataFrame, snapshots: pd.DataFrame, cycle: pd.Timestamp, forecaster,
-                   steps: int = BLEND_STEPS, min_closed: int = MIN_CLOSED_PER_CELL) -> pd.DataFrame:
+def blend_backtest(
+    bookings: pd.DataFrame,
+    snapshots: pd.DataFrame,
+    cycle: pd.Timestamp,
+    forecaster,
+    steps: int = BLEND_STEPS,
+    min_closed: int = MIN_CLOSED_PER_CELL,
+) -> pd.DataFrame:
     """Statistical and pipeline forecasts at past origins next to the bookings that followed.
 
     ``bookings``: region_code, ds, y up to the cycle; ``forecaster(history, horizon)`` returns
@@ -207,8 +229,12 @@ def blend_backtest(bookings: pd.DataFrame, snapshots: pd.DataFrame, cycle: pd.Ti
     return out[out["ds"] <= cycle][["origin", "step", "region_code", "ds", "statistical", "pipeline", "actual"]]
 
 
-def choose_pipeline_weights(backtest: pd.DataFrame, steps: int = BLEND_STEPS, min_origins: int = MIN_BLEND_ORIGINS,
-                            default: tuple[float, ...] = PIPELINE_WEIGHTS) -> pd.DataFrame:
+def choose_pipeline_weights(
+    backtest: pd.DataFrame,
+    steps: int = BLEND_STEPS,
+    min_origins: int = MIN_BLEND_ORIGINS,
+    default: tuple[float, ...] = PIPELINE_WEIGHTS,
+) -> pd.DataFrame:
     """Pipeline weight per step 1..``steps``: the grid weight with the lowest total absolute
     error over the backtest (ties to the smaller weight), or the default when the step has
     fewer than ``min_origins`` origins. Returns step, weight, origins, source, and the WAPE of
@@ -224,10 +250,11 @@ def choose_pipeline_weights(backtest: pd.DataFrame, steps: int = BLEND_STEPS, mi
         errors = [np.abs(w * p + (1 - w) * s - y).sum() for w in WEIGHT_GRID]
         w = WEIGHT_GRID[int(np.argmin(errors))]
         den = np.abs(y).sum()
-        wape = (lambda f: float(np.abs(f - y).sum() / den) if den > 0 else np.nan)
+        wape = lambda f: float(np.abs(f - y).sum() / den) if den > 0 else np.nan
         rows.append((step, w, n, "backtest", wape(s), wape(p), wape(w * p + (1 - w) * s)))
-    return pd.DataFrame(rows, columns=["step", "weight", "origins", "source", "wape_statistical", "wape_pipeline",
-                                       "wape_blend"])
+    return pd.DataFrame(
+        rows, columns=["step", "weight", "origins", "source", "wape_statistical", "wape_pipeline", "wape_blend"]
+    )
 
 
 def revenue_forecast(
@@ -253,16 +280,35 @@ def revenue_forecast(
     grid = pd.MultiIndex.from_product([regions, months], names=["region_code", "ds"]).to_frame(index=False)
     grid["horizon_step"] = np.tile(np.arange(1, horizon + 1), len(regions))
     stat_cols = ["region_code", "ds", "model", "yhat", "lo_80", "hi_80", "lo_95", "hi_95"]
-    out = (grid.merge(statistical[stat_cols], on=["region_code", "ds"], how="left")
-           .merge(pipe, on=["region_code", "ds"], how="left")
-           .merge(won, on=["region_code", "ds"], how="left"))
-    out = out.rename(columns={"yhat": "statistical_usd", "lo_80": "statistical_lo_80_usd", "hi_80": "statistical_hi_80_usd",
-                              "lo_95": "statistical_lo_95_usd", "hi_95": "statistical_hi_95_usd", "model": "statistical_model"})
-    fill = ["open_opportunities", "open_pipeline_usd", "pipeline_usd", "commit_open_usd", "closed_won_usd", "statistical_usd"]
+    out = (
+        grid.merge(statistical[stat_cols], on=["region_code", "ds"], how="left")
+        .merge(pipe, on=["region_code", "ds"], how="left")
+        .merge(won, on=["region_code", "ds"], how="left")
+    )
+    out = out.rename(
+        columns={
+            "yhat": "statistical_usd",
+            "lo_80": "statistical_lo_80_usd",
+            "hi_80": "statistical_hi_80_usd",
+            "lo_95": "statistical_lo_95_usd",
+            "hi_95": "statistical_hi_95_usd",
+            "model": "statistical_model",
+        }
+    )
+    fill = [
+        "open_opportunities",
+        "open_pipeline_usd",
+        "pipeline_usd",
+        "commit_open_usd",
+        "closed_won_usd",
+        "statistical_usd",
+    ]
     out[fill] = out[fill].fillna(0.0)
     out["open_opportunities"] = out["open_opportunities"].astype(int)
     out["pipeline_weight"] = [pipeline_weight(int(h), weights) for h in out["horizon_step"]]
-    out["blended_usd"] = out["pipeline_weight"] * out["pipeline_usd"] + (1 - out["pipeline_weight"]) * out["statistical_usd"]
+    out["blended_usd"] = (
+        out["pipeline_weight"] * out["pipeline_usd"] + (1 - out["pipeline_weight"]) * out["statistical_usd"]
+    )
     out["commit_usd"] = out["commit_open_usd"] + out["closed_won_usd"]
     money = [c for c in out.columns if c.endswith("_usd")]
     out[money] = out[money].astype(float).round(2)

@@ -57,18 +57,30 @@ from orchestration.forecasting.warehouse import REVENUE_FORECAST, REVENUE_FORECA
 
 LAGS = (1, 3)
 #: forecast name -> column of marts.revenue_forecast.
-FORECASTS = {"statistical": "statistical_usd", "pipeline": "pipeline_usd", "blended": "blended_usd",
-             "commit": "commit_usd"}
+FORECASTS = {
+    "statistical": "statistical_usd",
+    "pipeline": "pipeline_usd",
+    "blended": "blended_usd",
+    "commit": "commit_usd",
+}
 #: FVA column -> (previous step, this step).
 FVA = {
     "fva_blended_over_statistical": ("statistical", "blended"),
     "fva_blended_over_pipeline": ("pipeline", "blended"),
     "fva_commit_over_blended": ("blended", "commit"),
 }
-BOUNDS = {"80": ("statistical_lo_80_usd", "statistical_hi_80_usd"),
-          "95": ("statistical_lo_95_usd", "statistical_hi_95_usd")}
-REQUIRED = ["cycle_month", "region_code", "forecast_month", "horizon_step", *FORECASTS.values(),
-            *(c for pair in BOUNDS.values() for c in pair)]
+BOUNDS = {
+    "80": ("statistical_lo_80_usd", "statistical_hi_80_usd"),
+    "95": ("statistical_lo_95_usd", "statistical_hi_95_usd"),
+}
+REQUIRED = [
+    "cycle_month",
+    "region_code",
+    "forecast_month",
+    "horizon_step",
+    *FORECASTS.values(),
+    *(c for pair in BOUNDS.values() for c in pair),
+]
 COLUMNS = list(REVENUE_FORECAST_ACCURACY.columns)
 SEASON_LENGTH = 12
 
@@ -101,7 +113,8 @@ def check_forecast_rows(forecasts: pd.DataFrame) -> pd.DataFrame:
         r = df.iloc[i]
         raise RevenueForecastRowsError(
             f"{table}: row {i + 1}: second row for cycle {r['cycle_month']:%Y-%m}, region {r['region_code']}, "
-            f"month {r['forecast_month']:%Y-%m} (one row per cycle x region x forecast month)")
+            f"month {r['forecast_month']:%Y-%m} (one row per cycle x region x forecast month)"
+        )
     steps = pd.Series(month_number(df["forecast_month"]) - month_number(df["cycle_month"]), index=df.index)
     wrong = steps != pd.to_numeric(df["horizon_step"], errors="coerce")
     if wrong.any():
@@ -109,7 +122,8 @@ def check_forecast_rows(forecasts: pd.DataFrame) -> pd.DataFrame:
         r = df.iloc[i]
         raise RevenueForecastRowsError(
             f"{table}: row {i + 1}: horizon_step {r['horizon_step']} but {r['forecast_month']:%Y-%m} is "
-            f"{int(steps.iloc[i])} month(s) after cycle {r['cycle_month']:%Y-%m}")
+            f"{int(steps.iloc[i])} month(s) after cycle {r['cycle_month']:%Y-%m}"
+        )
     for col in REQUIRED[4:]:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     df["horizon_step"] = steps.astype(int)

@@ -41,10 +41,14 @@ def selection_scores(scores: pd.DataFrame, weight: float) -> pd.DataFrame:
 def ensemble_members(scores: pd.DataFrame, models: list[str], k: int) -> dict[str, tuple[str, ...]]:
     """The ``k`` best candidates of each series by selection score (ties in configuration order)."""
     order = {m: i for i, m in enumerate(models)}
-    ranked = scores[scores["model"].isin(models)].assign(
-        _order=lambda d: d["model"].map(order),
-        _mase=lambda d: d["score"].fillna(np.inf),
-    ).sort_values(["unique_id", "_mase", "_order"])
+    ranked = (
+        scores[scores["model"].isin(models)]
+        .assign(
+            _order=lambda d: d["model"].map(order),
+            _mase=lambda d: d["score"].fillna(np.inf),
+        )
+        .sort_values(["unique_id", "_mase", "_order"])
+    )
     return {uid: tuple(g["model"].head(k)) for uid, g in ranked.groupby("unique_id", sort=False)}
 
 
@@ -67,9 +71,11 @@ def choose(scores: pd.DataFrame, order: list[str], margin: float = 0.0) -> pd.Da
     """Per series the candidate with the lowest selection score (the ensemble unless a single
     model beats it by ``margin``): unique_id, model, backtest_mase."""
     rank = {m: i for i, m in enumerate(order)}
-    ranked = (scores[scores["model"].isin(order)]
-              .assign(_order=lambda d: d["model"].map(rank), _score=lambda d: d["score"].fillna(np.inf))
-              .sort_values(["unique_id", "_score", "_order"]))
+    ranked = (
+        scores[scores["model"].isin(order)]
+        .assign(_order=lambda d: d["model"].map(rank), _score=lambda d: d["score"].fillna(np.inf))
+        .sort_values(["unique_id", "_score", "_order"])
+    )
     best = ranked.groupby("unique_id", sort=False).head(1).set_index("unique_id")
     ens = ranked[ranked["model"] == ENSEMBLE].set_index("unique_id")
     if len(ens) and margin > 0:

@@ -39,9 +39,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "hi_95": ("DECIMAL(18,2)", "Upper bound of the 95% interval."),
     "yhat_seasonal_naive": ("DECIMAL(18,2)", "Seasonal naive forecast (same month last year), the benchmark."),
     "consensus": ("DECIMAL(18,2)", "Consensus forecast: statistical with planner overrides, coherent."),
-    "mase_scale": ("DOUBLE", "In-sample seasonal naive MAE of the node's history at the cycle (MASE denominator); null when undefined."),
-    "seasonal_naive_lo_80": ("DECIMAL(18,2)", "Lower bound of the seasonal naive 80% interval (normal, σ of the in-sample "
-                             "seasonal differences, widening with the seasons ahead); null in snapshots stored before it existed."),
+    "mase_scale": (
+        "DOUBLE",
+        "In-sample seasonal naive MAE of the node's history at the cycle (MASE denominator); null when undefined.",
+    ),
+    "seasonal_naive_lo_80": (
+        "DECIMAL(18,2)",
+        "Lower bound of the seasonal naive 80% interval (normal, σ of the in-sample "
+        "seasonal differences, widening with the seasons ahead); null in snapshots stored before it existed.",
+    ),
     "seasonal_naive_hi_80": ("DECIMAL(18,2)", "Upper bound of the seasonal naive 80% interval."),
     "seasonal_naive_lo_95": ("DECIMAL(18,2)", "Lower bound of the seasonal naive 95% interval."),
     "seasonal_naive_hi_95": ("DECIMAL(18,2)", "Upper bound of the seasonal naive 95% interval."),
@@ -49,8 +55,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
 SEASONAL_NAIVE_BOUNDS = ("seasonal_naive_lo_80", "seasonal_naive_hi_80", "seasonal_naive_lo_95", "seasonal_naive_hi_95")
 
 
-SNAPSHOTS = TableSpec(TABLE, COLUMNS, "Immutable forecast snapshot of every cycle (module doc).",
-                      primary_key=("cycle_month", "series_id", "ds"))
+SNAPSHOTS = TableSpec(
+    TABLE,
+    COLUMNS,
+    "Immutable forecast snapshot of every cycle (module doc).",
+    primary_key=("cycle_month", "series_id", "ds"),
+)
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -67,8 +77,9 @@ def mase_scales(history: pd.DataFrame, season_length: int = 12) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unique_id", "mase_scale"])
 
 
-def seasonal_naive_bounds(history: pd.DataFrame, forecast: pd.DataFrame, season_length: int = 12,
-                          levels=(80, 95)) -> pd.DataFrame:
+def seasonal_naive_bounds(
+    history: pd.DataFrame, forecast: pd.DataFrame, season_length: int = 12, levels=(80, 95)
+) -> pd.DataFrame:
     """unique_id, ds and the seasonal naive interval bounds around each node's
     ``yhat_seasonal_naive`` in ``forecast`` (``intervals.seasonal_naive_half_widths`` on the node's
     history up to the cycle), clipped at 0 like the forecast."""
@@ -90,8 +101,13 @@ def seasonal_naive_bounds(history: pd.DataFrame, forecast: pd.DataFrame, season_
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
-def snapshot_frame(cycle: pd.Timestamp, forecast: pd.DataFrame, consensus: pd.DataFrame, scales: pd.DataFrame,
-                   naive_bounds: pd.DataFrame | None = None) -> pd.DataFrame:
+def snapshot_frame(
+    cycle: pd.Timestamp,
+    forecast: pd.DataFrame,
+    consensus: pd.DataFrame,
+    scales: pd.DataFrame,
+    naive_bounds: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The snapshot rows of one cycle.
 
     ``forecast``: unique_id, level, model, ds, yhat, lo/hi 80/95, yhat_seasonal_naive

@@ -58,12 +58,18 @@ DEMAND_FORECAST = TableSpec(
         "fallback": ("VARCHAR", "Why the node got a fallback model instead of a backtested one; null otherwise."),
         "backtest_mase": ("DOUBLE", "Backtest MASE of the chosen model (rolling origin)."),
         "seasonal_naive_mase": ("DOUBLE", "Backtest MASE of seasonal naive on the same origins (the bar to beat)."),
-        "forecast_units": ("DECIMAL(18,2)", "Statistical forecast, ordered units: reconciled top-down by forecast "
-                                            "proportions (the total keeps its own model's forecast; each level split by "
-                                            "its children's forecast shares), bottom clipped at 0 and rounded to cents, "
-                                            "upper levels exact sums."),
-        "lo_80_units": ("DECIMAL(18,2)", "Lower bound of the 80% interval (the node's base interval scaled with its "
-                                         "forecast by the top-down reconciliation)."),
+        "forecast_units": (
+            "DECIMAL(18,2)",
+            "Statistical forecast, ordered units: reconciled top-down by forecast "
+            "proportions (the total keeps its own model's forecast; each level split by "
+            "its children's forecast shares), bottom clipped at 0 and rounded to cents, "
+            "upper levels exact sums.",
+        ),
+        "lo_80_units": (
+            "DECIMAL(18,2)",
+            "Lower bound of the 80% interval (the node's base interval scaled with its "
+            "forecast by the top-down reconciliation).",
+        ),
         "hi_80_units": ("DECIMAL(18,2)", "Upper bound of the 80% interval."),
         "lo_95_units": ("DECIMAL(18,2)", "Lower bound of the 95% interval."),
         "hi_95_units": ("DECIMAL(18,2)", "Upper bound of the 95% interval."),
@@ -78,8 +84,10 @@ CONSENSUS_DEMAND = TableSpec(
     {
         **_NODE,
         "statistical_units": ("DECIMAL(18,2)", "Statistical forecast (marts.demand_forecast.forecast_units)."),
-        "consensus_units": ("DECIMAL(18,2)", "Consensus: statistical with the valid planner overrides, "
-                                             "re-aggregated as exact sums of SKU x region."),
+        "consensus_units": (
+            "DECIMAL(18,2)",
+            "Consensus: statistical with the valid planner overrides, re-aggregated as exact sums of SKU x region.",
+        ),
         "override_units": ("DECIMAL(18,2)", "consensus_units - statistical_units."),
         "overridden_series": ("INTEGER", "SKU x region series under this node changed by an override this month."),
         "override_rows": ("VARCHAR", "File rows of the overrides applied (sku_region level only), e.g. '3,7'."),
@@ -136,8 +144,15 @@ REVENUE_FORECAST = TableSpec(
 def accuracy_spec() -> TableSpec:
     from orchestration.forecasting.accuracy import COLUMNS
 
-    types = {"cycle_month": "DATE", "lag": "INTEGER", "target_month": "DATE", "level": "VARCHAR", "scope": "VARCHAR",
-             "series_id": "VARCHAR", "n_series": "INTEGER"}
+    types = {
+        "cycle_month": "DATE",
+        "lag": "INTEGER",
+        "target_month": "DATE",
+        "level": "VARCHAR",
+        "scope": "VARCHAR",
+        "series_id": "VARCHAR",
+        "n_series": "INTEGER",
+    }
     return TableSpec(
         "marts.forecast_accuracy",
         {c: (types.get(c, "DOUBLE"), d) for c, d in COLUMNS.items()},
@@ -161,32 +176,64 @@ REVENUE_FORECAST_ACCURACY = TableSpec(
         "level": ("VARCHAR", "'region' (one region) or 'total' (all regions the cycle forecast, summed first)."),
         "region_code": ("VARCHAR", "Sales region; null for the total row."),
         "n_regions": ("INTEGER", "Regions in the row: 1 for a region row, the regions summed for the total."),
-        "actual_usd": ("DECIMAL(18,2)", "Bookings of the target month (revenue_monthly.bookings_usd; 0 when the "
-                                        "region booked nothing that month)."),
-        **{f"{f}_usd": ("DECIMAL(18,2)", f"The cycle's {d} for the target month.")
-           for f, d in _REVENUE_FORECASTS.items()},
-        **{f"abs_error_{f}_usd": ("DECIMAL(18,2)", f"Absolute error of the {d}: abs(actual_usd − forecast).")
-           for f, d in _REVENUE_FORECASTS.items()},
-        **{f"wape_{f}": ("DOUBLE", f"WAPE of the {d}: abs(y − ŷ) / y, y and ŷ the row's bookings and "
-                                   "forecast (summed over regions for the total); null when y = 0.")
-           for f, d in _REVENUE_FORECASTS.items()},
-        **{f"bias_{f}": ("DOUBLE", f"Bias of the {d}: (ŷ − y) / y, positive = over-forecast; null when y = 0.")
-           for f, d in _REVENUE_FORECASTS.items()},
-        "mase_scale_usd": ("DOUBLE", "In-sample seasonal naive MAE (m = 12) of the row's monthly bookings up to "
-                                     "the cycle month (the region's, or the regions' sum for the total); the MASE "
-                                     "denominator, null when undefined."),
-        **{f"mase_{f}": ("DOUBLE", f"MASE of the {d}: abs(y − ŷ) / mase_scale_usd.")
-           for f, d in _REVENUE_FORECASTS.items()},
-        "coverage_80_statistical": ("DOUBLE", "Share of the row's regions whose bookings fell inside the "
-                                              "statistical 80% interval (0 or 1 for a region row)."),
-        "coverage_95_statistical": ("DOUBLE", "Share of the row's regions whose bookings fell inside the "
-                                              "statistical 95% interval (0 or 1 for a region row)."),
-        "fva_blended_over_statistical": ("DOUBLE", "Forecast value added by the blend over the statistical forecast: "
-                                                   "wape_statistical − wape_blended (positive = blend better)."),
-        "fva_blended_over_pipeline": ("DOUBLE", "Forecast value added by the blend over the pipeline forecast: "
-                                                "wape_pipeline − wape_blended (positive = blend better)."),
-        "fva_commit_over_blended": ("DOUBLE", "The reps' commit against the blend: wape_blended − wape_commit "
-                                              "(positive = commit better)."),
+        "actual_usd": (
+            "DECIMAL(18,2)",
+            "Bookings of the target month (revenue_monthly.bookings_usd; 0 when the region booked nothing that month).",
+        ),
+        **{
+            f"{f}_usd": ("DECIMAL(18,2)", f"The cycle's {d} for the target month.")
+            for f, d in _REVENUE_FORECASTS.items()
+        },
+        **{
+            f"abs_error_{f}_usd": ("DECIMAL(18,2)", f"Absolute error of the {d}: abs(actual_usd − forecast).")
+            for f, d in _REVENUE_FORECASTS.items()
+        },
+        **{
+            f"wape_{f}": (
+                "DOUBLE",
+                f"WAPE of the {d}: abs(y − ŷ) / y, y and ŷ the row's bookings and "
+                "forecast (summed over regions for the total); null when y = 0.",
+            )
+            for f, d in _REVENUE_FORECASTS.items()
+        },
+        **{
+            f"bias_{f}": ("DOUBLE", f"Bias of the {d}: (ŷ − y) / y, positive = over-forecast; null when y = 0.")
+            for f, d in _REVENUE_FORECASTS.items()
+        },
+        "mase_scale_usd": (
+            "DOUBLE",
+            "In-sample seasonal naive MAE (m = 12) of the row's monthly bookings up to "
+            "the cycle month (the region's, or the regions' sum for the total); the MASE "
+            "denominator, null when undefined.",
+        ),
+        **{
+            f"mase_{f}": ("DOUBLE", f"MASE of the {d}: abs(y − ŷ) / mase_scale_usd.")
+            for f, d in _REVENUE_FORECASTS.items()
+        },
+        "coverage_80_statistical": (
+            "DOUBLE",
+            "Share of the row's regions whose bookings fell inside the "
+            "statistical 80% interval (0 or 1 for a region row).",
+        ),
+        "coverage_95_statistical": (
+            "DOUBLE",
+            "Share of the row's regions whose bookings fell inside the "
+            "statistical 95% interval (0 or 1 for a region row).",
+        ),
+        "fva_blended_over_statistical": (
+            "DOUBLE",
+            "Forecast value added by the blend over the statistical forecast: "
+            "wape_statistical − wape_blended (positive = blend better).",
+        ),
+        "fva_blended_over_pipeline": (
+            "DOUBLE",
+            "Forecast value added by the blend over the pipeline forecast: "
+            "wape_pipeline − wape_blended (positive = blend better).",
+        ),
+        "fva_commit_over_blended": (
+            "DOUBLE",
+            "The reps' commit against the blend: wape_blended − wape_commit (positive = commit better).",
+        ),
     },
     "Accuracy of every stored revenue cycle at lag 1 and 3 against bookings, per region and in total: "
     "statistical, pipeline, blend and commit side by side (error, WAPE, bias, MASE, coverage, FVA).",
@@ -200,8 +247,9 @@ def _frame_for(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     return df[list(spec.columns)]
 
 
-def replace_cycle_rows(con: duckdb.DuckDBPyConnection, table: str, columns, cycle: pd.Timestamp,
-                       frame: pd.DataFrame) -> int:
+def replace_cycle_rows(
+    con: duckdb.DuckDBPyConnection, table: str, columns, cycle: pd.Timestamp, frame: pd.DataFrame
+) -> int:
     """Delete ``table``'s rows of ``cycle`` and insert ``frame`` in one transaction; other cycles stay.
 
     The one way every forecast table (and the snapshots) is written, so that re-running a
@@ -249,7 +297,9 @@ def replace_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, df: pd.DataFr
 
 def read_cycle(con: duckdb.DuckDBPyConnection, spec: TableSpec, cycle: pd.Timestamp) -> pd.DataFrame:
     """Rows of one cycle, decimals as floats, dates as Timestamps."""
-    cols = ", ".join(f"CAST({c} AS DOUBLE) AS {c}" if t.startswith("DECIMAL") else c for c, (t, _) in spec.columns.items())
+    cols = ", ".join(
+        f"CAST({c} AS DOUBLE) AS {c}" if t.startswith("DECIMAL") else c for c, (t, _) in spec.columns.items()
+    )
     df = con.execute(f"SELECT {cols} FROM {spec.name} WHERE cycle_month = ?", [pd.Timestamp(cycle).date()]).df()
     for c, (t, _) in spec.columns.items():
         if t == "DATE":
@@ -260,7 +310,9 @@ def read_cycle(con: duckdb.DuckDBPyConnection, spec: TableSpec, cycle: pd.Timest
 def read_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> pd.DataFrame:
     """All rows of ``spec`` (created empty when missing), decimals as floats, dates as Timestamps."""
     spec.create(con)
-    cols = ", ".join(f"CAST({c} AS DOUBLE) AS {c}" if t.startswith("DECIMAL") else c for c, (t, _) in spec.columns.items())
+    cols = ", ".join(
+        f"CAST({c} AS DOUBLE) AS {c}" if t.startswith("DECIMAL") else c for c, (t, _) in spec.columns.items()
+    )
     df = con.execute(f"SELECT {cols} FROM {spec.name} ORDER BY cycle_month").df()
     for c, (t, _) in spec.columns.items():
         if t == "DATE":
@@ -299,8 +351,9 @@ def bookings_history(con: duckdb.DuckDBPyConnection, through: pd.Timestamp) -> p
     frames = []
     for region, g in df.groupby("region_code"):
         months = pd.date_range(g["ds"].min(), pd.Timestamp(through), freq="MS")
-        frames.append(g.set_index("ds").reindex(months, fill_value=0.0).rename_axis("ds").reset_index()
-                      .assign(region_code=region))
+        frames.append(
+            g.set_index("ds").reindex(months, fill_value=0.0).rename_axis("ds").reset_index().assign(region_code=region)
+        )
     if not frames:
         return pd.DataFrame(columns=["region_code", "ds", "y"])
     return pd.concat(frames, ignore_index=True)[["region_code", "ds", "y"]]
@@ -328,4 +381,11 @@ def pipeline_snapshots(con: duckdb.DuckDBPyConnection, through: pd.Timestamp) ->
 def published_specs() -> tuple[TableSpec, ...]:
     """The forecast tables written into schema ``marts`` and published with the marts (what dbt
     declares as the source ``forecasting``)."""
-    return (DEMAND_FORECAST, CONSENSUS_DEMAND, OVERRIDE_LOG, REVENUE_FORECAST, accuracy_spec(), REVENUE_FORECAST_ACCURACY)
+    return (
+        DEMAND_FORECAST,
+        CONSENSUS_DEMAND,
+        OVERRIDE_LOG,
+        REVENUE_FORECAST,
+        accuracy_spec(),
+        REVENUE_FORECAST_ACCURACY,
+    )

@@ -124,9 +124,11 @@ def update_index(site_dir: Path, entry: dict) -> Path:
         status = "passed" if e["passed"] else f"failed ({e['severity']})"
         link = f'<a href="{html.escape(page)}">{html.escape(e["suite"])}</a>' if page else html.escape(e["suite"])
         months = e.get("run_name") or ", ".join(e["months"])
-        return (f'<tr class="{"ok" if e["passed"] else e["severity"]}"><td>{link}</td>'
-                f'<td>{html.escape(months)}</td><td>{status}</td>'
-                f'<td>{e["failures"]}</td><td>{html.escape(e["validated_at"])}</td></tr>')
+        return (
+            f'<tr class="{"ok" if e["passed"] else e["severity"]}"><td>{link}</td>'
+            f"<td>{html.escape(months)}</td><td>{status}</td>"
+            f"<td>{e['failures']}</td><td>{html.escape(e['validated_at'])}</td></tr>"
+        )
 
     ordered = sorted(entries.values(), key=lambda e: (e["passed"], e["severity"] != "error", e["suite"]))
     failed = sum(1 for e in ordered if not e["passed"])

@@ -34,16 +34,23 @@ def month_dates(months: list[str]) -> list[date]:
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, name = qualified.split(".")
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name]).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
+    )
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
     schema, name = qualified.split(".")
-    return [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [schema, name]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
 
 
 def raw_frame(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list[str]) -> pd.DataFrame:
@@ -91,17 +98,20 @@ def day_numbers(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         days = values.dt.floor("D")
         return ((days - pd.Timestamp("1970-01-01")).dt.days + date(1970, 1, 1).toordinal()).astype("float64")
+
     def one(value) -> float:
         if value is None or pd.isna(value):
             return float("nan")
         day = value.date() if hasattr(value, "date") and callable(value.date) else value
         return float(day.toordinal()) if isinstance(day, date) else float("nan")
+
     return values.map(one).astype("float64")
 
 
 def month_offsets(values: pd.Series, extract_months: pd.Series) -> pd.Series:
     """Months from each row's extract month to its date (0: the same month, 1: the month after,
     -1: the one before; NaN when the date is missing or unreadable)."""
+
     def index(v):
         if v is None or pd.isna(v):
             return float("nan")
@@ -110,8 +120,12 @@ def month_offsets(values: pd.Series, extract_months: pd.Series) -> pd.Series:
         except (ValueError, TypeError, OverflowError):
             return float("nan")
         return float(t.year * 12 + t.month)
-    dates = values.map(index) if not pd.api.types.is_datetime64_any_dtype(values.dtype) else (
-        values.dt.year * 12 + values.dt.month).astype("float64")
+
+    dates = (
+        values.map(index)
+        if not pd.api.types.is_datetime64_any_dtype(values.dtype)
+        else (values.dt.year * 12 + values.dt.month).astype("float64")
+    )
     months = pd.to_datetime(extract_months)
     return dates - (months.dt.year * 12 + months.dt.month).astype("float64")
 
@@ -119,9 +133,14 @@ def month_offsets(values: pd.Series, extract_months: pd.Series) -> pd.Series:
 def with_day_columns(frame: pd.DataFrame, entity: SourceEntity, suite: dict) -> pd.DataFrame:
     """Add the derived columns the suite compares, from the typed values: ``<column>__day``
     (values.dates_ordered) and ``<column>__months_from_extract`` (values.in_extract_month)."""
-    wanted = {v for e in suite["expectations"] for k, v in e["kwargs"].items()
-              if k in ("column_A", "column_B", "column") and isinstance(v, str)
-              and (v.endswith("__day") or v.endswith("__months_from_extract"))}
+    wanted = {
+        v
+        for e in suite["expectations"]
+        for k, v in e["kwargs"].items()
+        if k in ("column_A", "column_B", "column")
+        and isinstance(v, str)
+        and (v.endswith("__day") or v.endswith("__months_from_extract"))
+    }
     for name in sorted(wanted):
         suffix = "__day" if name.endswith("__day") else "__months_from_extract"
         base = name.removesuffix(suffix)
@@ -144,8 +163,9 @@ def month_summary(frame: pd.DataFrame, entity: SourceEntity, month: str) -> pd.D
     column = updated_value_column(entity)
     rows = frame[frame["_partition_month"] == pd.Timestamp(month_start(month))] if len(frame) else frame
     latest = rows[column].max() if column in rows.columns and len(rows) else None
-    return pd.DataFrame({"month": [month], "latest_updated_at": pd.Series([latest], dtype="datetime64[us]"),
-                         "rows": [len(rows)]})
+    return pd.DataFrame(
+        {"month": [month], "latest_updated_at": pd.Series([latest], dtype="datetime64[us]"), "rows": [len(rows)]}
+    )
 
 
 def mart_frame(con: duckdb.DuckDBPyConnection, mart: str, month_column: str | None, months: list[str]) -> pd.DataFrame:
@@ -153,17 +173,18 @@ def mart_frame(con: duckdb.DuckDBPyConnection, mart: str, month_column: str | No
     table = f"marts.{mart}"
     if month_column and month_column in table_columns(con, table):
         marks = ", ".join("?" for _ in months)
-        return con.execute(
-            f"SELECT * FROM {table} WHERE {_q(month_column)} IN ({marks})", month_dates(months)).df()
+        return con.execute(f"SELECT * FROM {table} WHERE {_q(month_column)} IN ({marks})", month_dates(months)).df()
     return con.execute(f"SELECT * FROM {table}").df()
 
 
 # ------------------------------------------------------------------------------ accuracy frames
 def _kept(alias: str, entity_name: str) -> str:
     """SQL condition: the raw row is not quarantined (as staging's ``exclude_quarantined``)."""
-    return (f"not exists (select 1 from {QUARANTINE_TABLE} q where q.stage = 'check' "
-            f"and q.entity = '{entity_name}' and q.load_id = {alias}._load_id "
-            f"and q.source_file = {alias}._source_file and q.source_row = {alias}._source_row)")
+    return (
+        f"not exists (select 1 from {QUARANTINE_TABLE} q where q.stage = 'check' "
+        f"and q.entity = '{entity_name}' and q.load_id = {alias}._load_id "
+        f"and q.source_file = {alias}._source_file and q.source_row = {alias}._source_row)"
+    )
 
 
 def _usd(rate_alias: str, currency: str) -> str:
@@ -192,7 +213,8 @@ def bookings_vs_order_intake(con: duckdb.DuckDBPyConnection, months: list[str]) 
     in their currency, so this control does not depend on the FX feed.
     """
     marks = ", ".join("?" for _ in months)
-    return con.execute(f"""
+    return con.execute(
+        f"""
         with won as (
             select "Id" as opportunity_id, _partition_month as month,
                    try_cast(nullif(trim("Amount"), '') as double) as amount, "CurrencyIsoCode" as currency_code
@@ -248,13 +270,16 @@ def bookings_vs_order_intake(con: duckdb.DuckDBPyConnection, months: list[str]) 
             on matched.month = cells.month and matched.currency_code = cells.currency_code
         group by cells.month, cells.currency_code
         order by 1, 2
-    """, [*month_dates(months), month_dates(months)]).df()
+    """,
+        [*month_dates(months), month_dates(months)],
+    ).df()
 
 
 def invoice_headers_vs_lines(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
     """Per invoice header of ``months``: its total, the sum of its lines and the difference."""
     marks = ", ".join("?" for _ in months)
-    return con.execute(f"""
+    return con.execute(
+        f"""
         with lines as (
             select invoice_number, sum(net_amount) as lines_total
             from raw.erp_invoice_lines where _partition_month in ({marks}) group by 1
@@ -266,7 +291,9 @@ def invoice_headers_vs_lines(con: duckdb.DuckDBPyConnection, months: list[str]) 
         from raw.erp_invoices as h left join lines using (invoice_number)
         where h._partition_month in ({marks})
         order by h._partition_month, h._source_file, h._source_row
-    """, [*month_dates(months), *month_dates(months)]).df()
+    """,
+        [*month_dates(months), *month_dates(months)],
+    ).df()
 
 
 #: (raw table, currency column, month expression) of every transaction that is converted to USD
@@ -286,23 +313,30 @@ def fx_rate_coverage(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.Da
     parts = [
         f"select distinct {month} as month, nullif(trim(cast({cur} as varchar)), '') as currency_code, "
         f"'{table}' as used_by from raw.{table} where _partition_month in ({marks})"
-        for table, cur, month in FX_USERS if table_exists(con, f"raw.{table}")
+        for table, cur, month in FX_USERS
+        if table_exists(con, f"raw.{table}")
     ]
     if not parts:
         return pd.DataFrame({"month": [], "currency_code": [], "used_by": [], "usd_per_unit": []})
     params = [d for _ in parts for d in month_dates(months)]
-    fx = _FX if table_exists(con, "raw.market_fx_rates") else (
-        " fx as (select null::date as rate_month, null::varchar as currency_code, null::double as usd_per_unit)")
-    return con.execute(f"""
+    fx = (
+        _FX
+        if table_exists(con, "raw.market_fx_rates")
+        else (" fx as (select null::date as rate_month, null::varchar as currency_code, null::double as usd_per_unit)")
+    )
+    return con.execute(
+        f"""
         with {fx.strip()},
-        used as ({' union '.join(parts)})
+        used as ({" union ".join(parts)})
         select strftime(used.month, '%Y-%m') as month, used.currency_code,
                string_agg(distinct used.used_by, ', ' order by used.used_by) as used_by,
-               any_value({_usd('fx', 'used.currency_code')}) as usd_per_unit
+               any_value({_usd("fx", "used.currency_code")}) as usd_per_unit
         from used left join fx on fx.rate_month = used.month and fx.currency_code = used.currency_code
         where used.currency_code is not null
         group by all order by 1, 2
-    """, params).df()
+    """,
+        params,
+    ).df()
 
 
 def mart_totals_vs_raw(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
@@ -313,42 +347,43 @@ def mart_totals_vs_raw(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.
     entered in the month; billings: invoice lines of invoices of the month.
     """
     dates = month_dates(months)
-    return con.execute(f"""
+    return con.execute(
+        f"""
         with {_FX.strip()},
         months as (select unnest(?::date[]) as month),
         opportunities as (
             select "Id" as opportunity_id, "IsWon" as is_won,
                    cast(nullif(trim("CloseDate"), '') as date) as close_date
-            from raw.crm_opportunities as r where {_kept('r', 'crm_opportunities')}
+            from raw.crm_opportunities as r where {_kept("r", "crm_opportunities")}
             qualify row_number() over (partition by "Id" order by
                 cast(nullif(trim("LastModifiedDate"), '') as timestamp) desc, _partition_month desc, _source_row desc) = 1
         ),
         line_items as (
             select "OpportunityId" as opportunity_id, cast(nullif(trim("TotalPrice"), '') as double) as amount,
                    "CurrencyIsoCode" as currency_code
-            from raw.crm_opportunity_line_items as r where {_kept('r', 'crm_opportunity_line_items')}
+            from raw.crm_opportunity_line_items as r where {_kept("r", "crm_opportunity_line_items")}
             qualify row_number() over (partition by "Id" order by _partition_month desc, _source_row desc) = 1
         ),
         raw_totals as (
             select date_trunc('month', o.close_date) as month, 'bookings_usd' as measure,
-                   sum(li.amount * {_usd('fx', 'li.currency_code')}) as raw_usd
+                   sum(li.amount * {_usd("fx", "li.currency_code")}) as raw_usd
             from line_items li join opportunities o using (opportunity_id)
             left join fx on fx.rate_month = date_trunc('month', o.close_date) and fx.currency_code = li.currency_code
             where o.is_won = 'true' and date_trunc('month', o.close_date) in (select month from months)
             group by 1
             union all
-            select date_trunc('month', l.order_date), 'orders_usd', sum(l.quantity * l.unit_price * {_usd('fx', 'l.currency_code')})
+            select date_trunc('month', l.order_date), 'orders_usd', sum(l.quantity * l.unit_price * {_usd("fx", "l.currency_code")})
             from raw.erp_sales_order_lines l
             left join fx on fx.rate_month = date_trunc('month', l.order_date) and fx.currency_code = l.currency_code
             where date_trunc('month', l.order_date) in (select month from months)
-              and {_kept('l', 'erp_sales_order_lines')}
+              and {_kept("l", "erp_sales_order_lines")}
             group by 1
             union all
-            select date_trunc('month', h.invoice_date), 'billings_usd', sum(l.net_amount * {_usd('fx', 'l.currency_code')})
+            select date_trunc('month', h.invoice_date), 'billings_usd', sum(l.net_amount * {_usd("fx", "l.currency_code")})
             from raw.erp_invoice_lines l join raw.erp_invoices h using (invoice_number)
             left join fx on fx.rate_month = date_trunc('month', h.invoice_date) and fx.currency_code = l.currency_code
             where date_trunc('month', h.invoice_date) in (select month from months)
-              and {_kept('l', 'erp_invoice_lines')} and {_kept('h', 'erp_invoices')}
+              and {_kept("l", "erp_invoice_lines")} and {_kept("h", "erp_invoices")}
             group by 1
         ),
         mart as (
@@ -369,4 +404,6 @@ def mart_totals_vs_raw(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.
         left join mart using (month, measure)
         left join raw_totals using (month, measure)
         order by 1, 2
-    """, [dates]).df()
+    """,
+        [dates],
+    ).df()

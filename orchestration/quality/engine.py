@@ -77,8 +77,9 @@ class SuiteOutcome:
         lines = ["| rule | column | expectation | severity | unexpected | sample |", "|---|---|---|---|---:|---|"]
         for f in self.failures:
             sample = "; ".join(_where(s) + s.value for s in f.samples[:2]).replace("|", "\\|")
-            lines.append(f"| {f.rule} | {f.column or ''} | {f.expectation} | {f.severity} | "
-                         f"{f.unexpected_count:,} | {sample} |")
+            lines.append(
+                f"| {f.rule} | {f.column or ''} | {f.expectation} | {f.severity} | {f.unexpected_count:,} | {sample} |"
+            )
         return "\n".join(lines)
 
     def description(self) -> str:
@@ -102,17 +103,27 @@ def _where(sample: Sample) -> str:
     return ""
 
 
-def _finish(outcome: SuiteOutcome, validations: list[Validation], reports_root: Path | None, started: float) -> SuiteOutcome:
+def _finish(
+    outcome: SuiteOutcome, validations: list[Validation], reports_root: Path | None, started: float
+) -> SuiteOutcome:
     outcome.expectations = sum(v.expectations for v in validations)
     if reports_root is not None and validations:
         site = site_dir_for(reports_root, max(outcome.months))
         with site_lock(site):
             page = runner().build_data_docs(site, validations)
-            update_index(site, {
-                "suite": outcome.suite, "months": outcome.months, "run_name": run_name(outcome.months),
-                "passed": outcome.passed, "severity": outcome.severity or "", "failures": len(outcome.failures),
-                "page": str(page), "validated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-            })
+            update_index(
+                site,
+                {
+                    "suite": outcome.suite,
+                    "months": outcome.months,
+                    "run_name": run_name(outcome.months),
+                    "passed": outcome.passed,
+                    "severity": outcome.severity or "",
+                    "failures": len(outcome.failures),
+                    "page": str(page),
+                    "validated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+                },
+            )
         outcome.data_docs = page
     outcome.seconds = time.perf_counter() - started
     return outcome
@@ -122,8 +133,10 @@ def _finish(outcome: SuiteOutcome, validations: list[Validation], reports_root: 
 def _row_json(frame: pd.DataFrame, entity: SourceEntity, positions) -> list[str]:
     cols = [c for c in entity.column_names if c in frame.columns]
     rows = frame.iloc[positions][cols]
-    return [json.dumps({c: (None if pd.isna(v) else str(v)) for c, v in zip(cols, values)}, ensure_ascii=False)
-            for values in rows.itertuples(index=False, name=None)]
+    return [
+        json.dumps({c: (None if pd.isna(v) else str(v)) for c, v in zip(cols, values)}, ensure_ascii=False)
+        for values in rows.itertuples(index=False, name=None)
+    ]
 
 
 def quarantine_frame(frame: pd.DataFrame, entity: SourceEntity, failures: list[Failure]) -> pd.DataFrame:
@@ -141,19 +154,24 @@ def quarantine_frame(frame: pd.DataFrame, entity: SourceEntity, failures: list[F
             reason = f"{f.column} = " + values + f" breaks {f.rule} ({f.expectation})"
         else:
             reason = pd.Series([f"{f.column} breaks {f.rule} ({f.expectation})"] * len(pos))
-        parts.append(pd.DataFrame({
-            "month": frame.iloc[pos]["_partition_month"].dt.strftime("%Y-%m").to_numpy(),
-            "rule": f.rule,
-            "severity": f.severity,
-            "source_file": frame.iloc[pos]["_source_file"].to_numpy(),
-            "source_row": frame.iloc[pos]["_source_row"].to_numpy(),
-            "load_id": frame.iloc[pos]["_load_id"].to_numpy(),
-            "reason": reason.to_numpy(),
-            "row_json": _row_json(frame, entity, pos),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "month": frame.iloc[pos]["_partition_month"].dt.strftime("%Y-%m").to_numpy(),
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "source_file": frame.iloc[pos]["_source_file"].to_numpy(),
+                    "source_row": frame.iloc[pos]["_source_row"].to_numpy(),
+                    "load_id": frame.iloc[pos]["_load_id"].to_numpy(),
+                    "reason": reason.to_numpy(),
+                    "row_json": _row_json(frame, entity, pos),
+                }
+            )
+        )
     if not parts:
-        return pd.DataFrame(columns=["month", "rule", "severity", "source_file", "source_row", "load_id", "reason",
-                                     "row_json"])
+        return pd.DataFrame(
+            columns=["month", "rule", "severity", "source_file", "source_row", "load_id", "reason", "row_json"]
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -161,17 +179,29 @@ def _ingest_failures(con: duckdb.DuckDBPyConnection, entity: SourceEntity, month
     rows = ingest_error_rows(con, entity.name, months)
     out = []
     for rule, group in rows.groupby("rule", sort=True):
-        samples = [Sample(r.source_file, None if pd.isna(r.source_row) else int(r.source_row),
-                          str(r.reason or r.row_json or ""))
-                   for r in group.head(MAX_SAMPLES).itertuples()]
-        out.append(Failure(rule=str(rule), severity="error", expectation="ingestion: line could not be loaded",
-                           column=None, unexpected_count=len(group), samples=samples,
-                           month=str(group["partition_month"].iloc[0])))
+        samples = [
+            Sample(
+                r.source_file, None if pd.isna(r.source_row) else int(r.source_row), str(r.reason or r.row_json or "")
+            )
+            for r in group.head(MAX_SAMPLES).itertuples()
+        ]
+        out.append(
+            Failure(
+                rule=str(rule),
+                severity="error",
+                expectation="ingestion: line could not be loaded",
+                column=None,
+                unexpected_count=len(group),
+                samples=samples,
+                month=str(group["partition_month"].iloc[0]),
+            )
+        )
     return out
 
 
-def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list[str],
-                  reports_root: Path | None = None) -> SuiteOutcome:
+def run_raw_suite(
+    con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list[str], reports_root: Path | None = None
+) -> SuiteOutcome:
     """Validate ``raw.<entity>`` for ``months``; quarantine offending rows; report ingestion errors."""
     started = time.perf_counter()
     config = settings()
@@ -190,9 +220,14 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
             if f.rule.startswith("freshness."):
                 f.month = month
                 f.unexpected_count = 1
-                f.samples = [Sample(_files_of(frame, month), None,
-                                    f"newest {entity.updated_at} {_ts(latest)}, expected on or after "
-                                    f"{fresh_after.isoformat()} ({days} days before the end of {month})")]
+                f.samples = [
+                    Sample(
+                        _files_of(frame, month),
+                        None,
+                        f"newest {entity.updated_at} {_ts(latest)}, expected on or after "
+                        f"{fresh_after.isoformat()} ({days} days before the end of {month})",
+                    )
+                ]
 
     if len(months) == 1:
         # one month (closing a month): its freshness is judged on the same frame, one validation
@@ -200,8 +235,9 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
         fresh_after = pd.Timestamp(freshness_threshold(month, days))
         latest = datasets.month_summary(frame, entity, month)["latest_updated_at"].iloc[0]
         frame["latest_updated_at"] = pd.Series(latest, index=frame.index, dtype="datetime64[ns]")
-        v = gx.validate(suite, frame, dict(params, fresh_after=fresh_after), batch="rows+month", month=month,
-                        run_name=name)
+        v = gx.validate(
+            suite, frame, dict(params, fresh_after=fresh_after), batch="rows+month", month=month, run_name=name
+        )
         explain_freshness(v, month, fresh_after, latest)
         validations.append(v)
         outcome.failures.extend(v.failures)
@@ -216,8 +252,9 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
         for month in months:
             fresh_after = pd.Timestamp(freshness_threshold(month, days))
             summary = datasets.month_summary(frame, entity, month)
-            v = gx.validate(suite, summary, dict(params, fresh_after=fresh_after), batch="month", month=month,
-                            run_name=name)
+            v = gx.validate(
+                suite, summary, dict(params, fresh_after=fresh_after), batch="month", month=month, run_name=name
+            )
             if v is not None:
                 explain_freshness(v, month, fresh_after, summary["latest_updated_at"].iloc[0])
                 validations.append(v)
@@ -230,8 +267,9 @@ def run_raw_suite(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: 
         in_month = quarantine["month"] == month
         rows = quarantine[in_month & ~flagged].drop(columns="month")
         outcome.quarantined_rows += replace_quarantine(con, entity.name, month, "check", rows)
-        outcome.flagged_rows += replace_quarantine(con, entity.name, month, "flag",
-                                                   quarantine[in_month & flagged].drop(columns="month"))
+        outcome.flagged_rows += replace_quarantine(
+            con, entity.name, month, "flag", quarantine[in_month & flagged].drop(columns="month")
+        )
     outcome.failures.extend(_ingest_failures(con, entity, months))
     return _finish(outcome, validations, reports_root, started)
 
@@ -251,8 +289,9 @@ def _ts(value) -> str:
 CYCLE_COLUMN = "cycle_month"
 
 
-def run_mart_suite(con: duckdb.DuckDBPyConnection, mart: str, months: list[str],
-                   reports_root: Path | None = None) -> SuiteOutcome:
+def run_mart_suite(
+    con: duckdb.DuckDBPyConnection, mart: str, months: list[str], reports_root: Path | None = None
+) -> SuiteOutcome:
     """Validate ``marts.<mart>`` for ``months`` (the whole table when it has no month column).
 
     A plan-version mart (keyed by ``cycle_month``: one row set per planning cycle) is judged on
@@ -275,8 +314,9 @@ def run_mart_suite(con: duckdb.DuckDBPyConnection, mart: str, months: list[str],
 
 
 # ------------------------------------------------------------------------------------ accuracy
-def run_accuracy_suite(con: duckdb.DuckDBPyConnection, name: str, months: list[str],
-                       reports_root: Path | None = None) -> SuiteOutcome:
+def run_accuracy_suite(
+    con: duckdb.DuckDBPyConnection, name: str, months: list[str], reports_root: Path | None = None
+) -> SuiteOutcome:
     """Validate the computed frame of accuracy suite ``name`` for ``months``."""
     started = time.perf_counter()
     suite = load_suite_json(name)
@@ -314,26 +354,35 @@ def _accuracy_samples(name: str, frame: pd.DataFrame, failure: Failure) -> list[
     out = []
     for r in bad.to_dict("records"):
         if name == "bookings_vs_order_intake":
-            value = (f"{r['month']} {r['currency_code']}: CRM closed won {r['crm_closed_won']:,.2f} {r['currency_code']} vs ERP order "
-                     f"intake {r['erp_order_intake']:,.2f} {r['currency_code']} over {r['matched']} of "
-                     f"{r['won_opportunities']} won deals ({r['relative_difference']:+.1%})")
+            value = (
+                f"{r['month']} {r['currency_code']}: CRM closed won {r['crm_closed_won']:,.2f} {r['currency_code']} vs ERP order "
+                f"intake {r['erp_order_intake']:,.2f} {r['currency_code']} over {r['matched']} of "
+                f"{r['won_opportunities']} won deals ({r['relative_difference']:+.1%})"
+            )
             out.append(Sample(None, None, value))
         elif name == "invoice_headers_vs_lines":
-            value = (f"invoice {r['invoice_number']}: total_amount = {r['total_amount']} vs lines "
-                     f"{r['lines_total']} {r['currency_code']}")
+            value = (
+                f"invoice {r['invoice_number']}: total_amount = {r['total_amount']} vs lines "
+                f"{r['lines_total']} {r['currency_code']}"
+            )
             out.append(Sample(r["_source_file"], int(r["_source_row"]), value))
         elif name == "fx_rate_coverage":
-            out.append(Sample(None, None, f"{r['month']}: no usd_per_unit for {r['currency_code']} "
-                                          f"(used by {r['used_by']})"))
+            out.append(
+                Sample(None, None, f"{r['month']}: no usd_per_unit for {r['currency_code']} (used by {r['used_by']})")
+            )
         else:
-            out.append(Sample(None, None, f"{r['month']} {r['measure']}: mart {r['mart_usd']:,.2f} vs raw "
-                                          f"{r['raw_usd']:,.2f} USD"))
+            out.append(
+                Sample(
+                    None, None, f"{r['month']} {r['measure']}: mart {r['mart_usd']:,.2f} vs raw {r['raw_usd']:,.2f} USD"
+                )
+            )
     return out or failure.samples
 
 
 # ------------------------------------------------------------------------------------ all suites
-def run_all_suites(con: duckdb.DuckDBPyConnection, months: list[str],
-                   reports_root: Path | None = None) -> list[SuiteOutcome]:
+def run_all_suites(
+    con: duckdb.DuckDBPyConnection, months: list[str], reports_root: Path | None = None
+) -> list[SuiteOutcome]:
     """Every suite of ``expectations/suites.yml`` for ``months``, in the order a run meets them:
     raw entities, the cross-table controls, then the marts (for benchmarks and re-checks)."""
     import yaml
@@ -344,7 +393,12 @@ def run_all_suites(con: duckdb.DuckDBPyConnection, months: list[str],
     mapping = yaml.safe_load(Path(MAPPING_FILE).read_text())["suites"]
     raw = {e.asset_name: e for e in BY_NAME.values()}
     outcomes = [run_raw_suite(con, raw[name], months, reports_root) for name in mapping if name in raw]
-    outcomes += [run_accuracy_suite(con, name, months, reports_root) for name, spec in mapping.items() if "reads" in spec]
-    outcomes += [run_mart_suite(con, spec["asset"], months, reports_root)
-                 for name, spec in mapping.items() if name not in raw and "reads" not in spec]
+    outcomes += [
+        run_accuracy_suite(con, name, months, reports_root) for name, spec in mapping.items() if "reads" in spec
+    ]
+    outcomes += [
+        run_mart_suite(con, spec["asset"], months, reports_root)
+        for name, spec in mapping.items()
+        if name not in raw and "reads" not in spec
+    ]
     return outcomes

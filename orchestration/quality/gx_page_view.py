@@ -68,5 +68,4 @@ def render_validation_page(result, site_root: str, site_title: str) -> str:
     for ``validations/<suite>.html``); ``site_title`` names the site in the page's title bar.
     """
     document = _renderer().render(result)
-    return CachedJinjaPageView().render(document, site_root=site_root, site_title=site_title,
-                                        show_how_to_buttons=False)
+    return CachedJinjaPageView().render(document, site_root=site_root, site_title=site_title, show_how_to_buttons=False)

@@ -75,9 +75,7 @@ def _check_scope(entity: str, month: str, stage: str) -> None:
         raise ValueError(f"quarantine: stage must be one of {STAGES}, got {stage!r}")
 
 
-def replace_quarantine(
-    con: duckdb.DuckDBPyConnection, entity: str, month: str, stage: str, rows: pd.DataFrame
-) -> int:
+def replace_quarantine(con: duckdb.DuckDBPyConnection, entity: str, month: str, stage: str, rows: pd.DataFrame) -> int:
     """Replace what ``stage`` quarantined for ``entity`` × ``month`` with ``rows``; returns their count.
 
     ``rows`` has the columns ``rule, severity, source_file, source_row, load_id, reason,
@@ -125,10 +123,12 @@ def replace_quarantine(
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [QUARANTINE_SCHEMA, QUARANTINE_TABLE.split(".")[1]],
-    ).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [QUARANTINE_SCHEMA, QUARANTINE_TABLE.split(".")[1]],
+        ).fetchone()[0]
+    )
 
 
 def _empty() -> pd.DataFrame:

@@ -87,8 +87,9 @@ def load_settings(path: Path = CHECKS_FILE) -> QualitySettings:
         for pair in pairs or []:
             if not isinstance(pair, dict) or not {"earlier", "later"} <= set(pair):
                 raise ValueError(f"{path}: dates_ordered.{entity_name} entries need `earlier` and `later`: {pair!r}")
-            when = tuple((str(k), str(v).lower() if isinstance(v, bool) else str(v))
-                         for k, v in (pair.get("when") or {}).items())
+            when = tuple(
+                (str(k), str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (pair.get("when") or {}).items()
+            )
             parsed.append(DatePair(str(pair["earlier"]), str(pair["later"]), when))
         ordered[str(entity_name)] = tuple(parsed)
     windows_by_entity: dict[str, dict[str, tuple[int | None, int | None]]] = {}
@@ -96,8 +97,10 @@ def load_settings(path: Path = CHECKS_FILE) -> QualitySettings:
         parsed_columns = {}
         for column, spec in (columns or {}).items():
             if not isinstance(spec, dict) or not set(spec) <= {"before", "after"} or not spec:
-                raise ValueError(f"{path}: in_extract_month.{entity_name}.{column} needs `before` and/or `after` "
-                                 f"(months, or null for no bound): {spec!r}")
+                raise ValueError(
+                    f"{path}: in_extract_month.{entity_name}.{column} needs `before` and/or `after` "
+                    f"(months, or null for no bound): {spec!r}"
+                )
             bounds = tuple(None if spec.get(k) is None else int(spec[k]) for k in ("before", "after"))
             if any(b is not None and b < 0 for b in bounds):
                 raise ValueError(f"{path}: in_extract_month.{entity_name}.{column}: months must be >= 0: {spec!r}")
@@ -176,11 +179,12 @@ def run_parameters(months: list[str], config: QualitySettings | None = None) -> 
         params[latest_date_parameter(years)] = pd.Timestamp(_years_after(end, years))
     acc = config.accuracy
     params["bookings_max_relative_difference"] = float(
-        acc.get("bookings_vs_order_intake", {}).get("max_relative_difference", 0.02))
+        acc.get("bookings_vs_order_intake", {}).get("max_relative_difference", 0.02)
+    )
     params["invoice_max_abs_difference"] = float(
-        acc.get("invoice_headers_vs_lines", {}).get("max_abs_difference", 0.01))
-    params["mart_max_abs_difference_usd"] = float(
-        acc.get("mart_totals_vs_raw", {}).get("max_abs_difference_usd", 1.0))
+        acc.get("invoice_headers_vs_lines", {}).get("max_abs_difference", 0.01)
+    )
+    params["mart_max_abs_difference_usd"] = float(acc.get("mart_totals_vs_raw", {}).get("max_abs_difference_usd", 1.0))
     for name in ("bookings_max_relative_difference", "invoice_max_abs_difference", "mart_max_abs_difference_usd"):
         params[name.replace("_max_", "_min_")] = -params[name]
     return params

@@ -57,30 +57,51 @@ STAGE_COLUMNS = ("StageName",)
 #: The cross-table accuracy suites: name -> (asset checked, assets also read, description)
 ACCURACY_SUITES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "bookings_vs_order_intake": (
-        "raw_crm_opportunities", ("raw_crm_opportunity_line_items", "raw_erp_sales_order_lines"),
+        "raw_crm_opportunities",
+        ("raw_crm_opportunity_line_items", "raw_erp_sales_order_lines"),
         "CRM closed-won amounts of the month match the ERP order lines of the same opportunities",
     ),
     "invoice_headers_vs_lines": (
-        "raw_erp_invoices", ("raw_erp_invoice_lines",),
+        "raw_erp_invoices",
+        ("raw_erp_invoice_lines",),
         "every invoice header total equals the sum of its lines",
     ),
     "fx_rate_coverage": (
         "raw_market_fx_rates",
-        ("raw_crm_opportunities", "raw_crm_opportunity_line_items", "raw_crm_quotas",
-         "raw_erp_sales_order_lines", "raw_erp_invoices", "raw_erp_invoice_lines"),
+        (
+            "raw_crm_opportunities",
+            "raw_crm_opportunity_line_items",
+            "raw_crm_quotas",
+            "raw_erp_sales_order_lines",
+            "raw_erp_invoices",
+            "raw_erp_invoice_lines",
+        ),
         "an FX rate exists for every currency and month the transactions use",
     ),
     "mart_totals_vs_raw": (
         "revenue_by_region_family_monthly",
-        ("raw_crm_opportunities", "raw_crm_opportunity_line_items", "raw_erp_sales_order_lines",
-         "raw_erp_invoice_lines", "raw_market_fx_rates"),
+        (
+            "raw_crm_opportunities",
+            "raw_crm_opportunity_line_items",
+            "raw_erp_sales_order_lines",
+            "raw_erp_invoice_lines",
+            "raw_market_fx_rates",
+        ),
         "bookings, orders and billings of the mart equal the raw totals at the month's rate",
     ),
 }
 
 
-def _exp(type_: str, rule: str, config: QualitySettings, *, row_level: bool, about: str | None = None,
-         batch: str = "rows", **kwargs) -> dict:
+def _exp(
+    type_: str,
+    rule: str,
+    config: QualitySettings,
+    *,
+    row_level: bool,
+    about: str | None = None,
+    batch: str = "rows",
+    **kwargs,
+) -> dict:
     """One expectation; ``about`` is the source column a failure is reported under (default: ``column``)."""
     meta = {"rule": rule, "severity": config.severity(rule), "row_level": row_level}
     about = about if about is not None else kwargs.get("column")
@@ -111,17 +132,29 @@ def dates_ordered_expectation(entity: SourceEntity, pair: DatePair, config: Qual
     for name in (pair.earlier, pair.later):
         if types[name] not in ("date", "timestamp"):
             raise ValueError(f"dates_ordered.{entity.name}: {name!r} is not a date or timestamp column")
-    kwargs: dict = {"column_A": day_column(pair.later), "column_B": day_column(pair.earlier), "or_equal": True,
-                    "ignore_row_if": "either_value_is_missing"}
+    kwargs: dict = {
+        "column_A": day_column(pair.later),
+        "column_B": day_column(pair.earlier),
+        "or_equal": True,
+        "ignore_row_if": "either_value_is_missing",
+    }
     if pair.when:
+
         def literal(column: str, value: str) -> str:
             if entity.file_format != "csv" and types[column] == "boolean":
                 return "True" if value == "true" else "False"
             return json.dumps(value)
+
         kwargs["row_condition"] = " and ".join(f"`{c}` == {literal(c, v)}" for c, v in pair.when)
         kwargs["condition_parser"] = "pandas"
-    exp = _exp("expect_column_pair_values_a_to_be_greater_than_b", "values.dates_ordered", config,
-               row_level=True, about=pair.later, **kwargs)
+    exp = _exp(
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "values.dates_ordered",
+        config,
+        row_level=True,
+        about=pair.later,
+        **kwargs,
+    )
     exp["meta"].update({"earlier": pair.earlier, "later": pair.later})
     return exp
 
@@ -132,8 +165,9 @@ def months_from_extract_column(column: str) -> str:
     return f"{column}__months_from_extract"
 
 
-def in_extract_month_expectation(entity: SourceEntity, column: str, bounds: tuple[int | None, int | None],
-                                 config: QualitySettings) -> dict:
+def in_extract_month_expectation(
+    entity: SourceEntity, column: str, bounds: tuple[int | None, int | None], config: QualitySettings
+) -> dict:
     """values.in_extract_month: a business date lies within ``before`` months before and ``after``
     months after the month whose extract delivered the row."""
     types = {c.name: c.type for c in entity.columns}
@@ -147,8 +181,9 @@ def in_extract_month_expectation(entity: SourceEntity, column: str, bounds: tupl
         kwargs["min_value"] = -before
     if after is not None:
         kwargs["max_value"] = after
-    exp = _exp("expect_column_values_to_be_between", "values.in_extract_month", config, row_level=True,
-               about=column, **kwargs)
+    exp = _exp(
+        "expect_column_values_to_be_between", "values.in_extract_month", config, row_level=True, about=column, **kwargs
+    )
     exp["meta"]["extract_window"] = [before, after]
     return exp
 
@@ -156,13 +191,29 @@ def in_extract_month_expectation(entity: SourceEntity, column: str, bounds: tupl
 def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
     """The suite of one raw entity: schema, keys, validity and freshness of a month's rows."""
     lists = dbt_reference_lists()
-    exps = [_exp("expect_table_columns_to_match_set", "schema.required_columns", config, row_level=False,
-                 column_set=list(entity.column_names), exact_match=False)]
+    exps = [
+        _exp(
+            "expect_table_columns_to_match_set",
+            "schema.required_columns",
+            config,
+            row_level=False,
+            column_set=list(entity.column_names),
+            exact_match=False,
+        )
+    ]
     for col in entity.columns:
         if entity.file_format == "csv":
             if col.type in TYPE_PATTERNS:
-                exps.append(_exp("expect_column_values_to_match_regex", "schema.types", config, row_level=True,
-                                 column=col.name, regex=TYPE_PATTERNS[col.type]))
+                exps.append(
+                    _exp(
+                        "expect_column_values_to_match_regex",
+                        "schema.types",
+                        config,
+                        row_level=True,
+                        column=col.name,
+                        regex=TYPE_PATTERNS[col.type],
+                    )
+                )
         # Parquet columns are typed by the raw table itself: a load whose values do not cast to
         # the catalog type fails ingestion with rule schema.types, so there is nothing to re-check
     for col in entity.columns:
@@ -170,23 +221,63 @@ def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
             continue
         rule = "keys.not_null" if col.name in entity.key else "values.not_null"
         exps.append(_exp("expect_column_values_to_not_be_null", rule, config, row_level=True, column=col.name))
-    exps.append(_exp("expect_compound_columns_to_be_unique", "keys.unique", config, row_level=True,
-                     about=", ".join(entity.key), column_list=[*entity.key, "_partition_month"]))
+    exps.append(
+        _exp(
+            "expect_compound_columns_to_be_unique",
+            "keys.unique",
+            config,
+            row_level=True,
+            about=", ".join(entity.key),
+            column_list=[*entity.key, "_partition_month"],
+        )
+    )
     for col in entity.columns:
         if col.name in CURRENCY_COLUMNS:
-            exps.append(_exp("expect_column_values_to_be_in_set", "values.allowed_currency", config,
-                             row_level=True, column=col.name, value_set=lists["currency_codes"]))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    "values.allowed_currency",
+                    config,
+                    row_level=True,
+                    column=col.name,
+                    value_set=lists["currency_codes"],
+                )
+            )
         elif col.name in REGION_COLUMNS:
-            exps.append(_exp("expect_column_values_to_be_in_set", "values.allowed_region", config,
-                             row_level=True, column=col.name, value_set=lists["region_codes"]))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    "values.allowed_region",
+                    config,
+                    row_level=True,
+                    column=col.name,
+                    value_set=lists["region_codes"],
+                )
+            )
         elif col.name in STAGE_COLUMNS:
-            exps.append(_exp("expect_column_values_to_be_in_set", "values.allowed_stage", config,
-                             row_level=True, column=col.name, value_set=lists["opportunity_stages"]))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    "values.allowed_stage",
+                    config,
+                    row_level=True,
+                    column=col.name,
+                    value_set=lists["opportunity_stages"],
+                )
+            )
     for col in entity.columns:
         target = value_column(entity, col.name)
         if col.type in ("decimal", "integer") and f"{entity.name}.{col.name}" not in config.signed_columns:
-            exps.append(_exp("expect_column_values_to_be_between", "values.non_negative", config,
-                             row_level=True, about=col.name, **{"column": target, "min_value": 0}))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_between",
+                    "values.non_negative",
+                    config,
+                    row_level=True,
+                    about=col.name,
+                    **{"column": target, "min_value": 0},
+                )
+            )
         elif col.type in ("date", "timestamp"):
             bounds = {"column": target, "min_value": {"$PARAMETER": "earliest_date"}}
             qualified = f"{entity.name}.{col.name}"
@@ -196,16 +287,32 @@ def raw_suite(entity: SourceEntity, config: QualitySettings) -> dict:
                     bounds["max_value"] = {"$PARAMETER": latest_date_parameter(years)}
             else:
                 bounds["max_value"] = {"$PARAMETER": "latest_date" if col.type == "date" else "latest_timestamp"}
-            exps.append(_exp("expect_column_values_to_be_between", "values.dates_in_range", config,
-                             row_level=True, about=col.name, **bounds))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_between",
+                    "values.dates_in_range",
+                    config,
+                    row_level=True,
+                    about=col.name,
+                    **bounds,
+                )
+            )
     for pair in config.dates_ordered.get(entity.name, ()):
         exps.append(dates_ordered_expectation(entity, pair, config))
     for column, bounds in config.in_extract_month.get(entity.name, {}).items():
         exps.append(in_extract_month_expectation(entity, column, bounds, config))
     # one row per month: its newest update (NULL for an empty delta extract: nothing to judge)
-    exps.append(_exp("expect_column_values_to_be_between", "freshness.updated_within", config, row_level=False,
-                     about=entity.updated_at, batch="month",
-                     **{"column": "latest_updated_at", "min_value": {"$PARAMETER": "fresh_after"}}))
+    exps.append(
+        _exp(
+            "expect_column_values_to_be_between",
+            "freshness.updated_within",
+            config,
+            row_level=False,
+            about=entity.updated_at,
+            batch="month",
+            **{"column": "latest_updated_at", "min_value": {"$PARAMETER": "fresh_after"}},
+        )
+    )
     return {
         "name": entity.asset_name,
         "expectations": exps,
@@ -259,8 +366,9 @@ def mart_contracts(marts_dir: Path = MARTS_DIR) -> list[MartContract]:
             month = next((c for c in key if types.get(c) == "date" and "month" in c), None)
             if month is None and not model["name"].startswith("dim_"):
                 month = next((c for c in names if types.get(c) == "date" and c.endswith("_month")), None)
-            not_null = frozenset(c["name"] for c in cols
-                                 if any(k.get("type") == "not_null" for k in c.get("constraints") or []))
+            not_null = frozenset(
+                c["name"] for c in cols if any(k.get("type") == "not_null" for k in c.get("constraints") or [])
+            )
             out.append(MartContract(model["name"], names, types, key, month, not_null))
     return out
 
@@ -270,23 +378,46 @@ def mart_suite(mart: MartContract, config: QualitySettings) -> dict:
 
     Key columns under a ``not_null`` constraint of the enforced contract are not re-checked:
     DuckDB refuses the NULL when dbt builds the table."""
-    exps = [_exp("expect_table_columns_to_match_set", "schema.required_columns", config, row_level=False,
-                 column_set=list(mart.columns), exact_match=True)]
+    exps = [
+        _exp(
+            "expect_table_columns_to_match_set",
+            "schema.required_columns",
+            config,
+            row_level=False,
+            column_set=list(mart.columns),
+            exact_match=True,
+        )
+    ]
     for col in mart.key:
         if col not in mart.not_null:  # the contract's not_null constraint already refuses NULL keys
-            exps.append(_exp("expect_column_values_to_not_be_null", "keys.not_null", config, row_level=True,
-                             column=col))
+            exps.append(
+                _exp("expect_column_values_to_not_be_null", "keys.not_null", config, row_level=True, column=col)
+            )
     if len(mart.key) == 1:
-        exps.append(_exp("expect_column_values_to_be_unique", "keys.unique", config, row_level=True,
-                         column=mart.key[0]))
+        exps.append(
+            _exp("expect_column_values_to_be_unique", "keys.unique", config, row_level=True, column=mart.key[0])
+        )
     elif mart.key:
-        exps.append(_exp("expect_compound_columns_to_be_unique", "keys.unique", config, row_level=True,
-                         about=", ".join(mart.key), column_list=list(mart.key)))
+        exps.append(
+            _exp(
+                "expect_compound_columns_to_be_unique",
+                "keys.unique",
+                config,
+                row_level=True,
+                about=", ".join(mart.key),
+                column_list=list(mart.key),
+            )
+        )
     return {
         "name": f"mart_{mart.name}",
         "expectations": exps,
-        "meta": {"dataset": f"marts.{mart.name}", "kind": "mart", "mart": mart.name, "key": list(mart.key),
-                 "month_column": mart.month_column},
+        "meta": {
+            "dataset": f"marts.{mart.name}",
+            "kind": "mart",
+            "mart": mart.name,
+            "key": list(mart.key),
+            "month_column": mart.month_column,
+        },
     }
 
 
@@ -295,36 +426,74 @@ def accuracy_suites(config: QualitySettings) -> list[dict]:
     rule = "accuracy.{}".format
     suites = {
         "bookings_vs_order_intake": [
-            _exp("expect_column_values_to_be_between", rule("bookings_vs_order_intake"), config, row_level=False,
-                 about="relative_difference",
-                 **{"column": "relative_difference",
+            _exp(
+                "expect_column_values_to_be_between",
+                rule("bookings_vs_order_intake"),
+                config,
+                row_level=False,
+                about="relative_difference",
+                **{
+                    "column": "relative_difference",
                     "min_value": {"$PARAMETER": "bookings_min_relative_difference"},
-                    "max_value": {"$PARAMETER": "bookings_max_relative_difference"}}),
+                    "max_value": {"$PARAMETER": "bookings_max_relative_difference"},
+                },
+            ),
         ],
         "invoice_headers_vs_lines": [
-            _exp("expect_column_values_to_not_be_null", rule("invoice_headers_vs_lines"), config, row_level=False,
-                 column="lines_total"),
-            _exp("expect_column_values_to_be_between", rule("invoice_headers_vs_lines"), config, row_level=False,
-                 about="difference",
-                 **{"column": "difference", "min_value": {"$PARAMETER": "invoice_min_abs_difference"},
-                    "max_value": {"$PARAMETER": "invoice_max_abs_difference"}}),
+            _exp(
+                "expect_column_values_to_not_be_null",
+                rule("invoice_headers_vs_lines"),
+                config,
+                row_level=False,
+                column="lines_total",
+            ),
+            _exp(
+                "expect_column_values_to_be_between",
+                rule("invoice_headers_vs_lines"),
+                config,
+                row_level=False,
+                about="difference",
+                **{
+                    "column": "difference",
+                    "min_value": {"$PARAMETER": "invoice_min_abs_difference"},
+                    "max_value": {"$PARAMETER": "invoice_max_abs_difference"},
+                },
+            ),
         ],
         "fx_rate_coverage": [
-            _exp("expect_column_values_to_not_be_null", rule("fx_rate_coverage"), config, row_level=False,
-                 column="usd_per_unit"),
+            _exp(
+                "expect_column_values_to_not_be_null",
+                rule("fx_rate_coverage"),
+                config,
+                row_level=False,
+                column="usd_per_unit",
+            ),
         ],
         "mart_totals_vs_raw": [
-            _exp("expect_column_values_to_be_between", rule("mart_totals_vs_raw"), config, row_level=False,
-                 about="difference_usd",
-                 **{"column": "difference_usd", "min_value": {"$PARAMETER": "mart_min_abs_difference_usd"},
-                    "max_value": {"$PARAMETER": "mart_max_abs_difference_usd"}}),
+            _exp(
+                "expect_column_values_to_be_between",
+                rule("mart_totals_vs_raw"),
+                config,
+                row_level=False,
+                about="difference_usd",
+                **{
+                    "column": "difference_usd",
+                    "min_value": {"$PARAMETER": "mart_min_abs_difference_usd"},
+                    "max_value": {"$PARAMETER": "mart_max_abs_difference_usd"},
+                },
+            ),
         ],
     }
     out = []
     for name, exps in suites.items():
         asset, reads, description = ACCURACY_SUITES[name]
-        out.append({"name": name, "expectations": exps,
-                    "meta": {"kind": "accuracy", "asset": asset, "reads": list(reads), "description": description}})
+        out.append(
+            {
+                "name": name,
+                "expectations": exps,
+                "meta": {"kind": "accuracy", "asset": asset, "reads": list(reads), "description": description},
+            }
+        )
     return out
 
 
@@ -360,8 +529,12 @@ def build_mapping(suites: dict[str, dict]) -> dict:
         elif meta["kind"] == "mart":
             mapping[name] = {"asset": meta["mart"], "check": "gx_suite", "file": f"suites/{name}.json"}
         else:
-            mapping[name] = {"asset": meta["asset"], "check": f"gx_{name}", "file": f"suites/{name}.json",
-                             "reads": meta["reads"]}
+            mapping[name] = {
+                "asset": meta["asset"],
+                "check": f"gx_{name}",
+                "file": f"suites/{name}.json",
+                "reads": meta["reads"],
+            }
     return {"suites": mapping}
 
 
@@ -369,8 +542,10 @@ def suite_files(suites: dict[str, dict] | None = None) -> dict[Path, str]:
     """Path -> text of every generated file."""
     suites = suites if suites is not None else build_suites()
     files = {SUITES_DIR / f"{name}.json": json.dumps(suite, indent=2) + "\n" for name, suite in suites.items()}
-    header = ("# Generated by `python -m orchestration.quality.suite_builder --write`: which suite checks which\n"
-              "# Dagster asset, under which asset-check name, and what else it reads. Do not edit by hand.\n")
+    header = (
+        "# Generated by `python -m orchestration.quality.suite_builder --write`: which suite checks which\n"
+        "# Dagster asset, under which asset-check name, and what else it reads. Do not edit by hand.\n"
+    )
     files[MAPPING_FILE] = header + yaml.safe_dump(build_mapping(suites), sort_keys=False)
     return files
 

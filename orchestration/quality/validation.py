@@ -94,8 +94,9 @@ class Validation:
 def load_suite_json(name: str, suites_dir: Path = SUITES_DIR) -> dict:
     path = Path(suites_dir) / f"{name}.json"
     if not path.exists():
-        raise FileNotFoundError(f"no suite {name!r}: expected {path}; run "
-                                "`python -m orchestration.quality.suite_builder --write`")
+        raise FileNotFoundError(
+            f"no suite {name!r}: expected {path}; run `python -m orchestration.quality.suite_builder --write`"
+        )
     return json.loads(path.read_text())
 
 
@@ -139,12 +140,20 @@ class GxRunner:
         suite = self.context.suites.add(self.gx.ExpectationSuite(name=name, expectations=exps, meta=suite_json["meta"]))
         batch_definition = self._asset.add_batch_definition_whole_dataframe(name)
         definition = self.context.validation_definitions.add(
-            self.gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+            self.gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+        )
         self._definitions[name] = definition
         return definition
 
-    def validate(self, suite_json: dict, frame: pd.DataFrame, parameters: dict, batch: str = "rows",
-                 month: str | None = None, run_name: str | None = None) -> Validation | None:
+    def validate(
+        self,
+        suite_json: dict,
+        frame: pd.DataFrame,
+        parameters: dict,
+        batch: str = "rows",
+        month: str | None = None,
+        run_name: str | None = None,
+    ) -> Validation | None:
         """Validate ``frame`` against the ``batch`` part of the suite; None if that part is empty.
 
         ``run_name`` names the GX run (``data_docs.run_name`` of the run's months)."""
@@ -155,12 +164,17 @@ class GxRunner:
             if definition is None:
                 return None
             run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
-            result = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
-                                    result_format=RESULT_FORMAT, run_id=run_id)
+            result = definition.run(
+                batch_parameters={"dataframe": frame},
+                expectation_parameters=parameters,
+                result_format=RESULT_FORMAT,
+                run_id=run_id,
+            )
             self._forget(result)
         failures = [explain(r, frame, parameters, month) for r in result.results if not r.success]
-        return Validation(suite_json["name"], bool(result.success), failures, result, len(result.results),
-                          batch=batch, month=month)
+        return Validation(
+            suite_json["name"], bool(result.success), failures, result, len(result.results), batch=batch, month=month
+        )
 
     def _forget(self, result) -> None:
         """Drop a result from the context's in-memory store (pages are rendered from the result itself)."""
@@ -190,8 +204,11 @@ class GxRunner:
         site_dir = Path(site_dir)
         suite = validations[0].suite
         with _lock:
-            page_html = render_validation_page(page_result(validations), site_root=PAGE_SITE_ROOT,
-                                               site_title=f"Data quality checks, {site_dir.parent.name}")
+            page_html = render_validation_page(
+                page_result(validations),
+                site_root=PAGE_SITE_ROOT,
+                site_title=f"Data quality checks, {site_dir.parent.name}",
+            )
         return write_page(site_dir, suite, page_html)
 
 
@@ -237,8 +254,11 @@ def page_result(validations: list[Validation]):
 def _month_description(config, month: str) -> str:
     """``2024-03: values of latest_updated_at must be at least 2024-02-25 00:00:00``: a month's rule, month first."""
     kwargs = config.kwargs
-    bounds = [f"{word} {kwargs[key]}" for key, word in (("min_value", "at least"), ("max_value", "at most"))
-              if kwargs.get(key) is not None]
+    bounds = [
+        f"{word} {kwargs[key]}"
+        for key, word in (("min_value", "at least"), ("max_value", "at most"))
+        if kwargs.get(key) is not None
+    ]
     subject = f"values of {kwargs['column']}" if kwargs.get("column") else "the month's summary"
     if bounds:
         return f"{month}: {subject} must be {' and '.join(bounds)}"
@@ -353,9 +373,19 @@ def _extract_month_reason(meta: dict, frame: pd.DataFrame, pos: int) -> str:
     if before == 0 and after == 0:
         allowed = "within the month"
     else:
-        allowed = ", ".join(filter(None, [
-            "any time before" if before is None else (f"up to {before} month(s) before" if before else "not before it"),
-            "any time after" if after is None else (f"up to {after} month(s) after" if after else "not after it")]))
+        allowed = ", ".join(
+            filter(
+                None,
+                [
+                    "any time before"
+                    if before is None
+                    else (f"up to {before} month(s) before" if before else "not before it"),
+                    "any time after"
+                    if after is None
+                    else (f"up to {after} month(s) after" if after else "not after it"),
+                ],
+            )
+        )
     return f"{column} {_cell(value)} is {where} the extract month {month} (allowed: {allowed})"
 
 
@@ -368,11 +398,17 @@ def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) ->
     summary = result.result or {}
     count = summary.get("unexpected_count")
     failure = Failure(
-        rule=meta.get("rule", config.type), severity=meta.get("severity", "error"), expectation=config.type,
-        column=column, unexpected_count=int(count) if count is not None else 0, month=month,
+        rule=meta.get("rule", config.type),
+        severity=meta.get("severity", "error"),
+        expectation=config.type,
+        column=column,
+        unexpected_count=int(count) if count is not None else 0,
+        month=month,
     )
     if result.exception_info and result.exception_info.get("raised_exception"):
-        failure.samples.append(Sample(None, None, f"GX could not evaluate: {result.exception_info.get('exception_message')}"))
+        failure.samples.append(
+            Sample(None, None, f"GX could not evaluate: {result.exception_info.get('exception_message')}")
+        )
         failure.unexpected_count = failure.unexpected_count or 1
         return failure
     if meta.get("row_level"):
@@ -382,25 +418,34 @@ def explain(result, frame: pd.DataFrame, parameters: dict, month: str | None) ->
             failure.row_positions = positions
             # the rows quarantined: GX's own count may treat nulls or key parts differently
             failure.unexpected_count = len(positions)
-            shown = [c for c in (kwargs.get("column_list") or [meta.get("column") or kwargs.get("column")])
-                     if c in frame.columns and c != "_partition_month"]
+            shown = [
+                c
+                for c in (kwargs.get("column_list") or [meta.get("column") or kwargs.get("column")])
+                if c in frame.columns and c != "_partition_month"
+            ]
             if "extract_window" in meta:  # values.in_extract_month: the date, its extract month, the window
                 failure.row_reasons = [_extract_month_reason(meta, frame, pos) for pos in positions]
             if "earlier" in meta and "later" in meta:  # values.dates_ordered: both dates, by day
                 later, earlier = frame[kwargs["column_A"]].to_numpy(), frame[kwargs["column_B"]].to_numpy()
-                failure.row_reasons = [f"{meta['later']} {_day(later[pos])} is before "
-                                       f"{meta['earlier']} {_day(earlier[pos])}" for pos in positions]
+                failure.row_reasons = [
+                    f"{meta['later']} {_day(later[pos])} is before {meta['earlier']} {_day(earlier[pos])}"
+                    for pos in positions
+                ]
             for i, pos in enumerate(positions[:MAX_SAMPLES]):
                 row = frame.iloc[pos]
                 if failure.row_reasons is not None:
                     value = failure.row_reasons[i]
                 else:
                     value = ", ".join(f"{c} = {_cell(row[c])}" for c in shown)
-                failure.samples.append(Sample(
-                    row.get("_source_file") if "_source_file" in frame.columns else None,
-                    int(row["_source_row"]) if "_source_row" in frame.columns and pd.notna(row["_source_row"]) else None,
-                    value,
-                ))
+                failure.samples.append(
+                    Sample(
+                        row.get("_source_file") if "_source_file" in frame.columns else None,
+                        int(row["_source_row"])
+                        if "_source_row" in frame.columns and pd.notna(row["_source_row"])
+                        else None,
+                        value,
+                    )
+                )
             return failure
     # table-level rule (or nothing found again): show what GX observed
     observed = summary.get("observed_value")

@@ -37,8 +37,13 @@ class CapacityError(ValueError):
     """Routings or capacity rows that cannot be used; the message names the file, row and rule."""
 
 
-def check_routings(routings: pd.DataFrame, capacity: pd.DataFrame, *, routings_file: str = "routings",
-                   capacity_file: str = "work_center_capacity") -> None:
+def check_routings(
+    routings: pd.DataFrame,
+    capacity: pd.DataFrame,
+    *,
+    routings_file: str = "routings",
+    capacity_file: str = "work_center_capacity",
+) -> None:
     """Refuse routing rows that cannot be costed in hours.
 
     Rules, checked row by row: hours_per_unit is a number ≥ 0; the work center has capacity rows
@@ -52,11 +57,15 @@ def check_routings(routings: pd.DataFrame, capacity: pd.DataFrame, *, routings_f
     for i, (sku, wc) in enumerate(zip(routings["sku"], routings["work_center"])):
         where = source_ref(routings, i, routings_file)
         if not np.isfinite(hours.iloc[i]) or hours.iloc[i] < 0:
-            raise CapacityError(f"{where}: hours_per_unit {routings['hours_per_unit'].iloc[i]!r} for SKU {sku} "
-                                "is not a number ≥ 0 (rule: hours per unit must be a non-negative number)")
+            raise CapacityError(
+                f"{where}: hours_per_unit {routings['hours_per_unit'].iloc[i]!r} for SKU {sku} "
+                "is not a number ≥ 0 (rule: hours per unit must be a non-negative number)"
+            )
         if wc not in known:
-            raise CapacityError(f"{where}: SKU {sku} is routed to work center {wc!r}, which has no rows in "
-                                f"{capacity_file} (rule: every routing must name a known work center)")
+            raise CapacityError(
+                f"{where}: SKU {sku} is routed to work center {wc!r}, which has no rows in "
+                f"{capacity_file} (rule: every routing must name a known work center)"
+            )
         if (sku, wc) in seen:
             raise CapacityError(f"{where}: SKU {sku} is routed to {wc} twice (rule: one row per SKU and work center)")
         seen.add((sku, wc))
@@ -70,19 +79,29 @@ def capacity_table(capacity: pd.DataFrame, *, capacity_file: str = "work_center_
     hours = pd.to_numeric(cap["available_hours"], errors="coerce")
     for i in range(len(cap)):
         if not np.isfinite(hours.iloc[i]) or hours.iloc[i] < 0:
-            raise CapacityError(f"{source_ref(cap, i, capacity_file)}: available_hours {cap['available_hours'].iloc[i]!r} "
-                                f"for {cap['work_center'].iloc[i]} is not a number ≥ 0 (rule: hours must be ≥ 0)")
+            raise CapacityError(
+                f"{source_ref(cap, i, capacity_file)}: available_hours {cap['available_hours'].iloc[i]!r} "
+                f"for {cap['work_center'].iloc[i]} is not a number ≥ 0 (rule: hours must be ≥ 0)"
+            )
     cap["available_hours"] = hours.astype(float)
     dup = cap.duplicated(["work_center", "month"], keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise CapacityError(f"{source_ref(cap, i, capacity_file)}: {cap['work_center'].iloc[i]} has a second row for "
-                            f"{label(cap['month'].iloc[i])} (rule: one row per work center and month)")
+        raise CapacityError(
+            f"{source_ref(cap, i, capacity_file)}: {cap['work_center'].iloc[i]} has a second row for "
+            f"{label(cap['month'].iloc[i])} (rule: one row per work center and month)"
+        )
     return cap
 
 
-def check_months_covered(routings: pd.DataFrame, capacity: pd.DataFrame, needed: pd.DataFrame, *,
-                         routings_file: str = "routings", capacity_file: str = "work_center_capacity") -> None:
+def check_months_covered(
+    routings: pd.DataFrame,
+    capacity: pd.DataFrame,
+    needed: pd.DataFrame,
+    *,
+    routings_file: str = "routings",
+    capacity_file: str = "work_center_capacity",
+) -> None:
     """Refuse a month with load but no capacity row.
 
     ``needed``: sku, month (the SKU may be made that month). For every routing row of such a SKU,
@@ -95,13 +114,21 @@ def check_months_covered(routings: pd.DataFrame, capacity: pd.DataFrame, needed:
     pairs = routed.merge(need, on="sku", how="inner").sort_values(["month", "_pos"])
     for wc, month, pos, sku in zip(pairs["work_center"], pairs["month"], pairs["_pos"], pairs["sku"]):
         if (wc, month) not in have:
-            raise CapacityError(f"{capacity_file}: no row for {wc} in {label(month)}, which SKU {sku} needs "
-                                f"({source_ref(routings, int(pos), routings_file)}) (rule: every work center with "
-                                "load in a month needs that month's available hours)")
+            raise CapacityError(
+                f"{capacity_file}: no row for {wc} in {label(month)}, which SKU {sku} needs "
+                f"({source_ref(routings, int(pos), routings_file)}) (rule: every work center with "
+                "load in a month needs that month's available hours)"
+            )
 
 
-def rough_cut_load(production: pd.DataFrame, routings: pd.DataFrame, capacity: pd.DataFrame, *,
-                   routings_file: str = "routings", capacity_file: str = "work_center_capacity") -> pd.DataFrame:
+def rough_cut_load(
+    production: pd.DataFrame,
+    routings: pd.DataFrame,
+    capacity: pd.DataFrame,
+    *,
+    routings_file: str = "routings",
+    capacity_file: str = "work_center_capacity",
+) -> pd.DataFrame:
     """Load against available hours per work center × month.
 
     In: production (sku, month, units), routings, capacity (module doc). Out: one row per work

@@ -31,8 +31,14 @@ def capacity_chart(capacity: pd.DataFrame, path: Path, title: str, n: int = 4) -
         ax.bar(x, regular_load, color="#4c78a8", label="load, regular")
         ax.bar(x, c["overtime_hours"], bottom=regular_load, color="#f58518", label="load, overtime")
         ax.plot(x, c["regular_hours"], color="black", linewidth=1.2, label="regular hours")
-        ax.plot(x, c["regular_hours"] + c["overtime_cap_hours"], color="grey", linestyle="--", linewidth=1,
-                label="+ overtime allowed")
+        ax.plot(
+            x,
+            c["regular_hours"] + c["overtime_cap_hours"],
+            color="grey",
+            linestyle="--",
+            linewidth=1,
+            label="+ overtime allowed",
+        )
         ax.set_title(f"{wc}: peak {c['utilization'].max():.0%}", fontsize=9, loc="left")
         ax.tick_params(axis="x", labelrotation=90, labelsize=7)
         ax.tick_params(axis="y", labelsize=7)

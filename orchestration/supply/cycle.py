@@ -120,44 +120,79 @@ def check_item_sites(item_sites: pd.DataFrame, needed: pd.DataFrame) -> None:
     """Refuse planning parameters a plan cannot use: unknown procurement type or lot rule, a
     negative lead time or lot parameter, POQ without periods, a transfer without its supplying site,
     and a SKU × site with demand or stock but no parameters."""
-    require_columns(item_sites, ["sku", "site", "procurement_type", "lead_time_days", "lead_time_std_days",
-                                 "lot_rule", "lot_size", "periods", "moq", "multiple"], ITEM_SITES_FILE)
+    require_columns(
+        item_sites,
+        [
+            "sku",
+            "site",
+            "procurement_type",
+            "lead_time_days",
+            "lead_time_std_days",
+            "lot_rule",
+            "lot_size",
+            "periods",
+            "moq",
+            "multiple",
+        ],
+        ITEM_SITES_FILE,
+    )
     it = item_sites.reset_index(drop=True)
     checks = [
         (~it["procurement_type"].isin(PROCUREMENT_TYPES), "procurement_type", f"one of {', '.join(PROCUREMENT_TYPES)}"),
         (~it["lot_rule"].isin(mrp.LOT_RULES), "lot_rule", f"one of {', '.join(mrp.LOT_RULES)}"),
-        (pd.to_numeric(it["lead_time_days"], errors="coerce").fillna(-1) < 0, "lead_time_days", "a lead time is ≥ 0 days"),
+        (
+            pd.to_numeric(it["lead_time_days"], errors="coerce").fillna(-1) < 0,
+            "lead_time_days",
+            "a lead time is ≥ 0 days",
+        ),
         (pd.to_numeric(it["lead_time_std_days"], errors="coerce").fillna(-1) < 0, "lead_time_std_days", "≥ 0"),
-        ((it["lot_rule"] == "POQ") & (pd.to_numeric(it["periods"], errors="coerce").fillna(0) < 1), "poq_periods",
-         "POQ needs poq_periods ≥ 1"),
-        ((it["lot_rule"] == "FOQ") & (pd.to_numeric(it["lot_size"], errors="coerce").fillna(0) <= 0), "lot_size",
-         "FOQ needs lot_size > 0"),
+        (
+            (it["lot_rule"] == "POQ") & (pd.to_numeric(it["periods"], errors="coerce").fillna(0) < 1),
+            "poq_periods",
+            "POQ needs poq_periods ≥ 1",
+        ),
+        (
+            (it["lot_rule"] == "FOQ") & (pd.to_numeric(it["lot_size"], errors="coerce").fillna(0) <= 0),
+            "lot_size",
+            "FOQ needs lot_size > 0",
+        ),
     ]
     for column in ("lot_size", "moq", "multiple"):
         checks.append((pd.to_numeric(it[column], errors="coerce").fillna(-1) < 0, column, "≥ 0"))
     if "supplying_site" in it.columns:
         blank = it["supplying_site"].isna() | (it["supplying_site"].astype(str).str.strip() == "")
-        checks.append(((it["procurement_type"] == "transfer") & blank, "supplying_site_code",
-                       "a transfer names its supplying site"))
+        checks.append(
+            (
+                (it["procurement_type"] == "transfer") & blank,
+                "supplying_site_code",
+                "a transfer names its supplying site",
+            )
+        )
     for bad, column, rule in checks:
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             value = it.iloc[pos][_col(it, column)]
             value = value.item() if hasattr(value, "item") else value
-            raise SupplyInputError(f"{source_ref(it, pos, ITEM_SITES_FILE)}: {column} {value!r} "
-                                   f"of SKU {it['sku'].iloc[pos]} at {it['site'].iloc[pos]} (rule: {rule})")
+            raise SupplyInputError(
+                f"{source_ref(it, pos, ITEM_SITES_FILE)}: {column} {value!r} "
+                f"of SKU {it['sku'].iloc[pos]} at {it['site'].iloc[pos]} (rule: {rule})"
+            )
     dup = it.duplicated(["sku", "site"], keep="first")
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise SupplyInputError(f"{source_ref(it, pos, ITEM_SITES_FILE)}: a second row for SKU {it['sku'].iloc[pos]} at "
-                               f"{it['site'].iloc[pos]} (rule: one row per SKU and site)")
+        raise SupplyInputError(
+            f"{source_ref(it, pos, ITEM_SITES_FILE)}: a second row for SKU {it['sku'].iloc[pos]} at "
+            f"{it['site'].iloc[pos]} (rule: one row per SKU and site)"
+        )
     have = set(zip(it["sku"], it["site"]))
     missing = needed[[(s, t) not in have for s, t in zip(needed["sku"], needed["site"])]]
     if not missing.empty:
         r = missing.iloc[0]
-        raise SupplyInputError(f"{ITEM_SITES_FILE}: no planning parameters for SKU {r['sku']} at {r['site']}, which has "
-                               f"demand or stock in the plan ({len(missing)} pair(s) in all) (rule: every planned SKU × "
-                               "site needs a row)")
+        raise SupplyInputError(
+            f"{ITEM_SITES_FILE}: no planning parameters for SKU {r['sku']} at {r['site']}, which has "
+            f"demand or stock in the plan ({len(missing)} pair(s) in all) (rule: every planned SKU × "
+            "site needs a row)"
+        )
 
 
 def _col(frame: pd.DataFrame, column: str) -> str:
@@ -172,18 +207,24 @@ def check_region_sites(region_sites: pd.DataFrame, regions) -> None:
     bad = (rs["share"].astype(float) < 0) | (rs["share"].astype(float) > 1)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SupplyInputError(f"{source_ref(rs, pos, SOURCING_FILE)}: demand_share {rs['share'].iloc[pos]} of "
-                               f"{rs['region'].iloc[pos]} at {rs['site'].iloc[pos]} (rule: a share is between 0 and 1)")
+        raise SupplyInputError(
+            f"{source_ref(rs, pos, SOURCING_FILE)}: demand_share {rs['share'].iloc[pos]} of "
+            f"{rs['region'].iloc[pos]} at {rs['site'].iloc[pos]} (rule: a share is between 0 and 1)"
+        )
     totals = rs.groupby("region")["share"].sum()
     for region, total in totals.items():
         if abs(float(total) - 1.0) > 1e-4:
             pos = int(np.flatnonzero((rs["region"] == region).to_numpy())[0])
-            raise SupplyInputError(f"{source_ref(rs, pos, SOURCING_FILE)}: the shares of region {region} sum to "
-                                   f"{float(total):g} (rule: a region's shares sum to 1)")
+            raise SupplyInputError(
+                f"{source_ref(rs, pos, SOURCING_FILE)}: the shares of region {region} sum to "
+                f"{float(total):g} (rule: a region's shares sum to 1)"
+            )
     unknown = sorted(set(regions) - set(totals.index))
     if unknown:
-        raise SupplyInputError(f"{SOURCING_FILE}: no site serves region(s) {', '.join(unknown)} (rule: every region "
-                               "with demand has a sourcing rule)")
+        raise SupplyInputError(
+            f"{SOURCING_FILE}: no site serves region(s) {', '.join(unknown)} (rule: every region "
+            "with demand has a sourcing rule)"
+        )
 
 
 # ---------------------------------------------------------------- demand and error by site
@@ -193,8 +234,9 @@ def history_by_site(history: pd.DataFrame, region_sites: pd.DataFrame) -> pd.Dat
     return site_demand(h, region_sites[["region", "site", "share"]])
 
 
-def site_errors(forecast_errors: pd.DataFrame, history_site: pd.DataFrame, region_sites: pd.DataFrame,
-                cycle: pd.Timestamp) -> pd.DataFrame:
+def site_errors(
+    forecast_errors: pd.DataFrame, history_site: pd.DataFrame, region_sites: pd.DataFrame, cycle: pd.Timestamp
+) -> pd.DataFrame:
     """sku, site, month, error, error_source per SKU × site.
 
     Lag-1 forecast errors of the stored snapshots (split by the sourcing shares) where a pair
@@ -238,13 +280,25 @@ def read_cycle_scenarios(path, data: CycleData) -> pd.DataFrame:
     except Exception as error:  # noqa: BLE001 - any parse failure is reported with the file name
         raise scenarios.ScenarioError(f"{path}: cannot be read as CSV: {error}") from error
     months = sorted(pd.Timestamp(m) for m in to_month(data.consensus["forecast_month"]).unique())
-    return scenarios.validate_scenarios(raw, families=data.items["family"], regions=data.region_sites["region"],
-                                        work_centers=data.capacity["work_center"], months=months, file=str(path))
+    return scenarios.validate_scenarios(
+        raw,
+        families=data.items["family"],
+        regions=data.region_sites["region"],
+        work_centers=data.capacity["work_center"],
+        months=months,
+        file=str(path),
+    )
 
 
 # ---------------------------------------------------------------- the cycle
-def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFrame | None = None,
-               previous: dict[str, pd.DataFrame] | None = None, time_limit_seconds: float | None = 60.0) -> CycleResult:
+def plan_cycle(
+    data: CycleData,
+    policy: Policy,
+    *,
+    scenario_changes: pd.DataFrame | None = None,
+    previous: dict[str, pd.DataFrame] | None = None,
+    time_limit_seconds: float | None = 60.0,
+) -> CycleResult:
     """Plan one cycle (module doc). ``previous``: the last cycle's stored ``supply_plan`` and
     ``capacity`` rows and its ``cycle_month``, for the plan diff; ``scenario_changes``: validated scenario rows
     (``scenarios.read_scenarios``)."""
@@ -255,15 +309,22 @@ def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFram
         raise SupplyInputError(f"marts.consensus_demand has no SKU × region rows for cycle {cycle:%Y-%m}")
     months = sorted(pd.Timestamp(m) for m in demand_region["month"].unique())
     if months[0] != add_months(cycle, 1):
-        raise SupplyInputError(f"consensus demand of cycle {cycle:%Y-%m} starts in {months[0]:%Y-%m}, not the month after it")
+        raise SupplyInputError(
+            f"consensus demand of cycle {cycle:%Y-%m} starts in {months[0]:%Y-%m}, not the month after it"
+        )
 
     check_region_sites(data.region_sites, demand_region["region"].unique())
     demand = site_demand(demand_region, data.region_sites[["region", "site", "share"]])
     opening = latest_on_hand(data.inventory, cycle + pd.offsets.MonthEnd(0))
     receipts = data.receipts[["receipt_id", "sku", "site", "due_date", "quantity"]]
 
-    needed = pd.concat([demand.loc[demand["units"] > 0, ["sku", "site"]], opening.loc[opening["on_hand"] > 0, ["sku", "site"]],
-                        receipts[["sku", "site"]]]).drop_duplicates()
+    needed = pd.concat(
+        [
+            demand.loc[demand["units"] > 0, ["sku", "site"]],
+            opening.loc[opening["on_hand"] > 0, ["sku", "site"]],
+            receipts[["sku", "site"]],
+        ]
+    ).drop_duplicates()
     check_item_sites(data.item_sites, needed)
     # plan the pairs with demand, stock or open supply; the rest (a SKU not launched yet, with a
     # zero snapshot row) has nothing to plan
@@ -273,12 +334,19 @@ def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFram
     items = data.items.copy()
     require_columns(items, ["sku", "family", "unit_cost", "unit_price"], "erp_items")
     routings = data.routings
-    rough_cut.check_routings(routings, data.capacity, routings_file="erp_routings", capacity_file="erp_work_center_capacity")
+    rough_cut.check_routings(
+        routings, data.capacity, routings_file="erp_routings", capacity_file="erp_work_center_capacity"
+    )
     capacity = data.capacity.assign(month=to_month(data.capacity["month"]).to_numpy())
     capacity = capacity[capacity["month"].isin(months)]
     made = demand.loc[demand["units"] > 0, ["sku", "month"]]
-    rough_cut.check_months_covered(routings, capacity, made[made["sku"].isin(routings["sku"])],
-                                   routings_file="erp_routings", capacity_file="erp_work_center_capacity")
+    rough_cut.check_months_covered(
+        routings,
+        capacity,
+        made[made["sku"].isin(routings["sku"])],
+        routings_file="erp_routings",
+        capacity_file="erp_work_center_capacity",
+    )
 
     clock.lap("checks")
 
@@ -288,35 +356,53 @@ def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFram
     unit_values = items[["sku", "unit_cost"]].rename(columns={"unit_cost": "unit_value"})
     classes = safety_stock.classify(recent, unit_values, policy)
     errors = site_errors(data.forecast_errors, history_site, data.region_sites, cycle)
-    params = data.item_sites[data.item_sites.set_index(["sku", "site"]).index.isin(needed.set_index(["sku", "site"]).index)]
+    params = data.item_sites[
+        data.item_sites.set_index(["sku", "site"]).index.isin(needed.set_index(["sku", "site"]).index)
+    ]
     lead_months = np.maximum(1, lead_time_months(params["lead_time_days"].astype(float)))
     rate = []
     by_pair = demand.groupby(["sku", "site"])
     for (sku, site), lm in zip(zip(params["sku"], params["site"]), lead_months):
         g = by_pair.get_group((sku, site)) if (sku, site) in by_pair.groups else None
         rate.append(float(g.sort_values("month")["units"].head(int(lm)).mean()) if g is not None else 0.0)
-    demand_rate = pd.DataFrame({"sku": params["sku"].to_numpy(), "site": params["site"].to_numpy(), "mean_demand": rate})
-    service = demand_rate[["sku", "site"]].merge(classes[["sku", "site", "service_level"]], on=["sku", "site"], how="left")
+    demand_rate = pd.DataFrame(
+        {"sku": params["sku"].to_numpy(), "site": params["site"].to_numpy(), "mean_demand": rate}
+    )
+    service = demand_rate[["sku", "site"]].merge(
+        classes[["sku", "site", "service_level"]], on=["sku", "site"], how="left"
+    )
     service["service_level"] = service["service_level"].fillna(min(policy.service_levels.values()))
-    ss = safety_stock.safety_stocks(errors[["sku", "site", "month", "error"]], demand_rate,
-                                    params[["sku", "site", "lead_time_days", "lead_time_std_days"]], service,
-                                    history_site, review_months=1.0)
+    ss = safety_stock.safety_stocks(
+        errors[["sku", "site", "month", "error"]],
+        demand_rate,
+        params[["sku", "site", "lead_time_days", "lead_time_std_days"]],
+        service,
+        history_site,
+        review_months=1.0,
+    )
     ss = ss.merge(params[["sku", "site", "lead_time_days"]], on=["sku", "site"], how="left")
     ss["safety_stock"] = ss["safety_stock"].fillna(0.0)
     ss["reorder_point"] = ss["reorder_point"].fillna(ss["mean_demand"] * (ss["lead_time_days"] / DAYS_PER_MONTH))
     bt_params = ss[["sku", "site", "reorder_point"]].assign(
         lead_time_months=lead_time_months(ss["lead_time_days"].astype(float)),
-        order_up_to=ss["reorder_point"] + ss["mean_demand"])
+        order_up_to=ss["reorder_point"] + ss["mean_demand"],
+    )
     backtest = safety_stock.backtest_policy(history_site, bt_params, n_months=BACKTEST_MONTHS)
     classes_pairs = ss[["sku", "site"]].merge(classes, on=["sku", "site"], how="left")
     classes_pairs["abc_xyz"] = classes_pairs["abc_xyz"].fillna("CZ")
     classes_pairs["service_level"] = classes_pairs["service_level"].fillna(min(policy.service_levels.values()))
     by_class = safety_stock.service_by_class(backtest, classes_pairs)
     sources = errors.drop_duplicates(["sku", "site"])[["sku", "site", "error_source"]]
-    policy_rows = (ss.merge(classes_pairs.drop(columns=[c for c in ("service_level",) if c in ss.columns], errors="ignore"),
-                            on=["sku", "site"], how="left", suffixes=("", "_class"))
-                   .merge(backtest, on=["sku", "site"], how="left", suffixes=("", "_backtest"))
-                   .merge(sources, on=["sku", "site"], how="left"))
+    policy_rows = (
+        ss.merge(
+            classes_pairs.drop(columns=[c for c in ("service_level",) if c in ss.columns], errors="ignore"),
+            on=["sku", "site"],
+            how="left",
+            suffixes=("", "_class"),
+        )
+        .merge(backtest, on=["sku", "site"], how="left", suffixes=("", "_backtest"))
+        .merge(sources, on=["sku", "site"], how="left")
+    )
     policy_rows["error_source"] = policy_rows["error_source"].fillna("none")
 
     clock.lap("safety_stock")
@@ -327,28 +413,42 @@ def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFram
     orders = result.planned_orders
     unconstrained = orders.rename(columns={"need_month": "month", "quantity": "units"})[["sku", "month", "units"]]
     unconstrained = unconstrained[unconstrained["sku"].isin(routings["sku"])]
-    load = rough_cut.rough_cut_load(unconstrained, routings, capacity, routings_file="erp_routings",
-                                    capacity_file="erp_work_center_capacity")
+    load = rough_cut.rough_cut_load(
+        unconstrained, routings, capacity, routings_file="erp_routings", capacity_file="erp_work_center_capacity"
+    )
 
     clock.lap("mrp")
 
     # the capacity-constrained plan
     costs = lp.sku_costs_from_policy(items, policy)
     bucketed = receipts_by_month(bucket_receipts(receipts, months))
-    inputs = lp.PlanInputs(months=months, demand=demand, opening=opening[["sku", "site", "on_hand"]], routings=routings,
-                           capacity=capacity, sku_costs=costs, receipts=bucketed,
-                           overtime_premium=policy.overtime_premium_per_hour, overtime_cap=policy.overtime_cap_share,
-                           safety_stock=ss[["sku", "site", "safety_stock"]])
+    inputs = lp.PlanInputs(
+        months=months,
+        demand=demand,
+        opening=opening[["sku", "site", "on_hand"]],
+        routings=routings,
+        capacity=capacity,
+        sku_costs=costs,
+        receipts=bucketed,
+        overtime_premium=policy.overtime_premium_per_hour,
+        overtime_cap=policy.overtime_cap_share,
+        safety_stock=ss[["sku", "site", "safety_stock"]],
+    )
     model = lp.build_model(inputs)
     clock.lap("lp_build")
     solution = lp.solve(model, time_limit_seconds=time_limit_seconds)
     clock.lap("lp_solve")
     if not solution.optimal:
-        raise SupplyInputError(f"the supply plan of cycle {cycle:%Y-%m} has no optimal solution: HiGHS says "
-                               f"{solution.status} ({len(model.variables)} variables, {len(model.rows)} rows)")
+        raise SupplyInputError(
+            f"the supply plan of cycle {cycle:%Y-%m} has no optimal solution: HiGHS says "
+            f"{solution.status} ({len(model.variables)} variables, {len(model.rows)} rows)"
+        )
     plan = lp.read_solution(model, solution, inputs)
-    model_size = {"variables": int(len(model.variables)), "constraints": int(len(model.rows)),
-                  "nonzeros": int(len(model.coefficients))}
+    model_size = {
+        "variables": int(len(model.variables)),
+        "constraints": int(len(model.rows)),
+        "nonzeros": int(len(model.coefficients)),
+    }
     clock.lap("lp_read")
 
     # exceptions
@@ -363,7 +463,11 @@ def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFram
     clock.lap("exceptions")
 
     out = CycleResult(
-        cycle=cycle, months=months, plan=plan, inputs=inputs, model_size=model_size,
+        cycle=cycle,
+        months=months,
+        plan=plan,
+        inputs=inputs,
+        model_size=model_size,
         supply_plan=supply_plan_rows(plan, ss, items),
         inventory_projection=result.projection,
         planned_orders=orders.merge(params[["sku", "site", "procurement_type"]], on=["sku", "site"], how="left"),
@@ -373,10 +477,20 @@ def plan_cycle(data: CycleData, policy: Policy, *, scenario_changes: pd.DataFram
         service_by_class=by_class,
     )
     if scenario_changes is not None:
-        base = scenarios.ScenarioBase(months=months, demand=demand_region, region_sites=data.region_sites[["region", "site", "share"]],
-                                      items=items, opening=inputs.opening, routings=routings, capacity=capacity,
-                                      sku_costs=costs, receipts=receipts, overtime_premium=inputs.overtime_premium,
-                                      overtime_cap=inputs.overtime_cap, safety_stock=inputs.safety_stock)
+        base = scenarios.ScenarioBase(
+            months=months,
+            demand=demand_region,
+            region_sites=data.region_sites[["region", "site", "share"]],
+            items=items,
+            opening=inputs.opening,
+            routings=routings,
+            capacity=capacity,
+            sku_costs=costs,
+            receipts=receipts,
+            overtime_premium=inputs.overtime_premium,
+            overtime_cap=inputs.overtime_cap,
+            safety_stock=inputs.safety_stock,
+        )
         out.scenario_kpis = scenarios.run_scenarios(base, scenario_changes, time_limit_seconds=time_limit_seconds).kpis
         clock.lap("scenarios")
     if previous is not None and not previous.get("supply_plan", pd.DataFrame()).empty:
@@ -422,8 +536,13 @@ def supply_plan_rows(plan: lp.SupplyPlan, ss: pd.DataFrame, items: pd.DataFrame)
 def capacity_rows(plan: lp.SupplyPlan, unconstrained: pd.DataFrame) -> pd.DataFrame:
     """Work center × month: the constrained plan's hours next to the unconstrained (MRP) load,
     with the shadow price of the capacity row where it binds."""
-    h = plan.hours.merge(unconstrained[["work_center", "month", "load_hours"]].rename(
-        columns={"load_hours": "unconstrained_load_hours"}), on=["work_center", "month"], how="left")
+    h = plan.hours.merge(
+        unconstrained[["work_center", "month", "load_hours"]].rename(
+            columns={"load_hours": "unconstrained_load_hours"}
+        ),
+        on=["work_center", "month"],
+        how="left",
+    )
     h["unconstrained_load_hours"] = h["unconstrained_load_hours"].fillna(0.0)
     b = plan.binding[plan.binding["kind"] == "capacity"][["work_center", "month", "shadow_price"]]
     h = h.merge(b, on=["work_center", "month"], how="left")
@@ -444,7 +563,8 @@ def stored_version(plan_rows: pd.DataFrame, capacity: pd.DataFrame, routings: pd
         demand=p[["sku", "site", "month", "demand"]].rename(columns={"demand": "units"}),
         receipts=p[["sku", "site", "month", "scheduled_receipts"]].rename(columns={"scheduled_receipts": "units"}),
         capacity=capacity.assign(month=to_month(capacity["month"]).to_numpy()).rename(
-            columns={"regular_hours": "available_hours"})[["work_center", "month", "available_hours"]],
+            columns={"regular_hours": "available_hours"}
+        )[["work_center", "month", "available_hours"]],
         routings=routings,
     )
     return plan, inputs

@@ -33,8 +33,17 @@ import pandas as pd
 from orchestration.supply.frames import DAYS_PER_MONTH, label, money, months_between, number, to_month
 
 EXCEPTION_COLUMNS = ["exception", "sku", "site", "work_center", "month", "units", "value", "message"]
-STOCK_OUT_COLUMNS = [*EXCEPTION_COLUMNS, "full_from", "shadow_price", "overtime_month", "overtime_hours",
-                     "overtime_cost", "prebuild_month", "prebuild_units", "prebuild_cost"]
+STOCK_OUT_COLUMNS = [
+    *EXCEPTION_COLUMNS,
+    "full_from",
+    "shadow_price",
+    "overtime_month",
+    "overtime_hours",
+    "overtime_cost",
+    "prebuild_month",
+    "prebuild_units",
+    "prebuild_cost",
+]
 _TOL = 1e-6
 
 
@@ -78,11 +87,21 @@ def stock_outs(plan, inputs) -> pd.DataFrame:
         hold = float(costs.at[sku, "holding_cost"])
         head = f"SKU {sku} in {site} is {number(units)} units short in {label(month)}"
         value = units * float(costs.at[sku, "backlog_cost"])
-        facts = dict(full_from=pd.NaT, shadow_price=np.nan, overtime_month=pd.NaT, overtime_hours=np.nan,
-                     overtime_cost=np.nan, prebuild_month=pd.NaT, prebuild_units=np.nan, prebuild_cost=np.nan)
+        facts = dict(
+            full_from=pd.NaT,
+            shadow_price=np.nan,
+            overtime_month=pd.NaT,
+            overtime_hours=np.nan,
+            overtime_cost=np.nan,
+            prebuild_month=pd.NaT,
+            prebuild_units=np.nan,
+            prebuild_cost=np.nan,
+        )
         if sku not in routes.groups:
-            msg = (f"{head}: it is not made on any work center, so only {number(units)} units of extra or earlier "
-                   f"receipts by {label(month)} close it.")
+            msg = (
+                f"{head}: it is not made on any work center, so only {number(units)} units of extra or earlier "
+                f"receipts by {label(month)} close it."
+            )
             rows.append(("stock_out", sku, site, None, month, units, value, msg, *facts.values()))
             continue
         route = routes.get_group(sku)
@@ -90,8 +109,10 @@ def stock_outs(plan, inputs) -> pd.DataFrame:
         h_wc = hours[hours["work_center"] == wc].sort_values("month")
         start = _full_from(h_wc, month)
         if start is None:
-            msg = (f"{head}: no work center it uses is full that month; the shortage comes from supply timing, "
-                   f"{number(units)} units of earlier receipts close it.")
+            msg = (
+                f"{head}: no work center it uses is full that month; the shortage comes from supply timing, "
+                f"{number(units)} units of earlier receipts close it."
+            )
             rows.append(("stock_out", sku, site, wc, month, units, value, msg, *facts.values()))
             continue
         need_h = units * float(hpu)
@@ -112,13 +133,15 @@ def stock_outs(plan, inputs) -> pd.DataFrame:
                 facts.update(prebuild_month=o.month, prebuild_units=units, prebuild_cost=cost)
                 levers.append(f"pre-building {number(units)} units in {label(o.month)} ({money(cost)} of holding)")
                 break
-        full = (f"is full from {label(start)} to {label(month)}" if start != month else f"is full in {label(month)}")
+        full = f"is full from {label(start)} to {label(month)}" if start != month else f"is full in {label(month)}"
         why = f"{wc} {full} (one more hour is worth {money(worth)})"
         if levers:
             msg = f"{head}: {why}; {' or '.join(levers)} closes it."
         else:
-            msg = (f"{head}: {why}; neither overtime within its cap nor spare hours before {label(start)} close it: "
-                   f"it needs {number(need_h)} more hours on {wc}.")
+            msg = (
+                f"{head}: {why}; neither overtime within its cap nor spare hours before {label(start)} close it: "
+                f"it needs {number(need_h)} more hours on {wc}."
+            )
         rows.append(("stock_out", sku, site, wc, month, units, value, msg, *facts.values()))
     return _frame(rows, STOCK_OUT_COLUMNS)
 
@@ -146,11 +169,15 @@ def below_safety_stock(inventory: pd.DataFrame, safety: pd.DataFrame) -> pd.Data
     rows = []
     for _, run in hit.groupby(new_run.cumsum(), sort=False):
         r, last, worst = run.iloc[0], run["month"].iloc[-1], run.loc[run["under"].idxmax()]
-        text = (f"SKU {r.sku} in {r.site} ends {label(r.month)} with {number(r.closing)} units, below its safety stock "
-                f"of {number(r.safety_stock)} ({number(r.under)} under)")
+        text = (
+            f"SKU {r.sku} in {r.site} ends {label(r.month)} with {number(r.closing)} units, below its safety stock "
+            f"of {number(r.safety_stock)} ({number(r.under)} under)"
+        )
         if len(run) > 1:
-            text += (f", and stays below it through {label(last)} ({len(run)} months; at worst {number(worst.under)} "
-                     f"under in {label(worst.month)})")
+            text += (
+                f", and stays below it through {label(last)} ({len(run)} months; at worst {number(worst.under)} "
+                f"under in {label(worst.month)})"
+            )
         rows.append(("below_safety_stock", r.sku, r.site, None, r.month, float(run["under"].max()), np.nan, text + "."))
     return _frame(rows)
 
@@ -167,19 +194,35 @@ def excess_stock(inventory: pd.DataFrame, unit_costs: pd.DataFrame, *, max_month
     mean = inv.groupby(["sku", "site"])["demand"].transform("mean")
     with np.errstate(divide="ignore", invalid="ignore"):
         mos = np.where(mean > 0, inv["closing"] / mean, np.where(inv["closing"] > _TOL, np.inf, 0.0))
-    inv = inv.assign(mean_demand=mean, months_of_supply=mos).merge(unit_costs[["sku", "unit_cost"]], on="sku", how="left")
+    inv = inv.assign(mean_demand=mean, months_of_supply=mos).merge(
+        unit_costs[["sku", "unit_cost"]], on="sku", how="left"
+    )
     hit = inv[inv["months_of_supply"] > max_months + _TOL].groupby(["sku", "site"], as_index=False).first()
     rows = []
     for r in hit.itertuples():
         above = r.closing - max_months * r.mean_demand
         value = above * r.unit_cost if pd.notna(r.unit_cost) else np.nan
         days = r.months_of_supply * DAYS_PER_MONTH
-        supply = (f"{r.months_of_supply:.1f} months ({days:.0f} days) of supply" if np.isfinite(r.months_of_supply)
-                  else "stock with no demand in the plan")
-        rows.append(("excess", r.sku, r.site, None, r.month, above, value,
-                     f"SKU {r.sku} in {r.site} holds {number(r.closing)} units at the end of {label(r.month)}, {supply} "
-                     f"against a policy of {max_months:g}: {number(above)} units"
-                     + (f" ({money(value)} at cost)" if pd.notna(value) else "") + " above it."))
+        supply = (
+            f"{r.months_of_supply:.1f} months ({days:.0f} days) of supply"
+            if np.isfinite(r.months_of_supply)
+            else "stock with no demand in the plan"
+        )
+        rows.append(
+            (
+                "excess",
+                r.sku,
+                r.site,
+                None,
+                r.month,
+                above,
+                value,
+                f"SKU {r.sku} in {r.site} holds {number(r.closing)} units at the end of {label(r.month)}, {supply} "
+                f"against a policy of {max_months:g}: {number(above)} units"
+                + (f" ({money(value)} at cost)" if pd.notna(value) else "")
+                + " above it.",
+            )
+        )
     return _frame(rows)
 
 
@@ -200,8 +243,10 @@ def capacity_overload(hours: pd.DataFrame, *, overtime_premium: float | None = N
         cost = getattr(r, "overtime_cost", np.nan)
         if pd.isna(cost) and overtime_premium is not None:
             cost = over * overtime_premium
-        text = (f"{r.work_center} is loaded to {pct} of its regular hours in {label(r.month)}: "
-                f"{number(over)} h above {number(r.regular_hours)} h")
+        text = (
+            f"{r.work_center} is loaded to {pct} of its regular hours in {label(r.month)}: "
+            f"{number(over)} h above {number(r.regular_hours)} h"
+        )
         text += f" (overtime {money(cost)})." if pd.notna(cost) else "."
         rows.append(("capacity_overload", None, None, r.work_center, r.month, over, cost, text))
     return _frame(rows)
@@ -217,28 +262,53 @@ def late_supply(messages: pd.DataFrame, planned_orders: pd.DataFrame | None = No
     rows = []
     for r in messages.itertuples():
         if r.action == "past_due":
-            rows.append(("past_due_supply", r.sku, r.site, None, r.need_month if pd.notna(r.need_month) else r.due_month,
-                         r.units, np.nan,
-                         f"{r.receipt_id} for SKU {r.sku} at {r.site} ({number(r.units)} units) was due "
-                         f"{pd.Timestamp(r.due_date):%Y-%m-%d} and is still open: it is past due."))
+            rows.append(
+                (
+                    "past_due_supply",
+                    r.sku,
+                    r.site,
+                    None,
+                    r.need_month if pd.notna(r.need_month) else r.due_month,
+                    r.units,
+                    np.nan,
+                    f"{r.receipt_id} for SKU {r.sku} at {r.site} ({number(r.units)} units) was due "
+                    f"{pd.Timestamp(r.due_date):%Y-%m-%d} and is still open: it is past due.",
+                )
+            )
         elif r.action == "reschedule_in":
             k = months_between(r.need_month, r.due_month)
-            rows.append(("late_supply", r.sku, r.site, None, r.need_month, r.units, np.nan,
-                         f"{r.receipt_id} for SKU {r.sku} at {r.site} ({number(r.units)} units) is due in "
-                         f"{label(r.due_month)} but needed in {label(r.need_month)}: pull it in by {k} "
-                         f"month{'s' if k != 1 else ''}."))
+            rows.append(
+                (
+                    "late_supply",
+                    r.sku,
+                    r.site,
+                    None,
+                    r.need_month,
+                    r.units,
+                    np.nan,
+                    f"{r.receipt_id} for SKU {r.sku} at {r.site} ({number(r.units)} units) is due in "
+                    f"{label(r.due_month)} but needed in {label(r.need_month)}: pull it in by {k} "
+                    f"month{'s' if k != 1 else ''}.",
+                )
+            )
     if planned_orders is not None:
         # one exception per SKU × site: the planner expedites the SKU once, not order by order
-        late = planned_orders[planned_orders["release_past_due"].astype(bool)].sort_values(["sku", "site", "need_month"])
+        late = planned_orders[planned_orders["release_past_due"].astype(bool)].sort_values(
+            ["sku", "site", "need_month"]
+        )
         for (sku, site), orders in late.groupby(["sku", "site"], sort=False):
             o = orders.iloc[0]
             if len(orders) == 1:
-                text = (f"The planned order for SKU {sku} at {site} ({number(o.quantity)} units, needed in "
-                        f"{label(o.need_month)}) should have been released in {label(o.release_month)}: it is late.")
+                text = (
+                    f"The planned order for SKU {sku} at {site} ({number(o.quantity)} units, needed in "
+                    f"{label(o.need_month)}) should have been released in {label(o.release_month)}: it is late."
+                )
             else:
-                text = (f"{len(orders)} planned orders for SKU {sku} at {site} ({number(orders['quantity'].sum())} units, "
-                        f"needed {label(o.need_month)} to {label(orders['need_month'].iloc[-1])}) should have been "
-                        f"released before the plan starts, the first in {label(o.release_month)}: they are late.")
+                text = (
+                    f"{len(orders)} planned orders for SKU {sku} at {site} ({number(orders['quantity'].sum())} units, "
+                    f"needed {label(o.need_month)} to {label(orders['need_month'].iloc[-1])}) should have been "
+                    f"released before the plan starts, the first in {label(o.release_month)}: they are late."
+                )
             rows.append(("late_supply", sku, site, None, o.need_month, float(orders["quantity"].sum()), np.nan, text))
     return _frame(rows)
 
@@ -266,9 +336,19 @@ def end_of_life_stock(inventory: pd.DataFrame, items: pd.DataFrame) -> pd.DataFr
         if row["closing"] <= _TOL:
             continue
         value = row["closing"] * row["unit_cost"]
-        rows.append(("end_of_life_stock", sku, site, None, row["month"], row["closing"], value,
-                     f"SKU {sku} in {site} reaches end of life on {eol:%Y-%m-%d} with {number(row['closing'])} units "
-                     f"left ({money(value)} at cost)."))
+        rows.append(
+            (
+                "end_of_life_stock",
+                sku,
+                site,
+                None,
+                row["month"],
+                row["closing"],
+                value,
+                f"SKU {sku} in {site} reaches end of life on {eol:%Y-%m-%d} with {number(row['closing'])} units "
+                f"left ({money(value)} at cost).",
+            )
+        )
     return _frame(rows)
 
 
@@ -278,4 +358,6 @@ def all_exceptions(*frames: pd.DataFrame) -> pd.DataFrame:
     if not parts:
         return _frame([])
     out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["month", "exception", "sku", "site", "work_center"], na_position="last").reset_index(drop=True)
+    return out.sort_values(["month", "exception", "sku", "site", "work_center"], na_position="last").reset_index(
+        drop=True
+    )

@@ -70,10 +70,29 @@ TOLERANCE = 1e-7
 VARIABLE_COLUMNS = ["name", "kind", "sku", "site", "work_center", "month", "lower", "upper", "cost"]
 ROW_COLUMNS = ["name", "kind", "sku", "site", "work_center", "month", "lower", "upper"]
 PRODUCTION_COLUMNS = ["sku", "site", "plant", "month", "units"]
-INVENTORY_COLUMNS = ["sku", "site", "month", "opening", "scheduled_receipts", "production", "demand", "shipped",
-                     "backlog_opening", "backlog_closing", "closing"]
-HOURS_COLUMNS = ["work_center", "month", "regular_hours", "load_hours", "overtime_hours", "overtime_cap_hours",
-                 "utilization", "overtime_cost"]
+INVENTORY_COLUMNS = [
+    "sku",
+    "site",
+    "month",
+    "opening",
+    "scheduled_receipts",
+    "production",
+    "demand",
+    "shipped",
+    "backlog_opening",
+    "backlog_closing",
+    "closing",
+]
+HOURS_COLUMNS = [
+    "work_center",
+    "month",
+    "regular_hours",
+    "load_hours",
+    "overtime_hours",
+    "overtime_cap_hours",
+    "utilization",
+    "overtime_cost",
+]
 BINDING_COLUMNS = ["row", "kind", "work_center", "month", "activity", "bound", "shadow_price"]
 
 
@@ -129,8 +148,11 @@ class LinearProgram:
     def matrix(self) -> np.ndarray:
         """The constraint matrix, dense (for small models and tests)."""
         a = np.zeros((len(self.rows), len(self.variables)))
-        np.add.at(a, (self.coefficients["row"].to_numpy(), self.coefficients["col"].to_numpy()),
-                  self.coefficients["value"].to_numpy())
+        np.add.at(
+            a,
+            (self.coefficients["row"].to_numpy(), self.coefficients["col"].to_numpy()),
+            self.coefficients["value"].to_numpy(),
+        )
         return a
 
 
@@ -189,8 +211,9 @@ def sku_costs_from_policy(items: pd.DataFrame, policy) -> pd.DataFrame:
     backlog = policy.backlog_cost_per_unit_month(margin.to_numpy())
     w = policy.safety_stock_weight
     below = holding + w * np.maximum(0.0, backlog - holding) if w > 0 else np.zeros_like(holding)
-    return pd.DataFrame({"sku": items["sku"].to_numpy(), "holding_cost": holding, "backlog_cost": backlog,
-                         "below_safety_cost": below})
+    return pd.DataFrame(
+        {"sku": items["sku"].to_numpy(), "holding_cost": holding, "backlog_cost": backlog, "below_safety_cost": below}
+    )
 
 
 def _months(inputs: PlanInputs) -> list[pd.Timestamp]:
@@ -215,8 +238,10 @@ def _keyed(df: pd.DataFrame | None, keys: list[str], value: str, what: str, mont
             outside = ~d["month"].isin(months)
             if outside.any():
                 m = d["month"][outside].iloc[0]
-                raise PlanInputError(f"{what} has rows in {label(m)}, outside the plan months "
-                                     f"{label(months[0])}..{label(months[-1])} (rule: bucket them into the horizon)")
+                raise PlanInputError(
+                    f"{what} has rows in {label(m)}, outside the plan months "
+                    f"{label(months[0])}..{label(months[-1])} (rule: bucket them into the horizon)"
+                )
     vals = pd.to_numeric(d[value], errors="coerce")
     if not np.isfinite(vals).all():
         raise PlanInputError(f"{what}.{value} must be numbers")
@@ -274,26 +299,36 @@ def build_model(inputs: PlanInputs) -> LinearProgram:
     nodes = sorted({k[:2] for k in demand} | set(opening) | {k[:2] for k in receipts})
     missing_costs = sorted({s for s, _ in nodes} - set(costs.index))
     if missing_costs:
-        raise PlanInputError(f"sku_costs has no row for SKU(s) {missing_costs[:5]} (rule: every planned SKU needs costs)")
-    bad = costs[(costs["backlog_cost"] < 0) | (costs["holding_cost"] < 0)
-                | ((costs["backlog_cost"] == 0) & (costs["holding_cost"] == 0))]
+        raise PlanInputError(
+            f"sku_costs has no row for SKU(s) {missing_costs[:5]} (rule: every planned SKU needs costs)"
+        )
+    bad = costs[
+        (costs["backlog_cost"] < 0)
+        | (costs["holding_cost"] < 0)
+        | ((costs["backlog_cost"] == 0) & (costs["holding_cost"] == 0))
+    ]
     if not bad.empty:
-        raise PlanInputError(f"sku_costs for SKU {bad.index[0]}: holding_cost and backlog_cost must be ≥ 0 "
-                             "and not both 0")
+        raise PlanInputError(
+            f"sku_costs for SKU {bad.index[0]}: holding_cost and backlog_cost must be ≥ 0 and not both 0"
+        )
 
     routings = inputs.routings
     check_routings(routings, inputs.capacity)
     cap = capacity_table(inputs.capacity)
     planned_skus = sorted({s for s, _ in nodes})
-    check_months_covered(routings, cap, pd.DataFrame([(s, m) for s in planned_skus for m in months],
-                                                     columns=["sku", "month"]))
+    check_months_covered(
+        routings, cap, pd.DataFrame([(s, m) for s in planned_skus for m in months], columns=["sku", "month"])
+    )
     route: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for sku, wc, h in zip(routings["sku"], routings["work_center"], routings["hours_per_unit"].astype(float)):
         route[sku].append((wc, h))
     regular = {(wc, m): h for wc, m, h in zip(cap["work_center"], cap["month"], cap["available_hours"])}
     safety = _keyed(inputs.safety_stock, ["sku", "site"], "safety_stock", "safety_stock")
-    below_cost = (inputs.sku_costs.set_index("sku")["below_safety_cost"].astype(float)
-                  if "below_safety_cost" in inputs.sku_costs.columns else None)
+    below_cost = (
+        inputs.sku_costs.set_index("sku")["below_safety_cost"].astype(float)
+        if "below_safety_cost" in inputs.sku_costs.columns
+        else None
+    )
     if safety and below_cost is None:
         raise PlanInputError("a safety stock needs sku_costs.below_safety_cost (rule: the soft target is priced)")
 
@@ -387,13 +422,23 @@ def read_solution(lp: LinearProgram, solution: Solution, inputs: PlanInputs) -> 
 
     routings = inputs.routings
     cap = capacity_table(inputs.capacity)
-    site_of_wc = (dict(zip(cap["work_center"], cap["site"])) if "site" in cap.columns else {})
-    plants = (routings.assign(plant=routings["work_center"].map(site_of_wc))
-              .dropna(subset=["plant"]).groupby("sku")["plant"]
-              .agg(lambda p: "+".join(sorted(set(p)))))
+    site_of_wc = dict(zip(cap["work_center"], cap["site"])) if "site" in cap.columns else {}
+    plants = (
+        routings.assign(plant=routings["work_center"].map(site_of_wc))
+        .dropna(subset=["plant"])
+        .groupby("sku")["plant"]
+        .agg(lambda p: "+".join(sorted(set(p))))
+    )
     make = v[v["kind"] == "make"]
-    production = pd.DataFrame({"sku": make["sku"], "site": make["site"], "plant": make["sku"].map(plants),
-                               "month": make["month"], "units": make["value"]})
+    production = pd.DataFrame(
+        {
+            "sku": make["sku"],
+            "site": make["site"],
+            "plant": make["sku"].map(plants),
+            "month": make["month"],
+            "units": make["value"],
+        }
+    )
     production = production[production["units"] != 0].reset_index(drop=True)[PRODUCTION_COLUMNS]
 
     inventory = _inventory(v, inputs, months)
@@ -407,14 +452,16 @@ def read_solution(lp: LinearProgram, solution: Solution, inputs: PlanInputs) -> 
     }
     totals["total"] = solution.objective
     short = inventory[inventory["backlog_closing"] > TOLERANCE].reset_index(drop=True)
-    return SupplyPlan(solution.status, solution.objective, solution.seconds, production, inventory, short,
-                      hours, binding, totals)
+    return SupplyPlan(
+        solution.status, solution.objective, solution.seconds, production, inventory, short, hours, binding, totals
+    )
 
 
 def _inventory(v: pd.DataFrame, inputs: PlanInputs, months) -> pd.DataFrame:
     keys = ["sku", "site", "month"]
-    wide = (v[v["kind"].isin(["make", "stock", "backlog"])]
-            .pivot_table(index=keys, columns="kind", values="value", aggfunc="sum", fill_value=0.0))
+    wide = v[v["kind"].isin(["make", "stock", "backlog"])].pivot_table(
+        index=keys, columns="kind", values="value", aggfunc="sum", fill_value=0.0
+    )
     for k in ("make", "stock", "backlog"):
         if k not in wide.columns:
             wide[k] = 0.0
@@ -428,8 +475,7 @@ def _inventory(v: pd.DataFrame, inputs: PlanInputs, months) -> pd.DataFrame:
         inv[col] = inv[col].fillna(0.0).astype(float)
     inv = inv.sort_values(keys).reset_index(drop=True)
     g = inv.groupby(["sku", "site"], sort=False)
-    opening_stock = (inputs.opening.astype({"on_hand": float})
-                     .groupby(["sku", "site"], as_index=False)["on_hand"].sum())
+    opening_stock = inputs.opening.astype({"on_hand": float}).groupby(["sku", "site"], as_index=False)["on_hand"].sum()
     start = inv[["sku", "site"]].merge(opening_stock, on=["sku", "site"], how="left")["on_hand"].fillna(0.0)
     first = inv["month"] == months[0]
     inv["opening"] = np.where(first, start.astype(float).to_numpy(), g["closing"].shift(1).fillna(0.0).to_numpy())
@@ -443,9 +489,11 @@ def _hours(lp: LinearProgram, v: pd.DataFrame, solution: Solution, premium: floa
     cap = rows[rows["kind"] == "capacity"][["work_center", "month", "upper", "activity"]]
     otc = rows[rows["kind"] == "overtime_cap"][["work_center", "month", "upper"]]
     ot = v[v["kind"] == "overtime"][["work_center", "month", "value"]]
-    out = (cap.rename(columns={"upper": "regular_hours"})
-           .merge(otc.rename(columns={"upper": "overtime_cap_hours"}), on=["work_center", "month"])
-           .merge(ot.rename(columns={"value": "overtime_hours"}), on=["work_center", "month"]))
+    out = (
+        cap.rename(columns={"upper": "regular_hours"})
+        .merge(otc.rename(columns={"upper": "overtime_cap_hours"}), on=["work_center", "month"])
+        .merge(ot.rename(columns={"value": "overtime_hours"}), on=["work_center", "month"])
+    )
     out["load_hours"] = _clean((out["activity"] + out["overtime_hours"]).to_numpy())
     with np.errstate(divide="ignore", invalid="ignore"):
         out["utilization"] = out["load_hours"] / out["regular_hours"]

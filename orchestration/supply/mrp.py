@@ -53,8 +53,16 @@ from orchestration.supply.frames import add_months, lead_time_months, require_co
 from orchestration.supply.projection import bucket_receipts, project_balance, receipts_by_month
 
 LOT_RULES = ("LFL", "FOQ", "POQ")
-ORDER_COLUMNS = ["sku", "site", "need_month", "release_month", "quantity", "net_requirement", "lot_rule",
-                 "release_past_due"]
+ORDER_COLUMNS = [
+    "sku",
+    "site",
+    "need_month",
+    "release_month",
+    "quantity",
+    "net_requirement",
+    "lot_rule",
+    "release_past_due",
+]
 MESSAGE_COLUMNS = ["receipt_id", "sku", "site", "due_date", "due_month", "need_month", "units", "action"]
 ITEM_COLUMNS = ["sku", "lot_rule", "lot_size", "periods", "moq", "multiple", "lead_time_days"]
 _EPS = 1e-9
@@ -71,8 +79,15 @@ def _ceil(x: float) -> float:
     return float(math.ceil(round(x, 9)))
 
 
-def lot_size(net: float, rule: str, *, lot_size: float = 0.0, moq: float = 0.0, multiple: float = 0.0,
-             horizon_net: float | None = None) -> float:
+def lot_size(
+    net: float,
+    rule: str,
+    *,
+    lot_size: float = 0.0,
+    moq: float = 0.0,
+    multiple: float = 0.0,
+    horizon_net: float | None = None,
+) -> float:
     """Order quantity for a net requirement ``net`` > 0 under one lot rule.
 
     ``horizon_net`` is the POQ quantity (net requirement of its N months), computed by the
@@ -104,12 +119,17 @@ def _items_by_node(items: pd.DataFrame, nodes) -> dict:
         it["safety_stock"] = 0.0
     bad = it[~it["lot_rule"].isin(LOT_RULES)]
     if not bad.empty:
-        raise ValueError(f"items: SKU {bad['sku'].iloc[0]} has lot rule {bad['lot_rule'].iloc[0]!r}; one of {LOT_RULES}")
+        raise ValueError(
+            f"items: SKU {bad['sku'].iloc[0]} has lot rule {bad['lot_rule'].iloc[0]!r}; one of {LOT_RULES}"
+        )
     bad = it[(it["lot_rule"] == "POQ") & (it["periods"] < 1)]
     if not bad.empty:
         raise ValueError(f"items: SKU {bad['sku'].iloc[0]} uses POQ without periods ≥ 1")
-    by_key = ({(r["sku"], r["site"]): r for r in it.to_dict("records")} if "site" in it.columns
-              else {r["sku"]: r for r in it.to_dict("records")})
+    by_key = (
+        {(r["sku"], r["site"]): r for r in it.to_dict("records")}
+        if "site" in it.columns
+        else {r["sku"]: r for r in it.to_dict("records")}
+    )
     out = {}
     for sku, site in nodes:
         row = by_key.get((sku, site)) if "site" in it.columns else by_key.get(sku)
@@ -119,8 +139,9 @@ def _items_by_node(items: pd.DataFrame, nodes) -> dict:
     return out
 
 
-def plan_orders(gross: pd.DataFrame, on_hand: pd.DataFrame, receipts: pd.DataFrame | None, items: pd.DataFrame,
-                months) -> MrpResult:
+def plan_orders(
+    gross: pd.DataFrame, on_hand: pd.DataFrame, receipts: pd.DataFrame | None, items: pd.DataFrame, months
+) -> MrpResult:
     """Net every SKU × site and size its planned orders (module doc).
 
     Out: ``MrpResult`` with planned_orders (sku, site, need_month, release_month, quantity,
@@ -165,10 +186,16 @@ def plan_orders(gross: pd.DataFrame, on_hand: pd.DataFrame, receipts: pd.DataFra
             horizon_net = None
             if p["lot_rule"] == "POQ":
                 n = int(p["periods"])
-                ahead = projected + np.concatenate([[0.0], np.cumsum(flow[t + 1:t + n])])
+                ahead = projected + np.concatenate([[0.0], np.cumsum(flow[t + 1 : t + n])])
                 horizon_net = ss - float(ahead.min())
-            q = lot_size(net, p["lot_rule"], lot_size=float(p["lot_size"]), moq=float(p["moq"]),
-                         multiple=float(p["multiple"]), horizon_net=horizon_net)
+            q = lot_size(
+                net,
+                p["lot_rule"],
+                lot_size=float(p["lot_size"]),
+                moq=float(p["moq"]),
+                multiple=float(p["multiple"]),
+                horizon_net=horizon_net,
+            )
             projected += q
             if (t, lead) not in release_of:
                 release_of[(t, lead)] = add_months(m, -lead)
@@ -178,18 +205,24 @@ def plan_orders(gross: pd.DataFrame, on_hand: pd.DataFrame, receipts: pd.DataFra
     planned = pd.DataFrame(orders, columns=ORDER_COLUMNS)
     planned["release_past_due"] = planned["release_past_due"].astype(bool)
     proj = project_balance(
-        on_hand, gross, months,
+        on_hand,
+        gross,
+        months,
         scheduled=sched.rename("units").reset_index() if len(sched) else None,
         planned=planned.rename(columns={"need_month": "month", "quantity": "units"})[["sku", "site", "month", "units"]],
     )
     proj["safety_stock"] = [float(params[(s, k)]["safety_stock"]) for s, k in zip(proj["sku"], proj["site"])]
-    messages = receipt_messages(receipts, gross, on_hand, months, params) if bucketed is not None else \
-        pd.DataFrame(columns=MESSAGE_COLUMNS)
+    messages = (
+        receipt_messages(receipts, gross, on_hand, months, params)
+        if bucketed is not None
+        else pd.DataFrame(columns=MESSAGE_COLUMNS)
+    )
     return MrpResult(planned, proj, messages)
 
 
-def receipt_messages(receipts: pd.DataFrame, gross: pd.DataFrame, on_hand: pd.DataFrame, months,
-                     params: dict | None = None) -> pd.DataFrame:
+def receipt_messages(
+    receipts: pd.DataFrame, gross: pd.DataFrame, on_hand: pd.DataFrame, months, params: dict | None = None
+) -> pd.DataFrame:
     """past_due / reschedule_in / reschedule_out per open receipt (module doc); receipts on time are left out.
 
     In: receipts (receipt_id, sku, site, due_date, quantity), gross and on_hand as for

@@ -24,20 +24,39 @@ TOLERANCE = 0.011
 def balance_violations(plan: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``supply.supply_plan`` that break the inventory balance, with the rule they break."""
     p = plan.sort_values(["cycle_month", "sku", "site", "month"]).reset_index(drop=True)
-    num = {c: p[c].astype(float) for c in ("opening", "scheduled_receipts", "production", "demand", "shipped",
-                                           "backlog_opening", "backlog_closing", "closing")}
+    num = {
+        c: p[c].astype(float)
+        for c in (
+            "opening",
+            "scheduled_receipts",
+            "production",
+            "demand",
+            "shipped",
+            "backlog_opening",
+            "backlog_closing",
+            "closing",
+        )
+    }
     previous_closing = p.groupby(["cycle_month", "sku", "site"])["closing"].shift(1).astype(float)
     previous_backlog = p.groupby(["cycle_month", "sku", "site"])["backlog_closing"].shift(1).astype(float)
     rules = {
-        "opening + receipts + production - shipped = closing":
-            (num["opening"] + num["scheduled_receipts"] + num["production"] - num["shipped"] - num["closing"]).abs() > TOLERANCE,
-        "shipped = demand + backlog_opening - backlog_closing":
-            (num["demand"] + num["backlog_opening"] - num["backlog_closing"] - num["shipped"]).abs() > TOLERANCE,
-        "opening = previous month's closing": (previous_closing.notna() & ((previous_closing - num["opening"]).abs() > TOLERANCE)),
-        "backlog_opening = previous month's backlog_closing":
-            (previous_backlog.notna() & ((previous_backlog - num["backlog_opening"]).abs() > TOLERANCE)),
-        "no negative stock, backlog or shipment":
-            (num["closing"] < -TOLERANCE) | (num["backlog_closing"] < -TOLERANCE) | (num["shipped"] < -TOLERANCE),
+        "opening + receipts + production - shipped = closing": (
+            num["opening"] + num["scheduled_receipts"] + num["production"] - num["shipped"] - num["closing"]
+        ).abs()
+        > TOLERANCE,
+        "shipped = demand + backlog_opening - backlog_closing": (
+            num["demand"] + num["backlog_opening"] - num["backlog_closing"] - num["shipped"]
+        ).abs()
+        > TOLERANCE,
+        "opening = previous month's closing": (
+            previous_closing.notna() & ((previous_closing - num["opening"]).abs() > TOLERANCE)
+        ),
+        "backlog_opening = previous month's backlog_closing": (
+            previous_backlog.notna() & ((previous_backlog - num["backlog_opening"]).abs() > TOLERANCE)
+        ),
+        "no negative stock, backlog or shipment": (num["closing"] < -TOLERANCE)
+        | (num["backlog_closing"] < -TOLERANCE)
+        | (num["shipped"] < -TOLERANCE),
     }
     parts = [p[bad].assign(rule=rule) for rule, bad in rules.items() if bad.any()]
     return pd.concat(parts, ignore_index=True) if parts else p.head(0).assign(rule=pd.Series(dtype=str))

@@ -42,9 +42,15 @@ XYZ = ("X", "Y", "Z")
 CLASSES = tuple(a + x for a in ABC for x in XYZ)
 
 DEFAULT_SERVICE_LEVELS: dict[str, float] = {
-    "AX": 0.98, "AY": 0.97, "AZ": 0.95,
-    "BX": 0.97, "BY": 0.95, "BZ": 0.93,
-    "CX": 0.95, "CY": 0.92, "CZ": 0.90,
+    "AX": 0.98,
+    "AY": 0.97,
+    "AZ": 0.95,
+    "BX": 0.97,
+    "BY": 0.95,
+    "BZ": 0.93,
+    "CX": 0.95,
+    "CY": 0.92,
+    "CZ": 0.90,
 }
 
 EXAMPLE_POLICY = """\
@@ -125,8 +131,16 @@ class Policy:
         return self.backlog_margin_multiple * margin
 
 
-_TOP_KEYS = ("service_levels", "abc_thresholds", "xyz_thresholds", "backlog_cost", "holding_cost_rate", "overtime",
-             "excess_months", "safety_stock_weight")
+_TOP_KEYS = (
+    "service_levels",
+    "abc_thresholds",
+    "xyz_thresholds",
+    "backlog_cost",
+    "holding_cost_rate",
+    "overtime",
+    "excess_months",
+    "safety_stock_weight",
+)
 
 
 def _number(where: str, key: str, value, rule: str, ok) -> float:
@@ -176,31 +190,38 @@ def policy_from_mapping(data: dict | None, where: str = "policy") -> Policy:
     if "backlog_cost" in data:
         bc = _mapping(where, "backlog_cost", data["backlog_cost"], ("margin_multiple", "per_unit"))
         if len(bc) != 1:
-            raise PolicyError(f"{where}: backlog_cost: give exactly one of margin_multiple or per_unit "
-                              "(rule: one way to price a unit short)")
+            raise PolicyError(
+                f"{where}: backlog_cost: give exactly one of margin_multiple or per_unit "
+                "(rule: one way to price a unit short)"
+            )
         if "margin_multiple" in bc:
-            kw["backlog_margin_multiple"] = _number(where, "backlog_cost.margin_multiple", bc["margin_multiple"],
-                                                    "> 0", lambda v: v > 0)
+            kw["backlog_margin_multiple"] = _number(
+                where, "backlog_cost.margin_multiple", bc["margin_multiple"], "> 0", lambda v: v > 0
+            )
             kw["backlog_per_unit"] = None
         else:
             kw["backlog_per_unit"] = _number(where, "backlog_cost.per_unit", bc["per_unit"], "> 0", lambda v: v > 0)
             kw["backlog_margin_multiple"] = None
 
     if "holding_cost_rate" in data:
-        kw["holding_cost_rate"] = _number(where, "holding_cost_rate", data["holding_cost_rate"],
-                                          "0 ≤ rate ≤ 1 per year", lambda v: 0 <= v <= 1)
+        kw["holding_cost_rate"] = _number(
+            where, "holding_cost_rate", data["holding_cost_rate"], "0 ≤ rate ≤ 1 per year", lambda v: 0 <= v <= 1
+        )
     ot = _mapping(where, "overtime", data.get("overtime", {}), ("premium_per_hour", "cap_share"))
     if "premium_per_hour" in ot:
-        kw["overtime_premium_per_hour"] = _number(where, "overtime.premium_per_hour", ot["premium_per_hour"],
-                                                  "≥ 0", lambda v: v >= 0)
+        kw["overtime_premium_per_hour"] = _number(
+            where, "overtime.premium_per_hour", ot["premium_per_hour"], "≥ 0", lambda v: v >= 0
+        )
     if "cap_share" in ot:
-        kw["overtime_cap_share"] = _number(where, "overtime.cap_share", ot["cap_share"],
-                                           "0 ≤ share ≤ 1 of regular hours", lambda v: 0 <= v <= 1)
+        kw["overtime_cap_share"] = _number(
+            where, "overtime.cap_share", ot["cap_share"], "0 ≤ share ≤ 1 of regular hours", lambda v: 0 <= v <= 1
+        )
     if "excess_months" in data:
         kw["excess_months"] = _number(where, "excess_months", data["excess_months"], "> 0", lambda v: v > 0)
     if "safety_stock_weight" in data:
-        kw["safety_stock_weight"] = _number(where, "safety_stock_weight", data["safety_stock_weight"],
-                                            "0 ≤ weight ≤ 1", lambda v: 0 <= v <= 1)
+        kw["safety_stock_weight"] = _number(
+            where, "safety_stock_weight", data["safety_stock_weight"], "0 ≤ weight ≤ 1", lambda v: 0 <= v <= 1
+        )
     return Policy(**kw)
 
 

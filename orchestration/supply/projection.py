@@ -80,8 +80,11 @@ def consensus_to_demand(consensus: pd.DataFrame, cycle_month=None) -> pd.DataFra
     Keeps the sku_region level (the bottom of the hierarchy, so nothing is counted twice) of
     ``cycle_month`` (or of the only cycle present).
     """
-    require_columns(consensus, ["cycle_month", "level", "sku", "region_code", "forecast_month", "consensus_units"],
-                    "consensus demand")
+    require_columns(
+        consensus,
+        ["cycle_month", "level", "sku", "region_code", "forecast_month", "consensus_units"],
+        "consensus demand",
+    )
     c = consensus[consensus["level"] == "sku_region"]
     cycles = pd.to_datetime(c["cycle_month"]).unique()
     if cycle_month is None:
@@ -89,12 +92,14 @@ def consensus_to_demand(consensus: pd.DataFrame, cycle_month=None) -> pd.DataFra
             raise ValueError(f"consensus demand holds {len(cycles)} cycles; say which one")
         cycle_month = cycles[0]
     c = c[pd.to_datetime(c["cycle_month"]) == pd.Timestamp(cycle_month)]
-    return pd.DataFrame({
-        "sku": c["sku"].to_numpy(),
-        "region": c["region_code"].to_numpy(),
-        "month": to_month(c["forecast_month"]).to_numpy(),
-        "units": c["consensus_units"].astype(float).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "sku": c["sku"].to_numpy(),
+            "region": c["region_code"].to_numpy(),
+            "month": to_month(c["forecast_month"]).to_numpy(),
+            "units": c["consensus_units"].astype(float).to_numpy(),
+        }
+    )
 
 
 def site_demand(demand: pd.DataFrame, region_sites: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +114,9 @@ def site_demand(demand: pd.DataFrame, region_sites: pd.DataFrame) -> pd.DataFram
     total = region_sites.groupby("region")["share"].sum()
     off = total[(total - 1.0).abs() > 1e-9]
     if not off.empty:
-        raise ValueError(f"region_sites: shares of region {off.index[0]} sum to {off.iloc[0]:g} (rule: they must sum to 1)")
+        raise ValueError(
+            f"region_sites: shares of region {off.index[0]} sum to {off.iloc[0]:g} (rule: they must sum to 1)"
+        )
     unknown = sorted(set(demand["region"]) - set(total.index))
     if unknown:
         raise ValueError(f"region_sites has no site for region(s) {unknown} (rule: every demand region needs a site)")
@@ -119,8 +126,13 @@ def site_demand(demand: pd.DataFrame, region_sites: pd.DataFrame) -> pd.DataFram
     return d.groupby(["sku", "site", "month"], as_index=False)["units"].sum()
 
 
-def project_balance(opening: pd.DataFrame, demand: pd.DataFrame, months, scheduled: pd.DataFrame | None = None,
-                    planned: pd.DataFrame | None = None) -> pd.DataFrame:
+def project_balance(
+    opening: pd.DataFrame,
+    demand: pd.DataFrame,
+    months,
+    scheduled: pd.DataFrame | None = None,
+    planned: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """PAB per SKU × site × plan month.
 
     In: opening (sku, site, on_hand); demand, scheduled and planned receipts (each sku, site,
@@ -154,8 +166,9 @@ def project_balance(opening: pd.DataFrame, demand: pd.DataFrame, months, schedul
         out[name] = flows[name].reindex(index, fill_value=0.0).astype(float) if name in flows else 0.0
     start = opening.groupby(["sku", "site"])["on_hand"].sum().astype(float)
     net = out["scheduled_receipts"] + out["planned_receipts"] - out["demand"]
-    start_per_row = start.reindex(pd.MultiIndex.from_arrays([index.get_level_values(0), index.get_level_values(1)]),
-                                  fill_value=0.0).to_numpy()
+    start_per_row = start.reindex(
+        pd.MultiIndex.from_arrays([index.get_level_values(0), index.get_level_values(1)]), fill_value=0.0
+    ).to_numpy()
     out["closing"] = start_per_row + net.groupby(level=[0, 1]).cumsum().to_numpy()
     out["opening"] = out["closing"] - net
     return out.reset_index()[PAB_COLUMNS]

@@ -50,19 +50,53 @@ import pandas as pd
 from orchestration.forecasting.classification import ADI_CUTOFF, adi_cv2
 from orchestration.supply.frames import DAYS_PER_MONTH, require_columns, to_month
 
-CLASS_COLUMNS = ["annual_value", "value_share", "cumulative_share", "abc", "mean_units", "std_units", "cv", "xyz",
-                 "abc_xyz", "service_level"]
-SAFETY_STOCK_COLUMNS = ["sku", "site", "method", "service_level", "z", "mean_demand", "lead_time_months",
-                        "lead_time_std_months", "sigma_error", "adi", "safety_stock", "reorder_point"]
-BACKTEST_COLUMNS = ["sku", "site", "months", "demand_months", "stockout_months", "demand", "filled",
-                    "cycle_service_level", "fill_rate"]
+CLASS_COLUMNS = [
+    "annual_value",
+    "value_share",
+    "cumulative_share",
+    "abc",
+    "mean_units",
+    "std_units",
+    "cv",
+    "xyz",
+    "abc_xyz",
+    "service_level",
+]
+SAFETY_STOCK_COLUMNS = [
+    "sku",
+    "site",
+    "method",
+    "service_level",
+    "z",
+    "mean_demand",
+    "lead_time_months",
+    "lead_time_std_months",
+    "sigma_error",
+    "adi",
+    "safety_stock",
+    "reorder_point",
+]
+BACKTEST_COLUMNS = [
+    "sku",
+    "site",
+    "months",
+    "demand_months",
+    "stockout_months",
+    "demand",
+    "filled",
+    "cycle_service_level",
+    "fill_rate",
+]
 
 
 def _complete_months(history: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """keys, month, units with every month from a key's first row to the last month of the whole
     history (months without a row = 0 units: a full extract has no row for a month without demand)."""
-    h = (history.assign(month=to_month(history["month"]).to_numpy())
-         .groupby([*keys, "month"], as_index=False)["units"].sum())
+    h = (
+        history.assign(month=to_month(history["month"]).to_numpy())
+        .groupby([*keys, "month"], as_index=False)["units"]
+        .sum()
+    )
     last = h["month"].max()
     first = h.groupby(keys, as_index=False)["month"].min()
     grid = [(*k, m) for *k, f in first.itertuples(index=False) for m in pd.date_range(f, last, freq="MS")]
@@ -94,8 +128,11 @@ def classify(history: pd.DataFrame, unit_values: pd.DataFrame, policy, *, keys=(
     out["value_share"] = out["annual_value"] / total if total > 0 else 0.0
     out["cumulative_share"] = out["value_share"].cumsum()
     above = out["cumulative_share"] - out["value_share"]
-    out["abc"] = np.where(out["annual_value"] <= 0, "C",
-                          np.where(above < policy.abc_a - 1e-12, "A", np.where(above < policy.abc_b - 1e-12, "B", "C")))
+    out["abc"] = np.where(
+        out["annual_value"] <= 0,
+        "C",
+        np.where(above < policy.abc_a - 1e-12, "A", np.where(above < policy.abc_b - 1e-12, "B", "C")),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["cv"] = np.where(out["mean_units"] > 0, out["std_units"] / out["mean_units"], np.inf)
     out["xyz"] = np.where(out["cv"] <= policy.xyz_x, "X", np.where(out["cv"] <= policy.xyz_y, "Y", "Z"))
@@ -109,11 +146,18 @@ def normal_safety_stock(sigma_error, mean_demand, lead_time_months, lead_time_st
     z = np.vectorize(lambda p: NormalDist().inv_cdf(float(p)))(np.asarray(service_level, dtype=float))
     s, d = np.asarray(sigma_error, dtype=float), np.asarray(mean_demand, dtype=float)
     L, sl = np.asarray(lead_time_months, dtype=float), np.asarray(lead_time_std_months, dtype=float)
-    return z * np.sqrt(L * s ** 2 + d ** 2 * sl ** 2)
+    return z * np.sqrt(L * s**2 + d**2 * sl**2)
 
 
-def bootstrap_lead_time_demand(monthly, lead_time_months: float, lead_time_std_months: float, service_level: float,
-                               *, n_draws: int = 4000, rng: np.random.Generator) -> float:
+def bootstrap_lead_time_demand(
+    monthly,
+    lead_time_months: float,
+    lead_time_std_months: float,
+    service_level: float,
+    *,
+    n_draws: int = 4000,
+    rng: np.random.Generator,
+) -> float:
     """Service-level quantile of lead-time demand by bootstrap (module doc).
 
     Each draw: L ~ max(0, N(lead_time_months, lead_time_std_months)); the sum of ⌊L⌋ months drawn
@@ -131,9 +175,17 @@ def bootstrap_lead_time_demand(monthly, lead_time_months: float, lead_time_std_m
     return float(np.quantile(totals, service_level, method="higher"))
 
 
-def safety_stocks(errors: pd.DataFrame, demand_rate: pd.DataFrame, lead_times: pd.DataFrame, service: pd.DataFrame,
-                  history: pd.DataFrame | None = None, *, review_months: float = 0.0, n_draws: int = 4000,
-                  seed: int = 0) -> pd.DataFrame:
+def safety_stocks(
+    errors: pd.DataFrame,
+    demand_rate: pd.DataFrame,
+    lead_times: pd.DataFrame,
+    service: pd.DataFrame,
+    history: pd.DataFrame | None = None,
+    *,
+    review_months: float = 0.0,
+    n_draws: int = 4000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Safety stock and reorder point per SKU × site.
 
     In:
@@ -153,10 +205,12 @@ def safety_stocks(errors: pd.DataFrame, demand_rate: pd.DataFrame, lead_times: p
     require_columns(service, ["sku", "site", "service_level"], "service")
     keys = ["sku", "site"]
     sigma = errors.groupby(keys)["error"].agg(sigma_error=lambda e: e.std(ddof=1), n="count").reset_index()
-    out = (demand_rate[[*keys, "mean_demand"]]
-           .merge(lead_times[[*keys, "lead_time_days", "lead_time_std_days"]], on=keys, how="left")
-           .merge(service[[*keys, "service_level"]], on=keys, how="left")
-           .merge(sigma, on=keys, how="left"))
+    out = (
+        demand_rate[[*keys, "mean_demand"]]
+        .merge(lead_times[[*keys, "lead_time_days", "lead_time_std_days"]], on=keys, how="left")
+        .merge(service[[*keys, "service_level"]], on=keys, how="left")
+        .merge(sigma, on=keys, how="left")
+    )
     for col, what in (("lead_time_days", "lead_times"), ("service_level", "service")):
         if out[col].isna().any():
             r = out[out[col].isna()].iloc[0]
@@ -164,8 +218,13 @@ def safety_stocks(errors: pd.DataFrame, demand_rate: pd.DataFrame, lead_times: p
     out["lead_time_months"] = out["lead_time_days"].astype(float) / DAYS_PER_MONTH + review_months
     out["lead_time_std_months"] = out["lead_time_std_days"].astype(float) / DAYS_PER_MONTH
     out["z"] = [NormalDist().inv_cdf(float(p)) for p in out["service_level"]]
-    out["safety_stock"] = normal_safety_stock(out["sigma_error"], out["mean_demand"], out["lead_time_months"],
-                                              out["lead_time_std_months"], out["service_level"])
+    out["safety_stock"] = normal_safety_stock(
+        out["sigma_error"],
+        out["mean_demand"],
+        out["lead_time_months"],
+        out["lead_time_std_months"],
+        out["service_level"],
+    )
     out["method"] = np.where(out["n"].fillna(0) >= 2, "normal", "no_errors")
     out.loc[out["method"] == "no_errors", "safety_stock"] = np.nan
     out["adi"] = np.nan
@@ -181,8 +240,14 @@ def safety_stocks(errors: pd.DataFrame, demand_rate: pd.DataFrame, lead_times: p
             adi, _ = adi_cv2(y)
             out.at[i, "adi"] = adi
             if np.isfinite(adi) and adi > ADI_CUTOFF:
-                q = bootstrap_lead_time_demand(y, out.at[i, "lead_time_months"], out.at[i, "lead_time_std_months"],
-                                               out.at[i, "service_level"], n_draws=n_draws, rng=rng)
+                q = bootstrap_lead_time_demand(
+                    y,
+                    out.at[i, "lead_time_months"],
+                    out.at[i, "lead_time_std_months"],
+                    out.at[i, "service_level"],
+                    n_draws=n_draws,
+                    rng=rng,
+                )
                 out.at[i, "safety_stock"] = max(0.0, q - out.at[i, "mean_demand"] * out.at[i, "lead_time_months"])
                 out.at[i, "method"] = "bootstrap"
     out["reorder_point"] = out["mean_demand"] * out["lead_time_months"] + out["safety_stock"]
@@ -238,9 +303,19 @@ def backtest_policy(actual: pd.DataFrame, params: pd.DataFrame, *, n_months: int
         with_demand = d > 0
         stockouts = int(((backlog > 1e-9) & with_demand).sum())
         months_d = int(with_demand.sum())
-        rows.append((p["sku"], p["site"], n_months, months_d, stockouts, d.sum(), filled.sum(),
-                     1.0 - stockouts / months_d if months_d else np.nan,
-                     filled.sum() / d.sum() if d.sum() > 0 else np.nan))
+        rows.append(
+            (
+                p["sku"],
+                p["site"],
+                n_months,
+                months_d,
+                stockouts,
+                d.sum(),
+                filled.sum(),
+                1.0 - stockouts / months_d if months_d else np.nan,
+                filled.sum() / d.sum() if d.sum() > 0 else np.nan,
+            )
+        )
     return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
 
 
@@ -252,9 +327,18 @@ def service_by_class(backtest: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFr
     Σ months with demand), fill_rate (Σ filled / Σ demand), gap (achieved − target CSL).
     """
     b = backtest.merge(classes[["sku", "site", "abc_xyz", "service_level"]], on=["sku", "site"], how="left")
-    g = b.groupby("abc_xyz").agg(target_service_level=("service_level", "mean"), skus=("sku", "count"),
-                                 demand_months=("demand_months", "sum"), stockout_months=("stockout_months", "sum"),
-                                 demand=("demand", "sum"), filled=("filled", "sum")).reset_index()
+    g = (
+        b.groupby("abc_xyz")
+        .agg(
+            target_service_level=("service_level", "mean"),
+            skus=("sku", "count"),
+            demand_months=("demand_months", "sum"),
+            stockout_months=("stockout_months", "sum"),
+            demand=("demand", "sum"),
+            filled=("filled", "sum"),
+        )
+        .reset_index()
+    )
     g["cycle_service_level"] = 1.0 - g["stockout_months"] / g["demand_months"]
     g["fill_rate"] = g["filled"] / g["demand"]
     g["gap"] = g["cycle_service_level"] - g["target_service_level"]

@@ -54,8 +54,19 @@ BASE = "base"
 LEVERS = ("demand", "capacity", "lead_time")
 COLUMNS = ("scenario", "lever", "family", "region", "work_center", "month", "change")
 CHANGE_COLUMNS = ["row", "scenario", "lever", "family", "region", "work_center", "month", "change"]
-KPI_COLUMNS = ["scenario", "status", "fill_rate", "revenue_at_risk", "inventory_value", "overtime_cost",
-               "utilization", "peak_utilization", "units_ordered", "units_short_on_time", "objective"]
+KPI_COLUMNS = [
+    "scenario",
+    "status",
+    "fill_rate",
+    "revenue_at_risk",
+    "inventory_value",
+    "overtime_cost",
+    "utilization",
+    "peak_utilization",
+    "units_ordered",
+    "units_short_on_time",
+    "objective",
+]
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 #: which optional columns each lever may use
 _ALLOWED = {"demand": {"family", "region", "month"}, "capacity": {"work_center", "month"}, "lead_time": {"family"}}
@@ -103,8 +114,9 @@ def _text(v) -> str:
     return str(v).strip()
 
 
-def validate_scenarios(raw: pd.DataFrame, *, families, regions, work_centers, months,
-                       file: str = SCENARIOS_FILE) -> pd.DataFrame:
+def validate_scenarios(
+    raw: pd.DataFrame, *, families, regions, work_centers, months, file: str = SCENARIOS_FILE
+) -> pd.DataFrame:
     """The rows of a scenario file as ``CHANGE_COLUMNS`` (row = line number), or ``ScenarioError``."""
     raw = raw.rename(columns=lambda c: str(c).strip().lower())
     missing = [c for c in ("scenario", "lever", "change") if c not in raw.columns]
@@ -120,28 +132,39 @@ def validate_scenarios(raw: pd.DataFrame, *, families, regions, work_centers, mo
         if not f["scenario"]:
             raise ScenarioError(f"{where}: scenario is empty (rule: every row names its scenario)")
         if f["scenario"] == BASE:
-            raise ScenarioError(f"{where}: scenario '{BASE}' is reserved for the unchanged plan (rule: use another name)")
+            raise ScenarioError(
+                f"{where}: scenario '{BASE}' is reserved for the unchanged plan (rule: use another name)"
+            )
         if f["lever"] not in LEVERS:
             raise ScenarioError(f"{where}: unknown lever {f['lever']!r} (rule: lever is one of {', '.join(LEVERS)})")
         extra = [c for c in ("family", "region", "work_center", "month") if f[c] and c not in _ALLOWED[f["lever"]]]
         if extra:
-            raise ScenarioError(f"{where}: {extra[0]} does not apply to lever {f['lever']} "
-                                f"(rule: {f['lever']} rows use {', '.join(sorted(_ALLOWED[f['lever']]))})")
+            raise ScenarioError(
+                f"{where}: {extra[0]} does not apply to lever {f['lever']} "
+                f"(rule: {f['lever']} rows use {', '.join(sorted(_ALLOWED[f['lever']]))})"
+            )
         if f["family"] and f["family"] not in families:
-            raise ScenarioError(f"{where}: unknown family {f['family']!r} (rule: family is one of the item master's "
-                                f"families: {', '.join(sorted(families))})")
+            raise ScenarioError(
+                f"{where}: unknown family {f['family']!r} (rule: family is one of the item master's "
+                f"families: {', '.join(sorted(families))})"
+            )
         if f["region"] and f["region"] not in regions:
-            raise ScenarioError(f"{where}: unknown region {f['region']!r} (rule: region is one of "
-                                f"{', '.join(sorted(regions))})")
+            raise ScenarioError(
+                f"{where}: unknown region {f['region']!r} (rule: region is one of {', '.join(sorted(regions))})"
+            )
         if f["lever"] == "capacity":
             if not f["work_center"]:
                 raise ScenarioError(f"{where}: capacity row without work_center (rule: name the work center)")
             if f["work_center"] not in work_centers:
-                raise ScenarioError(f"{where}: unknown work center {f['work_center']!r} (rule: work_center is one of "
-                                    "the capacity extract's work centers)")
+                raise ScenarioError(
+                    f"{where}: unknown work center {f['work_center']!r} (rule: work_center is one of "
+                    "the capacity extract's work centers)"
+                )
         if f["month"] and not (_MONTH.match(f["month"]) and f["month"] in plan_months):
-            raise ScenarioError(f"{where}: month {f['month']!r} is not a plan month (rule: YYYY-MM within "
-                                f"{min(plan_months)}..{max(plan_months)})")
+            raise ScenarioError(
+                f"{where}: month {f['month']!r} is not a plan month (rule: YYYY-MM within "
+                f"{min(plan_months)}..{max(plan_months)})"
+            )
         try:
             change = float(f["change"])
         except ValueError:
@@ -150,8 +173,18 @@ def validate_scenarios(raw: pd.DataFrame, *, families, regions, work_centers, mo
             raise ScenarioError(f"{where}: change {f['change']!r} is not a number (rule: change is a number)")
         if f["lever"] in ("demand", "capacity") and change < -100:
             raise ScenarioError(f"{where}: change {change:g}% is below −100% (rule: a percentage ≥ −100)")
-        out.append((row, f["scenario"], f["lever"], f["family"] or None, f["region"] or None,
-                    f["work_center"] or None, pd.Timestamp(f"{f['month']}-01") if f["month"] else None, change))
+        out.append(
+            (
+                row,
+                f["scenario"],
+                f["lever"],
+                f["family"] or None,
+                f["region"] or None,
+                f["work_center"] or None,
+                pd.Timestamp(f"{f['month']}-01") if f["month"] else None,
+                change,
+            )
+        )
     return pd.DataFrame(out, columns=CHANGE_COLUMNS)
 
 
@@ -164,8 +197,14 @@ def read_scenarios(path: Path, base: ScenarioBase) -> pd.DataFrame:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:  # noqa: BLE001 - any parse failure is reported with the file name
         raise ScenarioError(f"{path}: cannot be read as CSV: {exc}") from exc
-    return validate_scenarios(raw, families=base.items["family"], regions=base.demand["region"],
-                              work_centers=base.capacity["work_center"], months=base.months, file=str(path))
+    return validate_scenarios(
+        raw,
+        families=base.items["family"],
+        regions=base.demand["region"],
+        work_centers=base.capacity["work_center"],
+        months=base.months,
+        file=str(path),
+    )
 
 
 # ---------------------------------------------------------------- applying
@@ -273,4 +312,3 @@ def run_scenarios(base: ScenarioBase, changes: pd.DataFrame, **solve_options) ->
         rows.append({"scenario": name, "status": plan.status, **plan_kpis(plan, base.items)})
     results.kpis = pd.DataFrame(rows).reindex(columns=KPI_COLUMNS)
     return results
-

@@ -28,10 +28,28 @@ import pandas as pd
 
 from orchestration.supply.frames import number, to_month
 
-DIFF_COLUMNS = ["family", "site", "demand_a", "demand_b", "demand_change", "demand_moved", "receipts_change",
-                "receipts_moved", "capacity_change_units",
-                "production_a", "production_b", "production_change", "short_a", "short_b", "short_change",
-                "closing_a", "closing_b", "closing_change", "main_cause", "explanation"]
+DIFF_COLUMNS = [
+    "family",
+    "site",
+    "demand_a",
+    "demand_b",
+    "demand_change",
+    "demand_moved",
+    "receipts_change",
+    "receipts_moved",
+    "capacity_change_units",
+    "production_a",
+    "production_b",
+    "production_change",
+    "short_a",
+    "short_b",
+    "short_change",
+    "closing_a",
+    "closing_b",
+    "closing_change",
+    "main_cause",
+    "explanation",
+]
 CAUSES = ("demand change", "capacity change", "receipts")
 _TOL = 1e-6
 
@@ -46,6 +64,7 @@ def _by_family_site(frame: pd.DataFrame | None, families: pd.Series, months, val
 
 def _net_and_moved(a: pd.DataFrame | None, b: pd.DataFrame | None, families, months) -> tuple[pd.Series, pd.Series]:
     """Per family × site: Σ_t (b − a) and the units moved between months, (Σ_t |b − a| − |Σ_t (b − a)|) / 2."""
+
     def monthly(f):
         if f is None or f.empty:
             return pd.Series(dtype=float)
@@ -135,8 +154,13 @@ def diff_versions(plan_a, inputs_a, plan_b, inputs_b, items: pd.DataFrame) -> pd
     for k in ("production", "short", "closing"):
         out[f"{k}_change"] = out[f"{k}_b"] - out[f"{k}_a"]
 
-    drivers = np.column_stack([out["demand_change"].abs() + out["demand_moved"], out["capacity_change_units"].abs(),
-                               out["receipts_change"].abs() + out["receipts_moved"]])
+    drivers = np.column_stack(
+        [
+            out["demand_change"].abs() + out["demand_moved"],
+            out["capacity_change_units"].abs(),
+            out["receipts_change"].abs() + out["receipts_moved"],
+        ]
+    )
     moved = out[["production_change", "short_change", "closing_change"]].abs().max(axis=1) > _TOL
     receipts = np.where(out["receipts_change"].abs() >= out["receipts_moved"], "new receipts", "moved receipts")
     cause = np.where(drivers.argmax(axis=1) == 2, receipts, np.array(CAUSES, dtype=object)[drivers.argmax(axis=1)])
@@ -152,12 +176,16 @@ def _signed(x: float) -> str:
 def _explain(family: str, site: str, r) -> str:
     if r.main_cause == "no change":
         return f"{family} in {site}: no change."
-    text = (f"{family} in {site}: production {_signed(r.production_change)}, short {_signed(r.short_change)}, "
-            f"closing stock {_signed(r.closing_change)} units")
+    text = (
+        f"{family} in {site}: production {_signed(r.production_change)}, short {_signed(r.short_change)}, "
+        f"closing stock {_signed(r.closing_change)} units"
+    )
     if r.main_cause == "other":
         return text + "; demand, receipts and capacity are unchanged (costs, policy or shared capacity moved it)."
-    demand = f"demand {_signed(r.demand_change)}" + (f" ({number(r.demand_moved)} moved)" if r.demand_moved > _TOL else "")
-    receipts = (f"receipts {_signed(r.receipts_change)}"
-                + (f" ({number(r.receipts_moved)} moved)" if r.receipts_moved > _TOL else ""))
-    return (text + f"; mainly {r.main_cause} ({demand}, capacity {_signed(r.capacity_change_units)}, "
-            f"{receipts} units).")
+    demand = f"demand {_signed(r.demand_change)}" + (
+        f" ({number(r.demand_moved)} moved)" if r.demand_moved > _TOL else ""
+    )
+    receipts = f"receipts {_signed(r.receipts_change)}" + (
+        f" ({number(r.receipts_moved)} moved)" if r.receipts_moved > _TOL else ""
+    )
+    return text + f"; mainly {r.main_cause} ({demand}, capacity {_signed(r.capacity_change_units)}, {receipts} units)."

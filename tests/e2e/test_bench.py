@@ -18,8 +18,9 @@ def test_months_between_spans_year_ends():
 def test_benchmark_times_every_stage_and_writes_json(tmp_path):
     out = tmp_path / "bench.json"
     lines: list[str] = []
-    figures = run_benchmark(scale=0.02, seed=3, start="2021-01", through="2021-02",
-                            work_dir=tmp_path / "work", output=out, say=lines.append)
+    figures = run_benchmark(
+        scale=0.02, seed=3, start="2021-01", through="2021-02", work_dir=tmp_path / "work", output=out, say=lines.append
+    )
     assert set(figures["stages"]) == {"generate", "ingest", "dbt_build", "close_month", "quality", "publish"}
     assert figures["stages"]["ingest"]["rows"] == figures["stages"]["generate"]["rows"] > 0
     assert all(stage["seconds"] > 0 for stage in figures["stages"].values())

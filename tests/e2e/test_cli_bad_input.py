@@ -20,15 +20,23 @@ MONTH = "2021-02"
 
 
 def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_path):
-    faults = [Fault("wrong_encoding", "crm_users", MONTH), Fault("empty_file", "erp_invoices", MONTH),
-              Fault("malformed_row", "crm_opportunities", MONTH)]
+    faults = [
+        Fault("wrong_encoding", "crm_users", MONTH),
+        Fault("empty_file", "erp_invoices", MONTH),
+        Fault("malformed_row", "crm_opportunities", MONTH),
+    ]
     generate_company(tmp_path / "landing", seed=7, scale=0.02, start="2021-01", through=MONTH, faults=faults)
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
     # the instance's event log commits every event; in memory-backed storage when there is one
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
-        proc = subprocess.run([SOP, "run", "--month", MONTH, "--data-dir", str(tmp_path)],
-                              capture_output=True, text=True, env={**env, "DAGSTER_HOME": home}, timeout=600)
+        proc = subprocess.run(
+            [SOP, "run", "--month", MONTH, "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env={**env, "DAGSTER_HOME": home},
+            timeout=600,
+        )
 
     assert proc.returncode == 1, proc.stderr[-3000:]
     err = proc.stderr
@@ -44,8 +52,12 @@ def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_p
     assert re.search(rf"file\s+erp/invoices/{MONTH}/invoices_{MONTH.replace('-', '')}\.parquet\n", empty)
     malformed = [b for b in blocks if b.startswith("raw_crm_opportunities (check gx_suite)")]
     assert malformed, err
-    assert any(re.search(r"rule\s+csv\.well_formed\n", b) and re.search(r"row\s+\d+, \d+, \d+\n", b) and
-               f"file    crm/opportunities/{MONTH}/opportunities_{MONTH.replace('-', '')}.csv" in b for b in malformed), err
+    assert any(
+        re.search(r"rule\s+csv\.well_formed\n", b)
+        and re.search(r"row\s+\d+, \d+, \d+\n", b)
+        and f"file    crm/opportunities/{MONTH}/opportunities_{MONTH.replace('-', '')}.csv" in b
+        for b in malformed
+    ), err
     # the run's log (the Dagster event log) has a line per malformed line set aside, and the count
     log_file = Path(re.search(r"\(log: (\S+)\)", proc.stdout)[1])
     log_lines = log_file.read_text().splitlines()
@@ -61,8 +73,13 @@ def _sop_run(data_dir: Path, first: str, last: str) -> subprocess.CompletedProce
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
-        return subprocess.run([SOP, "run", "--from", first, "--to", last, "--data-dir", str(data_dir)],
-                              capture_output=True, text=True, env={**env, "DAGSTER_HOME": home}, timeout=900)
+        return subprocess.run(
+            [SOP, "run", "--from", first, "--to", last, "--data-dir", str(data_dir)],
+            capture_output=True,
+            text=True,
+            env={**env, "DAGSTER_HOME": home},
+            timeout=900,
+        )
 
 
 def test_hand_damaged_extracts_block_at_their_files_and_the_fixed_files_pass(tmp_path):
@@ -120,8 +137,9 @@ def test_hand_damaged_extracts_block_at_their_files_and_the_fixed_files_pass(tmp
 
     from tests.integration.bad_input_support import materialize_raw
 
-    fixed = materialize_raw(tmp_path, ["crm_quotas", "erp_invoices", "erp_sales_order_lines"], MONTH,
-                            DagsterInstance.ephemeral())
+    fixed = materialize_raw(
+        tmp_path, ["crm_quotas", "erp_invoices", "erp_sales_order_lines"], MONTH, DagsterInstance.ephemeral()
+    )
     assert fixed.success
     evaluations = fixed.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations)

@@ -103,10 +103,15 @@ def closed_quarter(tmp_path_factory) -> tuple[Path, str]:
     """A data root whose first quarter was closed by ``sop run``; (root, the run's stdout)."""
     data = tmp_path_factory.mktemp("dev-data")
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
-    subprocess.run([SOP, "generate", "--data-dir", str(data), "--scale", "0.02", "--start", FIRST, "--through", LAST],
-                   check=True, capture_output=True, env=env)
-    run = subprocess.run([SOP, "run", "--data-dir", str(data), "--from", FIRST, "--to", LAST],
-                         capture_output=True, text=True, env=env)
+    subprocess.run(
+        [SOP, "generate", "--data-dir", str(data), "--scale", "0.02", "--start", FIRST, "--through", LAST],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    run = subprocess.run(
+        [SOP, "run", "--data-dir", str(data), "--from", FIRST, "--to", LAST], capture_output=True, text=True, env=env
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return data, run.stdout
 
@@ -121,8 +126,14 @@ def webserver(closed_quarter):
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR", "VIRTUAL_ENV")}
     env["PATH"] = path
     with open(log, "w") as out:
-        proc = subprocess.Popen([SOP, "dev", "--data-dir", str(data), "--port", str(port)], cwd=data, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [SOP, "dev", "--data-dir", str(data), "--port", str(port)],
+            cwd=data,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_until_loaded(port, proc, log)
         yield port
@@ -231,8 +242,11 @@ def test_a_raw_partition_shows_its_own_months_row_count(closed_quarter, open_pag
 
     data, _ = closed_quarter
     with duckdb.connect(str(data / "warehouse" / "sop.duckdb"), read_only=True) as con:
-        counts = dict(con.execute("SELECT strftime(_partition_month, '%Y-%m'), count(*) FROM raw.erp_sales_order_lines "
-                                  "GROUP BY 1").fetchall())
+        counts = dict(
+            con.execute(
+                "SELECT strftime(_partition_month, '%Y-%m'), count(*) FROM raw.erp_sales_order_lines GROUP BY 1"
+            ).fetchall()
+        )
     assert len(set(counts.values())) == 3  # three different months: a range total would show on all of them
     text = open_page("/assets/raw_erp_sales_order_lines?view=partitions&partition=2021-02-01", "dagster/row_count")
     after = text.split("dagster/row_count", 1)[1].split()

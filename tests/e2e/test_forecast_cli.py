@@ -14,8 +14,7 @@ SOP = str(Path(sys.executable).with_name("sop"))
 
 
 def sop(*args, check=True, env=None):
-    return subprocess.run([SOP, *args], capture_output=True, text=True, check=check,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run([SOP, *args], capture_output=True, text=True, check=check, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture
@@ -31,12 +30,17 @@ def tiny_csv(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["forecast", "--help"], ["evaluate", "bench"]),
-    (["forecast", "evaluate", "--help"], ["--horizon", "--json", "--candidates", "--per-series", "--backtest-refit",
-                                          "--intervals"]),
-    (["forecast", "bench", "--help"], ["--scale", "--history", "--data-dir"]),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["forecast", "--help"], ["evaluate", "bench"]),
+        (
+            ["forecast", "evaluate", "--help"],
+            ["--horizon", "--json", "--candidates", "--per-series", "--backtest-refit", "--intervals"],
+        ),
+        (["forecast", "bench", "--help"], ["--scale", "--history", "--data-dir"]),
+    ],
+)
 def test_help(args, expected):
     out = sop(*args).stdout
     assert out.startswith(f"usage: sop {' '.join(a for a in args if a != '--help')}")
@@ -45,8 +49,20 @@ def test_help(args, expected):
 
 
 def test_evaluate_prints_one_json_object(tiny_csv, tmp_path):
-    proc = sop("forecast", "evaluate", str(tiny_csv), "--horizon", "6", "--json",
-               "--candidates", "AutoETS,SeasonalNaive", "--n-jobs", "1", "--per-series", str(tmp_path / "mase.csv"))
+    proc = sop(
+        "forecast",
+        "evaluate",
+        str(tiny_csv),
+        "--horizon",
+        "6",
+        "--json",
+        "--candidates",
+        "AutoETS,SeasonalNaive",
+        "--n-jobs",
+        "1",
+        "--per-series",
+        str(tmp_path / "mase.csv"),
+    )
     report = json.loads(proc.stdout)
     per_series = pd.read_csv(tmp_path / "mase.csv")
     assert sorted(per_series["unique_id"]) == ["s0", "s1", "s2"]
@@ -62,8 +78,17 @@ def test_evaluate_prints_one_json_object(tiny_csv, tmp_path):
 
 
 def test_evaluate_table_and_errors(tiny_csv, tmp_path):
-    out = sop("forecast", "evaluate", str(tiny_csv), "--horizon", "6", "--candidates", "SeasonalNaive,HistoricAverage",
-              "--n-jobs", "1").stdout
+    out = sop(
+        "forecast",
+        "evaluate",
+        str(tiny_csv),
+        "--horizon",
+        "6",
+        "--candidates",
+        "SeasonalNaive,HistoricAverage",
+        "--n-jobs",
+        "1",
+    ).stdout
     assert out.splitlines()[0].split() == ["forecast", "sMAPE", "MASE", "cover80", "WAPE", "bias"]
     assert "Naive2" in out and "seasonal naive" in out and "series scored: 3" in out
     assert "best candidate in hindsight" in out
@@ -77,8 +102,20 @@ def test_evaluate_table_and_errors(tiny_csv, tmp_path):
 
 
 def test_bench_on_a_file_writes_figures(tiny_csv, tmp_path):
-    proc = sop("forecast", "bench", "--history", str(tiny_csv), "--horizon", "6", "--n-jobs", "1",
-               "--candidates", "SeasonalNaive,HistoricAverage", "--data-dir", str(tmp_path / "data"))
+    proc = sop(
+        "forecast",
+        "bench",
+        "--history",
+        str(tiny_csv),
+        "--horizon",
+        "6",
+        "--n-jobs",
+        "1",
+        "--candidates",
+        "SeasonalNaive,HistoricAverage",
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
     figures = json.loads((tmp_path / "data" / "bench" / "forecast-series.json").read_text())
     assert figures["forecast"]["series"] == 3 and figures["forecast"]["seconds"] > 0
     assert sum(figures["forecast"]["model_mix"].values()) == 3
@@ -86,8 +123,24 @@ def test_bench_on_a_file_writes_figures(tiny_csv, tmp_path):
 
 
 def test_bench_on_a_small_demo_company(tmp_path):
-    sop("forecast", "bench", "--scale", "0.02", "--start", "2021-01", "--through", "2022-06", "--horizon", "6",
-        "--n-jobs", "1", "--candidates", "SeasonalNaive,HistoricAverage,TSB", "--data-dir", str(tmp_path / "data"))
+    sop(
+        "forecast",
+        "bench",
+        "--scale",
+        "0.02",
+        "--start",
+        "2021-01",
+        "--through",
+        "2022-06",
+        "--horizon",
+        "6",
+        "--n-jobs",
+        "1",
+        "--candidates",
+        "SeasonalNaive,HistoricAverage,TSB",
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
     figures = json.loads((tmp_path / "data" / "bench" / "forecast-scale0.02.json").read_text())
     assert figures["forecast"]["series"] > 0
     assert figures["forecast"]["series_per_second"] > 0

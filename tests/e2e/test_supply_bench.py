@@ -19,8 +19,25 @@ def run(tmp_path_factory):
     """One bench run at a tiny scale through the CLI, keeping the landing files."""
     root = tmp_path_factory.mktemp("supply_bench")
     out, work = root / "out", root / "work"
-    assert bench.main(["--scale", str(SCALE), "--seed", str(SEED), "--start", START, "--through", THROUGH,
-                       "--output-dir", str(out), "--work-dir", str(work)]) == 0
+    assert (
+        bench.main(
+            [
+                "--scale",
+                str(SCALE),
+                "--seed",
+                str(SEED),
+                "--start",
+                START,
+                "--through",
+                THROUGH,
+                "--output-dir",
+                str(out),
+                "--work-dir",
+                str(work),
+            ]
+        )
+        == 0
+    )
     figures = json.loads((out / f"supply_scale{SCALE:g}.json").read_text())
     return figures, work / f"scale{SCALE:g}" / "landing"
 

@@ -44,20 +44,26 @@ def revenue_by_region_family(landing: Path) -> pd.DataFrame:
 
     orders = _read(landing, "erp", "sales_order_lines")
     orders = orders.assign(month=_month(orders.order_date))
-    orders = orders.merge(fx, on=["month", "currency_code"], how="left").merge(customers, on="customer_number", how="left")
+    orders = orders.merge(fx, on=["month", "currency_code"], how="left").merge(
+        customers, on="customer_number", how="left"
+    )
     orders = orders.merge(items, on="sku", how="left")
     orders["orders_usd"] = orders.quantity.astype(float) * orders.unit_price.astype(float) * orders.rate
     orders_agg = orders.groupby(["month", "region_code", "product_family"]).agg(
-        orders_usd=("orders_usd", "sum"), ordered_units=("quantity", "sum"), order_lines=("sku", "size"))
+        orders_usd=("orders_usd", "sum"), ordered_units=("quantity", "sum"), order_lines=("sku", "size")
+    )
 
     inv = _read(landing, "erp", "invoices")[["invoice_number", "invoice_date", "customer_number"]]
     lines = _read(landing, "erp", "invoice_lines").merge(inv, on="invoice_number", how="left")
     lines = lines.assign(month=_month(lines.invoice_date))
-    lines = lines.merge(fx, on=["month", "currency_code"], how="left").merge(customers, on="customer_number", how="left")
+    lines = lines.merge(fx, on=["month", "currency_code"], how="left").merge(
+        customers, on="customer_number", how="left"
+    )
     lines = lines.merge(items, on="sku", how="left")
     lines["billings_usd"] = lines.net_amount.astype(float) * lines.rate
     billings_agg = lines.groupby(["month", "region_code", "product_family"]).agg(
-        billings_usd=("billings_usd", "sum"), billed_units=("quantity", "sum"), invoice_lines=("sku", "size"))
+        billings_usd=("billings_usd", "sum"), billed_units=("quantity", "sum"), invoice_lines=("sku", "size")
+    )
 
     opps = _latest(_read(landing, "crm", "opportunities"), "Id", "LastModifiedDate")
     won = opps[opps.IsWon == "true"][["Id", "AccountId", "CloseDate"]]
@@ -74,7 +80,8 @@ def revenue_by_region_family(landing: Path) -> pd.DataFrame:
     bookings["bookings_usd"] = bookings.TotalPrice.astype(float) * bookings.rate
     bookings["booked_units"] = bookings.Quantity.astype(float)
     bookings_agg = bookings.groupby(["month", "region_code", "product_family"]).agg(
-        bookings_usd=("bookings_usd", "sum"), booked_units=("booked_units", "sum"))
+        bookings_usd=("bookings_usd", "sum"), booked_units=("booked_units", "sum")
+    )
 
     out = pd.concat([orders_agg, billings_agg, bookings_agg], axis=1).fillna(0).reset_index()
     return out.rename(columns={"month": "revenue_month"})
@@ -111,18 +118,27 @@ def monthly_control_totals(landing: Path) -> pd.DataFrame:
     lines["usd"] = _to_usd(lines, fx, "net_amount", "month", "currency_code")
 
     orders = _read(landing, "erp", "sales_order_lines")
-    orders = orders.assign(month=_month(orders.order_date),
-                           value=orders.quantity.astype(float) * orders.unit_price.astype(float))
+    orders = orders.assign(
+        month=_month(orders.order_date), value=orders.quantity.astype(float) * orders.unit_price.astype(float)
+    )
     orders["usd"] = _to_usd(orders, fx, "value", "month", "currency_code")
 
     won = opportunities(landing)
     won = won[won.status == "won"]
 
-    return pd.concat([
-        lines.groupby("month").usd.sum().rename("billings_usd"),
-        orders.groupby("month").usd.sum().rename("orders_usd"),
-        won.groupby("close_month").amount_usd.sum().rename("bookings_usd"),
-    ], axis=1).fillna(0.0).rename_axis("month").reset_index()
+    return (
+        pd.concat(
+            [
+                lines.groupby("month").usd.sum().rename("billings_usd"),
+                orders.groupby("month").usd.sum().rename("orders_usd"),
+                won.groupby("close_month").amount_usd.sum().rename("bookings_usd"),
+            ],
+            axis=1,
+        )
+        .fillna(0.0)
+        .rename_axis("month")
+        .reset_index()
+    )
 
 
 def opportunities(landing: Path) -> pd.DataFrame:
@@ -131,7 +147,8 @@ def opportunities(landing: Path) -> pd.DataFrame:
     opps = _latest(_read(landing, "crm", "opportunities"), "Id", "LastModifiedDate")
     opps = opps.assign(
         status=["won" if w == "true" else "lost" if c == "true" else "open" for w, c in zip(opps.IsWon, opps.IsClosed)],
-        close_month=_month(opps.CloseDate), created_month=_month(opps.CreatedDate),
+        close_month=_month(opps.CloseDate),
+        created_month=_month(opps.CreatedDate),
         amount=opps.Amount.astype(float),
     )
     # a close month after the last published rate converts at the latest rate (every currency
@@ -160,23 +177,37 @@ def rep_performance_monthly(landing: Path) -> pd.DataFrame:
 
     opps = opportunities(landing).rename(columns={"owner_id": "rep_id"})
     closed = opps[opps.status != "open"].assign(
-        won=lambda d: (d.status == "won").astype(int), lost=lambda d: (d.status == "lost").astype(int),
-        won_usd=lambda d: d.amount_usd.where(d.status == "won", 0.0))
-    outcome = closed.groupby(["rep_id", "close_month"]).agg(
-        bookings_usd=("won_usd", "sum"), won_count=("won", "sum"), lost_count=("lost", "sum"),
-    ).rename_axis(["rep_id", "month"])
+        won=lambda d: (d.status == "won").astype(int),
+        lost=lambda d: (d.status == "lost").astype(int),
+        won_usd=lambda d: d.amount_usd.where(d.status == "won", 0.0),
+    )
+    outcome = (
+        closed.groupby(["rep_id", "close_month"])
+        .agg(
+            bookings_usd=("won_usd", "sum"),
+            won_count=("won", "sum"),
+            lost_count=("lost", "sum"),
+        )
+        .rename_axis(["rep_id", "month"])
+    )
 
     extracts = _read(landing, "crm", "opportunities")
     at_creation = extracts[extracts._month == _month(extracts.CreatedDate)]
     at_creation = _latest(at_creation, "Id", "LastModifiedDate").assign(month=lambda d: d._month)
     at_creation["amount_usd"] = _to_usd(at_creation, fx, "Amount", "month", "CurrencyIsoCode")
-    created = at_creation.groupby(["OwnerId", "month"]).agg(
-        pipeline_created_usd=("amount_usd", "sum"), pipeline_created_count=("Id", "size"),
-    ).rename_axis(["rep_id", "month"])
+    created = (
+        at_creation.groupby(["OwnerId", "month"])
+        .agg(
+            pipeline_created_usd=("amount_usd", "sum"),
+            pipeline_created_count=("Id", "size"),
+        )
+        .rename_axis(["rep_id", "month"])
+    )
 
     out = pd.concat([quota, outcome, created], axis=1).reset_index()
     out[["bookings_usd", "won_count", "lost_count", "pipeline_created_usd", "pipeline_created_count"]] = out[
-        ["bookings_usd", "won_count", "lost_count", "pipeline_created_usd", "pipeline_created_count"]].fillna(0.0)
+        ["bookings_usd", "won_count", "lost_count", "pipeline_created_usd", "pipeline_created_count"]
+    ].fillna(0.0)
     out["quota_attainment"] = (out.bookings_usd / out.quota_usd).where(out.quota_usd > 0)
     decided = out.won_count + out.lost_count
     out["win_rate"] = (out.won_count / decided).where(decided > 0)
@@ -193,7 +224,8 @@ def net_revenue_retention(landing: Path, month: str) -> pd.DataFrame:
     """
     fx = fx_rates(landing)
     customers = _latest(_read(landing, "erp", "customers"), "customer_number", "updated_at")[
-        ["customer_number", "region_code"]]
+        ["customer_number", "region_code"]
+    ]
     inv = _read(landing, "erp", "invoices")[["invoice_number", "invoice_date", "customer_number"]]
     lines = _read(landing, "erp", "invoice_lines").merge(inv, on="invoice_number", how="left")
     lines = lines.assign(month=_month(lines.invoice_date))
@@ -209,8 +241,10 @@ def net_revenue_retention(landing: Path, month: str) -> pd.DataFrame:
     cohort["now"] = now.reindex(cohort.index).fillna(0.0)
     cohort = cohort.join(customers.set_index("customer_number"))
     by_region = cohort.groupby("region_code").agg(
-        active_customers_year_ago=("year_ago", "size"), retained_customers=("now", lambda s: (s > 0).sum()),
-        cohort_year_ago=("year_ago", "sum"), cohort_now=("now", "sum"),
+        active_customers_year_ago=("year_ago", "size"),
+        retained_customers=("now", lambda s: (s > 0).sum()),
+        cohort_year_ago=("year_ago", "sum"),
+        cohort_now=("now", "sum"),
         kept=("now", lambda s: s.clip(upper=cohort.loc[s.index, "year_ago"]).sum()),
     )
     by_region["net_revenue_retention"] = by_region.cohort_now / by_region.cohort_year_ago
@@ -230,27 +264,34 @@ def demand_history(landing: Path) -> pd.DataFrame:
     """
     fx = fx_rates(landing)
     customers = _latest(_read(landing, "erp", "customers"), "customer_number", "updated_at")[
-        ["customer_number", "region_code"]]
+        ["customer_number", "region_code"]
+    ]
     items = _read(landing, "erp", "items")
     items = items[items._month == items._month.max()][["sku", "launch_date", "eol_date"]]
 
     orders = _read(landing, "erp", "sales_order_lines").merge(customers, on="customer_number", how="left")
-    orders = orders.assign(month=_month(orders.order_date), units=orders.quantity.astype(float),
-                           value=orders.quantity.astype(float) * orders.unit_price.astype(float))
+    orders = orders.assign(
+        month=_month(orders.order_date),
+        units=orders.quantity.astype(float),
+        value=orders.quantity.astype(float) * orders.unit_price.astype(float),
+    )
     orders["value_usd"] = _to_usd(orders, fx, "value", "month", "currency_code")
     ordered = orders.groupby(["sku", "region_code", "month"]).agg(
-        ordered_units=("units", "sum"), ordered_value_usd=("value_usd", "sum"), order_lines=("units", "size"))
+        ordered_units=("units", "sum"), ordered_value_usd=("value_usd", "sum"), order_lines=("units", "size")
+    )
 
     shipments = _read(landing, "erp", "shipments")
     lines = orders[["order_number", "line_number", "sku", "region_code"]].copy()
     lines["line_number"] = lines.line_number.astype(str)
     shipments = shipments.assign(line_number=shipments.line_number.astype(str)).merge(
-        lines, on=["order_number", "line_number"], how="left")
+        lines, on=["order_number", "line_number"], how="left"
+    )
     shipments = shipments.assign(month=_month(shipments.ship_date), units=shipments.quantity_shipped.astype(float))
     shipped = shipments.groupby(["sku", "region_code", "month"]).agg(shipped_units=("units", "sum"))
 
-    activity = pd.concat([ordered.reset_index()[["sku", "region_code", "month"]],
-                          shipped.reset_index()[["sku", "region_code", "month"]]])
+    activity = pd.concat(
+        [ordered.reset_index()[["sku", "region_code", "month"]], shipped.reset_index()[["sku", "region_code", "month"]]]
+    )
     first_month, last_month = activity.month.min(), activity.month.max()
     series = activity.groupby(["sku", "region_code"]).month.max().rename("last_activity").reset_index()
     first_sale = orders.groupby("sku").month.min().rename("first_sale")
@@ -261,7 +302,8 @@ def demand_history(landing: Path) -> pd.DataFrame:
     ends_early = eol.notna() & (eol < last_month)
     series["end"] = np.where(ends_early, np.maximum(eol.fillna(""), series.last_activity), last_month)
 
-    rows = [(r.sku, r.region_code, str(p)) for r in series.itertuples()
-            for p in pd.period_range(r.start, r.end, freq="M")]
+    rows = [
+        (r.sku, r.region_code, str(p)) for r in series.itertuples() for p in pd.period_range(r.start, r.end, freq="M")
+    ]
     grid = pd.DataFrame(rows, columns=["sku", "region_code", "month"]).set_index(["sku", "region_code", "month"])
     return grid.join(ordered).join(shipped).fillna(0.0).reset_index()

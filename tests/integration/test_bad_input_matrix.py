@@ -72,7 +72,9 @@ FILE_LEVEL = [
 
 
 @pytest.mark.parametrize("kind, entity, rule, has_row", FILE_LEVEL, ids=[f"{k}-{e}" for k, e, *_ in FILE_LEVEL])
-def test_a_file_ingestion_refuses_fails_its_asset_and_keeps_the_month(company, clean_landing, kind, entity, rule, has_row):
+def test_a_file_ingestion_refuses_fails_its_asset_and_keeps_the_month(
+    company, clean_landing, kind, entity, rule, has_row
+):
     instance = DagsterInstance.ephemeral()
     asset = BY_NAME[entity].asset_name
     warehouse = company / "warehouse" / "sop.duckdb"
@@ -89,7 +91,9 @@ def test_a_file_ingestion_refuses_fails_its_asset_and_keeps_the_month(company, c
     assert failure.message.startswith(f"{entity}: ")  # the error itself, not Dagster's wrapper
     found = problems(failure.message)
     assert len(found) == 1, failure.message
-    expected_file = relative_file(entity) if kind != "missing_file" else f"{relative_file(entity).rsplit('/', 1)[0]}/*.csv"
+    expected_file = (
+        relative_file(entity) if kind != "missing_file" else f"{relative_file(entity).rsplit('/', 1)[0]}/*.csv"
+    )
     assert found[0]["file"] == expected_file and found[0]["rule"] == rule, failure.message
     assert rule in INGEST_RULES  # a documented rule
     assert (found[0]["row"] is not None) == has_row, failure.message
@@ -155,7 +159,13 @@ CHECK_LEVEL = [
     ("duplicate_keys", "erp_work_center_capacity", "gx_suite", "keys.unique", True),
     ("negative_amounts", "erp_item_sites", "gx_suite", "values.non_negative", True),
     ("stale_extract", "market_fx_rates", "gx_suite", "freshness.updated_within", False),
-    ("crm_erp_mismatch", "crm_opportunities", "gx_bookings_vs_order_intake", "accuracy.bookings_vs_order_intake", False),
+    (
+        "crm_erp_mismatch",
+        "crm_opportunities",
+        "gx_bookings_vs_order_intake",
+        "accuracy.bookings_vs_order_intake",
+        False,
+    ),
 ]
 #: the company for the CRM/ERP comparison: enough won deals, and the months in which the ERP enters them
 MISMATCH_COMPANY = {"scale": 0.1, "first": "2021-01", "through": "2021-05", "month": "2021-04"}
@@ -191,7 +201,8 @@ def mismatch_landing(tmp_path_factory):
 
 @pytest.mark.parametrize("kind, entity, check, rule, row_level", CHECK_LEVEL, ids=[c[0] for c in CHECK_LEVEL])
 def test_a_fault_the_checks_catch_blocks_the_month_and_raw_keeps_every_row(
-        request, tmp_path, clean_landing, kind, entity, check, rule, row_level):
+    request, tmp_path, clean_landing, kind, entity, check, rule, row_level
+):
     check_asset, entities = check_inputs(check, entity)
     month, clean = MONTH, clean_landing
     if kind == "crm_erp_mismatch":
@@ -219,7 +230,10 @@ def test_a_fault_the_checks_catch_blocks_the_month_and_raw_keeps_every_row(
         assert {p["file"] for p in found} == {relative_file(entity, month)}, failure.message
         clean_rows, faulty_rows = csv_records(landing_file(clean.parent, entity, month)), csv_records(path)
         for p in found:
-            assert p["row"] is not None and is_damaged(entity, clean_rows, faulty_rows, int(p["row"])), (p, failure.message)
+            assert p["row"] is not None and is_damaged(entity, clean_rows, faulty_rows, int(p["row"])), (
+                p,
+                failure.message,
+            )
     # raw keeps every delivered row; the landing file is as delivered
     assert month_in_raw(warehouse, entity, month).rows == delivered_rows(path)
     assert file_digest(path) == delivered
@@ -270,8 +284,9 @@ def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_onc
         reported = [f for f in run.failures if f.asset == asset and f.check == check]
         assert reported, f"{kind} in {entity} not reported: {run.failures}"
         named = problems(reported[0].message)
-        assert any(p["rule"] == rule and p["file"].startswith(relative_file(entity).rsplit("/", 1)[0]) for p in named), \
-            reported[0].message
+        assert any(
+            p["rule"] == rule and p["file"].startswith(relative_file(entity).rsplit("/", 1)[0]) for p in named
+        ), reported[0].message
     # nothing downstream of the raw layer materialized in this run, and the publication is the first one
     materialized = {
         e.dagster_event.asset_key.to_user_string()

@@ -25,8 +25,13 @@ def test_every_source_entity_has_a_partitioned_ingestion_asset():
 def test_lineage_runs_from_raw_through_staging_to_marts_and_serving():
     graph = asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    for model in ["stg_erp__sales_order_lines", "stg_crm__opportunities", "revenue_by_region_family_monthly",
-                  "opportunity_enhanced", "serving_marts"]:
+    for model in [
+        "stg_erp__sales_order_lines",
+        "stg_crm__opportunities",
+        "revenue_by_region_family_monthly",
+        "opportunity_enhanced",
+        "serving_marts",
+    ]:
         assert model in keys, model
     stg = graph.get(AssetKey("stg_erp__sales_order_lines"))
     assert AssetKey("raw_erp_sales_order_lines") in stg.parent_keys
@@ -58,7 +63,11 @@ def test_monthly_job_and_schedule_close_the_previous_month():
 
 def test_warehouse_writers_share_one_pool():
     graph = asset_graph()
-    for key in [AssetKey("raw_crm_opportunities"), AssetKey("revenue_by_region_family_monthly"), AssetKey("serving_marts")]:
+    for key in [
+        AssetKey("raw_crm_opportunities"),
+        AssetKey("revenue_by_region_family_monthly"),
+        AssetKey("serving_marts"),
+    ]:
         assert graph.get(key).pools == {"sop_warehouse"}, key
 
 
@@ -67,8 +76,10 @@ def test_every_check_says_what_it_checks_and_the_seed_feeds_the_publication():
     specs = [graph.get_check_spec(k) for k in graph.asset_check_keys]
     assert [s.key for s in specs if not s.description] == []
     by_name = {s.key.name: s.description for s in specs}
-    assert by_name["not_null_stg_crm__accounts_segment"] == \
-        "dbt test not_null: `segment` of `stg_crm__accounts` is never null; fails with the offending rows' count."
+    assert (
+        by_name["not_null_stg_crm__accounts_segment"]
+        == "dbt test not_null: `segment` of `stg_crm__accounts` is never null; fails with the offending rows' count."
+    )
     assert "{{" not in "".join(by_name.values())  # var() lists are spelled out
     assert AssetKey("serving_marts") in graph.get(AssetKey("kpi_dictionary")).child_keys
 
@@ -76,13 +87,23 @@ def test_every_check_says_what_it_checks_and_the_seed_feeds_the_publication():
 def test_a_dbt_test_is_described_from_its_kind_and_arguments():
     from orchestration.defs.dbt_assets import describe_dbt_test
 
-    relationships = {"test_metadata": {"name": "relationships", "kwargs": {
-        "column_name": "revenue_month", "to": "ref('dim_month')", "field": "month_start", "model": "x"}}}
-    assert describe_dbt_test(relationships, "fct_sales") == ("dbt test relationships: every `revenue_month` of "
-                                                          "`fct_sales` exists in `dim_month`.`month_start`; fails "
-                                                          "with the offending rows' count.")
-    values = {"test_metadata": {"name": "accepted_values",
-                                "kwargs": {"column_name": "region", "values": "{{ var('regions') }}"}}}
+    relationships = {
+        "test_metadata": {
+            "name": "relationships",
+            "kwargs": {"column_name": "revenue_month", "to": "ref('dim_month')", "field": "month_start", "model": "x"},
+        }
+    }
+    assert describe_dbt_test(relationships, "fct_sales") == (
+        "dbt test relationships: every `revenue_month` of "
+        "`fct_sales` exists in `dim_month`.`month_start`; fails "
+        "with the offending rows' count."
+    )
+    values = {
+        "test_metadata": {
+            "name": "accepted_values",
+            "kwargs": {"column_name": "region", "values": "{{ var('regions') }}"},
+        }
+    }
     assert "(EUR, NAM)" in describe_dbt_test(values, "m", {"regions": ["EUR", "NAM"]})
     singular = {"name": "assert_totals", "raw_code": "-- Totals agree\n-- month by month.\nselect 1"}
     assert describe_dbt_test(singular, "m") == "dbt test assert_totals: Totals agree month by month."

@@ -50,10 +50,19 @@ def _load(db: Path, landing: Path, months: list[str]) -> None:
 def _dbt_run(db: Path, work: Path, *extra: str) -> None:
     env = {**os.environ, "SOP_WAREHOUSE_DB": str(db)}
     cmd = [
-        str(DBT), "run", "--profiles-dir", str(DBT_PROJECT),
-        "--project-dir", str(DBT_PROJECT),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--select", *SELECTION, *extra,
+        str(DBT),
+        "run",
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--select",
+        *SELECTION,
+        *extra,
     ]
     result = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]

@@ -11,8 +11,16 @@ from tests.integration.landing_totals import revenue_by_region_family
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
-MEASURES = ["orders_usd", "ordered_units", "order_lines", "billings_usd", "billed_units", "invoice_lines",
-            "bookings_usd", "booked_units"]
+MEASURES = [
+    "orders_usd",
+    "ordered_units",
+    "order_lines",
+    "billings_usd",
+    "billed_units",
+    "invoice_lines",
+    "bookings_usd",
+    "booked_units",
+]
 
 
 def serve(built):
@@ -55,10 +63,13 @@ def test_opportunity_mart_has_every_opportunity_once_in_its_latest_state(built_c
 
 def test_raw_rows_carry_lineage_and_every_month(built_company):
     with duckdb.connect(str(built_company.root / "warehouse" / "sop.duckdb"), read_only=True) as con:
-        months = con.execute("SELECT DISTINCT strftime(_partition_month, '%Y-%m') FROM raw.erp_sales_order_lines ORDER BY 1").fetchall()
+        months = con.execute(
+            "SELECT DISTINCT strftime(_partition_month, '%Y-%m') FROM raw.erp_sales_order_lines ORDER BY 1"
+        ).fetchall()
         nulls = con.execute(
             "SELECT count(*) FROM raw.erp_sales_order_lines WHERE _load_id IS NULL OR _source_file IS NULL "
-            "OR _loaded_at IS NULL OR _source_row IS NULL").fetchone()[0]
+            "OR _loaded_at IS NULL OR _source_row IS NULL"
+        ).fetchone()[0]
     assert months == [(str(m),) for m in pd.period_range("2021-01", "2022-02", freq="M")]
     assert nulls == 0
 
@@ -71,12 +82,16 @@ def test_materializations_record_row_counts_and_the_publication(built_company):
 
     key = AssetKey("raw_erp_sales_order_lines")
     with duckdb.connect(str(built_company.root / "warehouse" / "sop.duckdb"), read_only=True) as con:
-        counted = dict(con.execute("SELECT strftime(_partition_month, '%Y-%m-01'), count(*) "
-                                   "FROM raw.erp_sales_order_lines GROUP BY 1").fetchall())
+        counted = dict(
+            con.execute(
+                "SELECT strftime(_partition_month, '%Y-%m-01'), count(*) FROM raw.erp_sales_order_lines GROUP BY 1"
+            ).fetchall()
+        )
     # each partition shows its own month's rows (not the range's total)
     for partition in ["2021-01-01", "2021-07-01", "2022-02-01"]:
-        records = instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
-                                                  limit=1).records
+        records = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
+        ).records
         meta = records[0].asset_materialization.metadata
         assert meta["dagster/row_count"].value == counted[partition] > 0, partition
     assert len(set(counted.values())) > 1  # the months differ, so a range total stamped everywhere would fail
@@ -87,8 +102,9 @@ def test_materializations_record_row_counts_and_the_publication(built_company):
     with serve(built_company) as con:
         # the publication is the one of the last run that published (the build, or a re-run of a month)
         assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == latest.run_id
-        held = con.execute("SELECT strftime(first_month, '%Y-%m'), strftime(last_month, '%Y-%m') "
-                           "FROM sop_publication").fetchone()
+        held = con.execute(
+            "SELECT strftime(first_month, '%Y-%m'), strftime(last_month, '%Y-%m') FROM sop_publication"
+        ).fetchone()
     assert held == ("2021-01", "2022-02")  # the months the marts hold, whichever months the run rebuilt
 
 

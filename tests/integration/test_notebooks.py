@@ -27,7 +27,10 @@ def _execute(path: Path, data_dir: Path, tmp_path: Path):
     # "python3" is ipykernel's spec, installed into the virtualenv; jupyter_client runs its
     # "python" as sys.executable, so the kernel is this interpreter
     client = nbclient.NotebookClient(
-        notebook, kernel_name="python3", timeout=180, allow_errors=False,
+        notebook,
+        kernel_name="python3",
+        timeout=180,
+        allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute(env=env)
@@ -46,6 +49,10 @@ def test_notebook_runs_without_errors_and_draws_charts(built_company, tmp_path, 
     code_cells = [c for c in executed.cells if c.cell_type == "code"]
     errors = [o for c in code_cells for o in c.outputs if o.output_type == "error"]
     assert errors == []
-    images = [o for c in code_cells for o in c.outputs
-              if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
+    images = [
+        o
+        for c in code_cells
+        for o in c.outputs
+        if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})
+    ]
     assert len(images) >= 1, f"{name} drew no chart"

@@ -33,8 +33,12 @@ RAW = {a.key.to_user_string(): a for a in raw_assets}
 
 
 def _checks_of(asset_name: str, name: str | None = None) -> list:
-    return [c for c in quality_checks for k in c.check_keys
-            if k.asset_key.to_user_string() == asset_name and (name is None or k.name == name)]
+    return [
+        c
+        for c in quality_checks
+        for k in c.check_keys
+        if k.asset_key.to_user_string() == asset_name and (name is None or k.name == name)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +80,12 @@ def _run(root: Path, assets: list, checks: list, month: str):
 def test_error_rule_blocks_downstream_and_quarantines_the_rows(data_root):
     apply_fault(data_root / "landing", Fault("negative_amounts", "crm_opportunities", "2021-03"), seed=11)
     evaluations, materialized, downstream = _run(
-        data_root, [RAW["raw_crm_opportunities"]], _checks_of("raw_crm_opportunities", "gx_suite"), "2021-03")
+        data_root, [RAW["raw_crm_opportunities"]], _checks_of("raw_crm_opportunities", "gx_suite"), "2021-03"
+    )
     check = evaluations["gx_suite"]
     assert not check.passed and check.severity.value == "ERROR"
-    assert "raw_crm_opportunities" in materialized          # raw keeps every row
-    assert downstream not in materialized                   # the blocking check stopped the rest
+    assert "raw_crm_opportunities" in materialized  # raw keeps every row
+    assert downstream not in materialized  # the blocking check stopped the rest
     assert METADATA_KEYS <= set(check.metadata)
     failures = check.metadata["failures"].value
     negative = [f for f in failures if f["rule"] == "values.non_negative"]
@@ -94,7 +99,8 @@ def test_error_rule_blocks_downstream_and_quarantines_the_rows(data_root):
     with duckdb.connect(str(data_root / "warehouse" / "sop.duckdb"), read_only=True) as con:
         rows = quarantined_rows(con, "crm_opportunities", "2021-03")
         raw_negative = con.execute(
-            "select _source_row from raw.crm_opportunities where \"Amount\" like '-%' order by 1").fetchall()
+            "select _source_row from raw.crm_opportunities where \"Amount\" like '-%' order by 1"
+        ).fetchall()
     assert sorted(rows["source_row"]) == [r[0] for r in raw_negative]
     assert set(rows["rule"]) == {"values.non_negative"} and set(rows["stage"]) == {"check"}
     assert all(json.loads(j)["Amount"].startswith("-") for j in rows["row_json"])
@@ -103,7 +109,8 @@ def test_error_rule_blocks_downstream_and_quarantines_the_rows(data_root):
 def test_stale_extract_fails_freshness(data_root):
     apply_fault(data_root / "landing", Fault("stale_extract", "erp_sales_order_lines", "2021-02"), seed=11)
     evaluations, materialized, downstream = _run(
-        data_root, [RAW["raw_erp_sales_order_lines"]], _checks_of("raw_erp_sales_order_lines", "gx_suite"), "2021-02")
+        data_root, [RAW["raw_erp_sales_order_lines"]], _checks_of("raw_erp_sales_order_lines", "gx_suite"), "2021-02"
+    )
     check = evaluations["gx_suite"]
     rules = {f["rule"] for f in check.metadata["failures"].value}
     assert not check.passed and rules == {"freshness.updated_within"}
@@ -120,11 +127,12 @@ def test_warn_rule_quarantines_rows_and_lets_the_month_go_on(data_root):
     header = lines[0].split(",")
     close = header.index("CloseDate")
     row = lines[2].split(",")
-    row[close] = "2199-01-31"                      # far beyond the date window: a WARN rule
+    row[close] = "2199-01-31"  # far beyond the date window: a WARN rule
     lines[2] = ",".join(row)
     path.write_text("\n".join(lines) + "\n")
     evaluations, materialized, downstream = _run(
-        data_root, [RAW["raw_crm_opportunities"]], _checks_of("raw_crm_opportunities", "gx_suite"), "2021-02")
+        data_root, [RAW["raw_crm_opportunities"]], _checks_of("raw_crm_opportunities", "gx_suite"), "2021-02"
+    )
     check = evaluations["gx_suite"]
     assert not check.passed and check.severity.value == "WARN"
     assert downstream in materialized
@@ -140,7 +148,8 @@ def test_lines_ingestion_could_not_parse_fail_the_raw_check(data_root):
     """Malformed CSV lines go to quarantine at ingestion; the good lines load, the check blocks."""
     apply_fault(data_root / "landing", Fault("malformed_row", "crm_users", "2021-02"), seed=11)
     evaluations, materialized, downstream = _run(
-        data_root, [RAW["raw_crm_users"]], _checks_of("raw_crm_users"), "2021-02")
+        data_root, [RAW["raw_crm_users"]], _checks_of("raw_crm_users"), "2021-02"
+    )
     check = evaluations["gx_suite"]
     assert "raw_crm_users" in materialized
     assert not check.passed and check.severity.value == "ERROR" and downstream not in materialized
@@ -152,8 +161,7 @@ def test_lines_ingestion_could_not_parse_fail_the_raw_check(data_root):
 
 def test_crm_erp_mismatch_fails_bookings_vs_order_intake(data_root):
     apply_fault(data_root / "landing", Fault("crm_erp_mismatch", "crm_opportunities", "2021-03"), seed=11)
-    assets = [RAW[n] for n in ("raw_crm_opportunities", "raw_crm_opportunity_line_items",
-                               "raw_erp_sales_order_lines")]
+    assets = [RAW[n] for n in ("raw_crm_opportunities", "raw_crm_opportunity_line_items", "raw_erp_sales_order_lines")]
     checks = _checks_of("raw_crm_opportunities", "gx_bookings_vs_order_intake")
     # a deal's line items arrive in the month it was created, its ERP order after the close:
     # load the whole history in one run (as a backfill does)
@@ -183,16 +191,19 @@ def test_every_check_runs_and_passes_on_the_clean_company(built_company):
     from dagster import DagsterEventType
 
     records = built_company.instance.get_records_for_run(
-        built_company.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
+        built_company.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
     evaluations = [r.event_log_entry.dagster_event.asset_check_evaluation_data for r in records]
-    gx = {(e.asset_check_key.asset_key.to_user_string(), e.asset_check_key.name): e
-          for e in evaluations if e.asset_check_key.name.startswith("gx_")}
+    gx = {
+        (e.asset_check_key.asset_key.to_user_string(), e.asset_check_key.name): e
+        for e in evaluations
+        if e.asset_check_key.name.startswith("gx_")
+    }
     expected = {(k.asset_key.to_user_string(), k.name) for c in quality_checks for k in c.check_keys}
     assert set(gx) == expected
     assert [k for k, e in gx.items() if not e.passed] == []
     # the UI shows each partition's own verdict: every month of the range has its evaluation
-    partitions = {(e.asset_check_key.name, e.asset_check_key.asset_key.to_user_string()): set()
-                  for e in evaluations}
+    partitions = {(e.asset_check_key.name, e.asset_check_key.asset_key.to_user_string()): set() for e in evaluations}
     for e in evaluations:
         if e.partition is not None:
             partitions[(e.asset_check_key.name, e.asset_check_key.asset_key.to_user_string())].add(e.partition)

@@ -39,25 +39,42 @@ def company(built_company, tmp_path):
 
 def _run(root):
     instance = DagsterInstance.ephemeral()
-    dbt = DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
-                         dbt_executable=DBT_EXECUTABLE)
-    result = materialize([*supply_assets, sop_dbt_supply_models, serving_marts], partition_key=f"{LAST}-01",
-                         instance=instance,
-                         resources={"sop_data": SopDataResource(data_dir=str(root)), "dbt": dbt,
-                                    "forecast_settings": ForecastSettings(backfill_cycles=1),
-                                    "supply_settings": SupplySettings()},
-                         raise_on_error=False)
-    failures = [e.event_specific_data.error.to_string() for e in result.all_events
-                if e.event_type == DagsterEventType.STEP_FAILURE]
+    dbt = DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
+    )
+    result = materialize(
+        [*supply_assets, sop_dbt_supply_models, serving_marts],
+        partition_key=f"{LAST}-01",
+        instance=instance,
+        resources={
+            "sop_data": SopDataResource(data_dir=str(root)),
+            "dbt": dbt,
+            "forecast_settings": ForecastSettings(backfill_cycles=1),
+            "supply_settings": SupplySettings(),
+        },
+        raise_on_error=False,
+    )
+    failures = [
+        e.event_specific_data.error.to_string()
+        for e in result.all_events
+        if e.event_type == DagsterEventType.STEP_FAILURE
+    ]
     return result, failures
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("scenario,lever,family,region,work_center,month,change\nup,demand,XYZ,,,,10\n",
-     r"supply_scenarios.csv row 2.*XYZ"),
-    ("scenario,lever,family,region,work_center,month,change\ndown,capacity,,,WC-NOPE,,-10\n",
-     r"supply_scenarios.csv row 2.*WC-NOPE"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "scenario,lever,family,region,work_center,month,change\nup,demand,XYZ,,,,10\n",
+            r"supply_scenarios.csv row 2.*XYZ",
+        ),
+        (
+            "scenario,lever,family,region,work_center,month,change\ndown,capacity,,,WC-NOPE,,-10\n",
+            r"supply_scenarios.csv row 2.*WC-NOPE",
+        ),
+    ],
+)
 def test_a_bad_scenario_file_blocks_the_step_and_keeps_the_publication(company, text, expected):
     import re
 
@@ -82,13 +99,18 @@ def test_a_bad_policy_file_names_the_key_and_rule(company):
 
 def test_a_good_scenario_file_gives_one_kpi_row_per_scenario(company):
     (company / "inputs" / "supply_scenarios.csv").write_text(
-        "scenario,lever,family,region,work_center,month,change\nall_up,demand,,,,,25\n")
+        "scenario,lever,family,region,work_center,month,change\nall_up,demand,,,,,25\n"
+    )
     result, failures = _run(company)
     assert result.success, failures
     db = next((company / "warehouse").glob("*.duckdb"))
     with duckdb.connect(str(db), read_only=True) as con:
-        kpis = con.execute("SELECT scenario, units_ordered FROM supply.scenarios WHERE cycle_month = ?",
-                           [f"{LAST}-01"]).df().set_index("scenario")
+        kpis = (
+            con.execute("SELECT scenario, units_ordered FROM supply.scenarios WHERE cycle_month = ?", [f"{LAST}-01"])
+            .df()
+            .set_index("scenario")
+        )
     assert list(kpis.index) == ["base", "all_up"]
-    assert float(kpis.loc["all_up", "units_ordered"]) == pytest.approx(1.25 * float(kpis.loc["base", "units_ordered"]),
-                                                                       rel=1e-6)
+    assert float(kpis.loc["all_up", "units_ordered"]) == pytest.approx(
+        1.25 * float(kpis.loc["base", "units_ordered"]), rel=1e-6
+    )

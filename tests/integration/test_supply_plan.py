@@ -15,8 +15,17 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
-SUPPLY_MARTS = ["supply_plan", "inventory_projection", "planned_orders", "capacity_utilization", "supply_exceptions",
-                "safety_stock_policy", "supply_scenario_comparison", "supply_plan_diff", "supply_plan_solves"]
+SUPPLY_MARTS = [
+    "supply_plan",
+    "inventory_projection",
+    "planned_orders",
+    "capacity_utilization",
+    "supply_exceptions",
+    "safety_stock_policy",
+    "supply_scenario_comparison",
+    "supply_plan_diff",
+    "supply_plan_solves",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +39,10 @@ def raw(built_company):
     """The raw extracts the plans read: one month-end snapshot per cycle."""
     db = next((built_company.root / "warehouse").glob("*.duckdb"))
     with duckdb.connect(str(db), read_only=True) as con:
-        frames = {t: con.execute(f"SELECT * FROM raw.erp_{t}").df()
-                  for t in ("inventory_snapshots", "scheduled_receipts", "sourcing_rules", "routings")}
+        frames = {
+            t: con.execute(f"SELECT * FROM raw.erp_{t}").df()
+            for t in ("inventory_snapshots", "scheduled_receipts", "sourcing_rules", "routings")
+        }
     for f in frames.values():
         f["_partition_month"] = pd.to_datetime(f["_partition_month"])
     return frames
@@ -77,8 +88,10 @@ def test_opening_stock_and_receipts_are_the_raw_snapshot_of_the_cycle(plan, raw)
 
 
 def test_demand_is_the_consensus_split_by_the_raw_sourcing_shares(serving, plan, raw):
-    consensus = serving.execute("SELECT cycle_month, sku, region_code, forecast_month, consensus_units "
-                                "FROM consensus_demand WHERE level = 'sku_region'").df()
+    consensus = serving.execute(
+        "SELECT cycle_month, sku, region_code, forecast_month, consensus_units "
+        "FROM consensus_demand WHERE level = 'sku_region'"
+    ).df()
     consensus["cycle_month"] = pd.to_datetime(consensus["cycle_month"])
     for cycle, p in plan.groupby("cycle_month"):
         rules = raw["sourcing_rules"]
@@ -91,12 +104,23 @@ def test_demand_is_the_consensus_split_by_the_raw_sourcing_shares(serving, plan,
 
 def test_conservation_to_the_unit_for_every_sku_and_site(plan):
     num = plan.copy()
-    for c in ("opening", "scheduled_receipts", "production", "shipped", "closing", "demand", "backlog_opening",
-              "backlog_closing", "short_on_time"):
+    for c in (
+        "opening",
+        "scheduled_receipts",
+        "production",
+        "shipped",
+        "closing",
+        "demand",
+        "backlog_opening",
+        "backlog_closing",
+        "short_on_time",
+    ):
         num[c] = num[c].astype(float)
     # every month: opening + receipts + production − shipped = closing, and shipped = demand + backlog in − out
-    assert ((num["opening"] + num["scheduled_receipts"] + num["production"] - num["shipped"] - num["closing"]).abs()
-            <= 0.011).all()
+    assert (
+        (num["opening"] + num["scheduled_receipts"] + num["production"] - num["shipped"] - num["closing"]).abs()
+        <= 0.011
+    ).all()
     assert ((num["demand"] + num["backlog_opening"] - num["backlog_closing"] - num["shipped"]).abs() <= 0.011).all()
     # over the horizon: first opening + Σ receipts + Σ production − Σ shipped = last closing
     g = num.sort_values("month").groupby(["cycle_month", "sku", "site"])
@@ -153,7 +177,9 @@ def test_a_range_run_plans_its_last_two_cycles_and_checks_those_months(built_com
     forecast_cycles = serving.execute("SELECT DISTINCT cycle_month FROM demand_forecast ORDER BY 1").df()
     solves = serving.execute("SELECT cycle_month FROM supply_plan_solves ORDER BY 1").df()
     assert len(forecast_cycles) == 3
-    assert pd.to_datetime(solves["cycle_month"]).tolist() == pd.to_datetime(forecast_cycles["cycle_month"]).tolist()[-2:]
+    assert (
+        pd.to_datetime(solves["cycle_month"]).tolist() == pd.to_datetime(forecast_cycles["cycle_month"]).tolist()[-2:]
+    )
     run_months = [f"{m:%Y-%m}" for m in pd.date_range("2021-01-01", periods=14, freq="MS")]
     db = next((built_company.root / "warehouse").glob("*.duckdb"))
     with duckdb.connect(str(db), read_only=True) as con:

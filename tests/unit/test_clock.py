@@ -19,10 +19,15 @@ def previous_month(day: date) -> str:
     return (day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
-@pytest.mark.parametrize("day, expected", [
-    (date(2027, 1, 1), "2026-12"), (date(2026, 3, 1), "2026-02"), (date(2028, 2, 29), "2028-01"),
-    (date(2026, 12, 31), "2026-11"),
-])
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (date(2027, 1, 1), "2026-12"),
+        (date(2026, 3, 1), "2026-02"),
+        (date(2028, 2, 29), "2028-01"),
+        (date(2026, 12, 31), "2026-11"),
+    ],
+)
 def test_last_complete_month_on_hand_picked_days(day, expected):
     assert clock.last_complete_month(day) == expected == previous_month(day)
 
@@ -73,7 +78,8 @@ def test_sop_run_without_a_month_closes_the_last_complete_one(tmp_path):
     sop = str(Path(sys.executable).with_name("sop"))
     env = {**os.environ, clock.TODAY_ENV: clock.today().isoformat()}
     # without --from the range starts at the default month, here after --to: refused before anything runs
-    proc = subprocess.run([sop, "run", "--to", "2000-01", "--data-dir", str(tmp_path)], capture_output=True,
-                          text=True, env=env)
+    proc = subprocess.run(
+        [sop, "run", "--to", "2000-01", "--data-dir", str(tmp_path)], capture_output=True, text=True, env=env
+    )
     assert proc.returncode == 2
     assert proc.stdout.strip() == f"--from {previous_month(clock.today())} is after --to 2000-01"

@@ -92,8 +92,12 @@ def test_a_months_site_is_local_linked_and_shows_observed_values(tmp_path):
     site = site_dir_for(tmp_path / "reports", MONTH)
     page = outcome.data_docs
     assert page == site / "validations" / "raw_crm_opportunities.html"
-    assert site_files(site) == ["index.html", "sop_checks.json", "static/styles/data_docs.css",
-                                "validations/raw_crm_opportunities.html"]
+    assert site_files(site) == [
+        "index.html",
+        "sop_checks.json",
+        "static/styles/data_docs.css",
+        "validations/raw_crm_opportunities.html",
+    ]
 
     # nothing from the web, nothing missing; no link to a suite page the site does not have
     assert broken_links(site) == []
@@ -107,7 +111,7 @@ def test_a_months_site_is_local_linked_and_shows_observed_values(tmp_path):
     observed = observed_cells(page)
     assert len(observed) == outcome.expectations and "--" not in observed
     assert any(o.endswith("% unexpected") for o in observed)
-    assert "-1200.0" in text and "XXX" in text                 # the unexpected values GX sampled
+    assert "-1200.0" in text and "XXX" in text  # the unexpected values GX sampled
     assert "unexpected values found" in text
 
     # the run is named after the month it closes
@@ -117,13 +121,17 @@ def test_a_months_site_is_local_linked_and_shows_observed_values(tmp_path):
 def test_a_range_run_has_one_page_per_suite_with_each_months_results(tmp_path):
     rows = [_opportunity(i) for i in range(1, 4)]
     con, _ = _load(tmp_path, rows)
-    _write_csv(tmp_path / "landing", OPPS, "2024-02", [])        # nothing changed in February
+    _write_csv(tmp_path / "landing", OPPS, "2024-02", [])  # nothing changed in February
     load_month(con, OPPS, "2024-02", LandingFolderReader(tmp_path / "landing"), load_id="load-2")
     outcome = run_raw_suite(con, OPPS, ["2024-02", MONTH], reports_root=tmp_path / "reports")
     site = site_dir_for(tmp_path / "reports", MONTH)
     # the rows once and each month's freshness: all on the suite's one page
-    assert site_files(site) == ["index.html", "sop_checks.json", "static/styles/data_docs.css",
-                                "validations/raw_crm_opportunities.html"]
+    assert site_files(site) == [
+        "index.html",
+        "sop_checks.json",
+        "static/styles/data_docs.css",
+        "validations/raw_crm_opportunities.html",
+    ]
     text = outcome.data_docs.read_text()
     assert re.search(r">\s*Run Name\s*<.*?>\s*2024-02\.\.2024-03\s*<", text, re.S)
     assert "2024-02: values of latest_updated_at must be at least" in text
@@ -144,16 +152,32 @@ def test_checking_again_overwrites_the_page_and_prunes_what_the_site_no_longer_l
     stale.write_text("<html></html>")
     (site / "static" / "images").mkdir(parents=True)
     (site / "static" / "images" / "logo-long.png").write_bytes(b"png")
-    (site / "sop_checks.json").write_text(json.dumps({"raw_old": {
-        "suite": "raw_old", "months": [MONTH], "passed": True, "severity": "", "failures": 0, "page": str(stale),
-        "validated_at": "2024-04-01 00:00:00"}}))
+    (site / "sop_checks.json").write_text(
+        json.dumps(
+            {
+                "raw_old": {
+                    "suite": "raw_old",
+                    "months": [MONTH],
+                    "passed": True,
+                    "severity": "",
+                    "failures": 0,
+                    "page": str(stale),
+                    "validated_at": "2024-04-01 00:00:00",
+                }
+            }
+        )
+    )
 
     first = run_raw_suite(con, OPPS, [MONTH], reports_root=tmp_path / "reports")
     files = site_files(site)
-    assert files == ["index.html", "sop_checks.json", "static/styles/data_docs.css",
-                     "validations/raw_crm_opportunities.html"]
+    assert files == [
+        "index.html",
+        "sop_checks.json",
+        "static/styles/data_docs.css",
+        "validations/raw_crm_opportunities.html",
+    ]
     index = (site / "index.html").read_text()
-    assert ">raw_old<" in index and 'href="validations/raw_old' not in index   # listed, its page gone
+    assert ">raw_old<" in index and 'href="validations/raw_old' not in index  # listed, its page gone
     assert broken_links(site) == []
 
     for _ in range(2):

@@ -21,8 +21,14 @@ SCALE = 0.02
 START, THROUGH = "2021-01", "2021-05"
 MONTHS = ["2021-01", "2021-02", "2021-03", "2021-04", "2021-05"]
 
-ARROW_TYPE_NAMES = {"string": "string", "integer": "int64", "decimal": "double", "date": "date32[day]",
-                    "timestamp": "timestamp[us]", "boolean": "bool"}
+ARROW_TYPE_NAMES = {
+    "string": "string",
+    "integer": "int64",
+    "decimal": "double",
+    "date": "date32[day]",
+    "timestamp": "timestamp[us]",
+    "boolean": "bool",
+}
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -86,16 +92,25 @@ def test_month_files_do_not_depend_on_through(landing, tmp_path):
 
 def test_progress_lines_and_summary(tmp_path):
     lines: list[str] = []
-    summary = generate_company(tmp_path / "p", seed=3, scale=SCALE, start="2021-01", through="2021-02",
-                               progress=lines.append)
+    summary = generate_company(
+        tmp_path / "p", seed=3, scale=SCALE, start="2021-01", through="2021-02", progress=lines.append
+    )
     assert lines == ["generated 2021-01 (1/2)", "generated 2021-02 (2/2)"]
     assert summary.total_rows == sum(summary.rows.values()) > 0
     assert summary.seconds > 0
 
 
-@pytest.mark.parametrize("kwargs", [dict(through="2020-12"), dict(start="2021-05", through="2021-04"),
-                                    dict(through="2036-01"), dict(through="2021-1"),
-                                    dict(through="2021-02", scale=0), dict(through="2021-02", seed=-1)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(through="2020-12"),
+        dict(start="2021-05", through="2021-04"),
+        dict(through="2036-01"),
+        dict(through="2021-1"),
+        dict(through="2021-02", scale=0),
+        dict(through="2021-02", seed=-1),
+    ],
+)
 def test_invalid_arguments_are_rejected(tmp_path, kwargs):
     with pytest.raises(ValueError):
         generate_company(tmp_path, **kwargs)
@@ -106,7 +121,14 @@ def test_every_entity_has_a_file_per_month_with_the_catalog_columns(landing):
     for entity in CATALOG:
         for month in MONTHS:
             path = extract_path(landing, entity, month)
-            assert path == landing / entity.system / entity.entity / month / f"{entity.entity}_{month.replace('-', '')}{entity.file_suffix}"
+            assert (
+                path
+                == landing
+                / entity.system
+                / entity.entity
+                / month
+                / f"{entity.entity}_{month.replace('-', '')}{entity.file_suffix}"
+            )
             assert path.exists(), path
             if entity.file_format == "csv":
                 header = path.read_text(encoding="utf-8").split("\n", 1)[0]
@@ -139,7 +161,9 @@ def test_csv_format(landing):
                 elif column.type == "integer":
                     assert all(re.match(r"^-?\d+$", v) for v in present), f"{entity.name}.{column.name}"
                 elif column.type == "decimal":
-                    assert all(re.match(rf"^-?\d+(\.\d{{1,{column.scale}}})?$", v) for v in present), f"{entity.name}.{column.name}"
+                    assert all(re.match(rf"^-?\d+(\.\d{{1,{column.scale}}})?$", v) for v in present), (
+                        f"{entity.name}.{column.name}"
+                    )
 
 
 def test_updated_timestamps_lie_in_the_extract_month(landing):
@@ -160,8 +184,9 @@ def test_keys_are_unique(landing):
 # ---------------------------------------------------------------- consistency
 def test_company_shape(landing):
     territories = read(landing, "crm_territories", "2021-05")
-    assert sorted(territories.Name) == sorted(["NAM-E", "NAM-W", "LAT", "EUR-DACH", "EUR-SOUTH", "UKI",
-                                                "APAC-ANZ", "APAC-JP"])
+    assert sorted(territories.Name) == sorted(
+        ["NAM-E", "NAM-W", "LAT", "EUR-DACH", "EUR-SOUTH", "UKI", "APAC-ANZ", "APAC-JP"]
+    )
     assert set(territories.Region__c) == {"NAM", "LAT", "EUR", "UKI", "APAC"}
     assert set(territories.CurrencyIsoCode) == {"USD", "EUR", "GBP", "AUD", "JPY"}
     users = read(landing, "crm_users", "2021-05")
@@ -203,7 +228,9 @@ def test_shipments_and_invoices_are_consistent(landing):
     assert (merged.quantity == merged.quantity_shipped).all()
     headers = invoices.set_index("invoice_number")
     dates = pd.to_datetime(merged.ship_date).dt.date
-    assert (dates.to_numpy() == pd.to_datetime(headers.loc[merged.invoice_number].invoice_date).dt.date.to_numpy()).all()
+    assert (
+        dates.to_numpy() == pd.to_datetime(headers.loc[merged.invoice_number].invoice_date).dt.date.to_numpy()
+    ).all()
     totals = invoice_lines.assign(c=cents(invoice_lines.net_amount)).groupby("invoice_number").c.sum()
     assert (totals.reindex(headers.index).to_numpy() == cents(headers.total_amount)).all()
     assert (invoice_lines.groupby("invoice_number").order_number.nunique() == 1).all()
@@ -219,8 +246,15 @@ def test_opportunity_amount_is_the_sum_of_its_line_items(landing):
     assert (cents(opps.Amount) == by_opp.loc[opps.Id].to_numpy()).all()
     history = read_all(landing, "crm_opportunity_history")
     assert set(history.OpportunityId) == set(opps.Id)
-    probability = {"Prospecting": "10", "Qualification": "20", "Needs Analysis": "30", "Proposal": "50",
-                   "Negotiation": "75", "Closed Won": "100", "Closed Lost": "0"}
+    probability = {
+        "Prospecting": "10",
+        "Qualification": "20",
+        "Needs Analysis": "30",
+        "Proposal": "50",
+        "Negotiation": "75",
+        "Closed Won": "100",
+        "Closed Lost": "0",
+    }
     assert (opps.Probability == opps.StageName.map(probability)).all()
     assert ((opps.IsWon == "true") == (opps.StageName == "Closed Won")).all()
 
@@ -242,10 +276,15 @@ def test_every_currency_used_has_a_rate_every_month(landing):
         known = set(rates.currency_code)
         assert known == {"USD", "EUR", "GBP", "AUD", "JPY"}
         assert rates.set_index("currency_code").usd_per_unit.loc["USD"] == "1.00000000"
-        for name, column in (("crm_opportunities", "CurrencyIsoCode"), ("crm_opportunity_line_items", "CurrencyIsoCode"),
-                             ("crm_quotas", "CurrencyIsoCode"), ("erp_customers", "currency_code"),
-                             ("erp_sales_order_lines", "currency_code"), ("erp_invoices", "currency_code"),
-                             ("erp_invoice_lines", "currency_code")):
+        for name, column in (
+            ("crm_opportunities", "CurrencyIsoCode"),
+            ("crm_opportunity_line_items", "CurrencyIsoCode"),
+            ("crm_quotas", "CurrencyIsoCode"),
+            ("erp_customers", "currency_code"),
+            ("erp_sales_order_lines", "currency_code"),
+            ("erp_invoices", "currency_code"),
+            ("erp_invoice_lines", "currency_code"),
+        ):
             assert set(read(landing, name, month)[column]) <= known, (name, month)
 
 
@@ -276,7 +315,8 @@ def test_about_one_in_eight_accounts_lacks_the_erp_number(tmp_path):
     assert 0.09 <= missing <= 0.18
     customers = pd.read_csv(extract_path(root, BY_NAME["erp_customers"], "2021-01"), dtype=str, keep_default_na=False)
     linked = accounts[accounts.ERP_Customer_Number__c != ""].merge(
-        customers, left_on="ERP_Customer_Number__c", right_on="customer_number")
+        customers, left_on="ERP_Customer_Number__c", right_on="customer_number"
+    )
     assert len(linked) == (accounts.ERP_Customer_Number__c != "").sum()
     respelled = (linked.Name != linked.customer_name).mean()
     assert 0.2 <= respelled <= 0.5
@@ -296,9 +336,21 @@ def damaged(landing, tmp_path):
 
 
 def test_fault_kinds_are_documented():
-    assert set(FAULT_KINDS) == {"malformed_row", "missing_column", "renamed_column", "extra_column", "wrong_type",
-                                "duplicate_keys", "negative_amounts", "unknown_currency", "empty_file",
-                                "missing_file", "stale_extract", "wrong_encoding", "crm_erp_mismatch"}
+    assert set(FAULT_KINDS) == {
+        "malformed_row",
+        "missing_column",
+        "renamed_column",
+        "extra_column",
+        "wrong_type",
+        "duplicate_keys",
+        "negative_amounts",
+        "unknown_currency",
+        "empty_file",
+        "missing_file",
+        "stale_extract",
+        "wrong_encoding",
+        "crm_erp_mismatch",
+    }
     assert all(FAULT_KINDS.values())
 
 
@@ -412,13 +464,23 @@ def test_faults_are_deterministic(landing, tmp_path):
     for name in ("a", "b"):
         copy = tmp_path / name
         shutil.copytree(landing, copy)
-        copies.append(apply_fault(copy, Fault("duplicate_keys", "erp_sales_order_lines", "2021-02", rows=5)).read_bytes())
+        copies.append(
+            apply_fault(copy, Fault("duplicate_keys", "erp_sales_order_lines", "2021-02", rows=5)).read_bytes()
+        )
     assert copies[0] == copies[1]
 
 
-@pytest.mark.parametrize("kind,entity", [("malformed_row", "erp_invoices"), ("wrong_encoding", "erp_items"),
-                                         ("unknown_currency", "erp_shipments"), ("crm_erp_mismatch", "erp_invoices"),
-                                         ("negative_amounts", "crm_accounts"), ("no_such_fault", "crm_users")])
+@pytest.mark.parametrize(
+    "kind,entity",
+    [
+        ("malformed_row", "erp_invoices"),
+        ("wrong_encoding", "erp_items"),
+        ("unknown_currency", "erp_shipments"),
+        ("crm_erp_mismatch", "erp_invoices"),
+        ("negative_amounts", "crm_accounts"),
+        ("no_such_fault", "crm_users"),
+    ],
+)
 def test_faults_that_make_no_sense_are_rejected(kind, entity):
     with pytest.raises(ValueError):
         Fault(kind, entity, "2021-03")
@@ -426,7 +488,10 @@ def test_faults_that_make_no_sense_are_rejected(kind, entity):
 
 def test_generate_company_injects_faults_into_their_month(tmp_path):
     root = tmp_path / "faulty"
-    faults = [Fault("empty_file", "erp_invoices", "2021-02"), Fault("unknown_currency", "crm_quotas", "2021-01", rows=1)]
+    faults = [
+        Fault("empty_file", "erp_invoices", "2021-02"),
+        Fault("unknown_currency", "crm_quotas", "2021-01", rows=1),
+    ]
     summary = generate_company(root, seed=7, scale=SCALE, start="2021-01", through="2021-02", faults=faults)
     assert extract_path(root, BY_NAME["erp_invoices"], "2021-02").stat().st_size == 0
     assert extract_path(root, BY_NAME["erp_invoices"], "2021-01").stat().st_size > 0
@@ -434,4 +499,6 @@ def test_generate_company_injects_faults_into_their_month(tmp_path):
     assert (quotas.CurrencyIsoCode == "XXX").sum() == 1
     assert summary.rows["erp_invoices"] > 0
     with pytest.raises(ValueError):
-        generate_company(tmp_path / "x", scale=SCALE, through="2021-02", faults=[Fault("empty_file", "erp_items", "2021-05")])
+        generate_company(
+            tmp_path / "x", scale=SCALE, through="2021-02", faults=[Fault("empty_file", "erp_items", "2021-05")]
+        )

@@ -8,15 +8,44 @@ import pytest
 
 from orchestration.forecasting.accuracy import COLUMNS, forecast_accuracy
 
-SNAP_COLS = ["cycle_month", "series_id", "level", "model", "ds", "horizon_step", "yhat", "lo_80", "hi_80", "lo_95",
-             "hi_95", "yhat_seasonal_naive", "consensus", "mase_scale"]
+SNAP_COLS = [
+    "cycle_month",
+    "series_id",
+    "level",
+    "model",
+    "ds",
+    "horizon_step",
+    "yhat",
+    "lo_80",
+    "hi_80",
+    "lo_95",
+    "hi_95",
+    "yhat_seasonal_naive",
+    "consensus",
+    "mase_scale",
+]
 
 
 def _snapshots():
     rows = [
         # cycle 2025-01, lag 1 (target 2025-02)
         ("2025-01-01", "sku=A|region=EUR", "sku_region", "AutoETS", "2025-02-01", 1, 10, 8, 12, 6, 14, 7, 12, 2.0),
-        ("2025-01-01", "sku=B|region=EUR", "sku_region", "CrostonOptimized", "2025-02-01", 1, 5, 4, 5.5, 3, 6, 9, 5, np.nan),
+        (
+            "2025-01-01",
+            "sku=B|region=EUR",
+            "sku_region",
+            "CrostonOptimized",
+            "2025-02-01",
+            1,
+            5,
+            4,
+            5.5,
+            3,
+            6,
+            9,
+            5,
+            np.nan,
+        ),
         ("2025-01-01", "region=EUR", "region", "AutoETS", "2025-02-01", 1, 15, 12, 18, 10, 20, 16, 17, 4.0),
         # cycle 2025-01, lag 3 (target 2025-04): no actual yet -> not scored
         ("2025-01-01", "sku=A|region=EUR", "sku_region", "AutoETS", "2025-04-01", 3, 10, 8, 12, 6, 14, 7, 10, 2.0),
@@ -32,11 +61,13 @@ def _snapshots():
     return df
 
 
-ACTUALS = pd.DataFrame({
-    "unique_id": ["sku=A|region=EUR", "sku=B|region=EUR", "region=EUR", "sku=A|region=EUR"],
-    "ds": pd.to_datetime(["2025-02-01", "2025-02-01", "2025-02-01", "2025-03-01"]),
-    "y": [11.0, 6.0, 17.0, 16.0],
-})
+ACTUALS = pd.DataFrame(
+    {
+        "unique_id": ["sku=A|region=EUR", "sku=B|region=EUR", "region=EUR", "sku=A|region=EUR"],
+        "ds": pd.to_datetime(["2025-02-01", "2025-02-01", "2025-02-01", "2025-03-01"]),
+        "y": [11.0, 6.0, 17.0, 16.0],
+    }
+)
 
 
 def test_columns_and_lags():
@@ -101,7 +132,9 @@ def test_seasonal_naive_coverage_by_hand():
     # A (seasonal naive 7, actual 11): 80% [5, 9] misses, 95% [3, 12] holds; B (9, actual 6): [7, 11] misses,
     # [5, 13] holds; the region has no bounds (a snapshot stored before them): left out of the level row
     bounds = {"sku=A|region=EUR": (5, 9, 3, 12), "sku=B|region=EUR": (7, 11, 5, 13)}
-    for i, col in enumerate(["seasonal_naive_lo_80", "seasonal_naive_hi_80", "seasonal_naive_lo_95", "seasonal_naive_hi_95"]):
+    for i, col in enumerate(
+        ["seasonal_naive_lo_80", "seasonal_naive_hi_80", "seasonal_naive_lo_95", "seasonal_naive_hi_95"]
+    ):
         snaps[col] = snaps["series_id"].map(lambda s: bounds.get(s, (np.nan,) * 4)[i])
     acc = forecast_accuracy(snaps, ACTUALS)
     lvl = acc[(acc["scope"] == "level") & (acc["level"] == "sku_region") & (acc["lag"] == 1)].iloc[0]

@@ -24,7 +24,7 @@ INTERMITTENT_MODELS = {"CrostonOptimized", "ADIDA", "IMAPA", "TSB", "HistoricAve
 
 def frame(uid, values, start=0):
     values = np.asarray(values, dtype=float)
-    return pd.DataFrame({"unique_id": uid, "ds": MONTHS[start:start + len(values)], "y": values})
+    return pd.DataFrame({"unique_id": uid, "ds": MONTHS[start : start + len(values)], "y": values})
 
 
 def seasonal_repeat(rng):
@@ -50,8 +50,12 @@ def synthetic():
         parts.append(frame(f"repeat{i}", seasonal_repeat(rng)))
         parts.append(frame(f"trend{i}", trend_season(rng)))
         parts.append(frame(f"croston{i}", croston_like(rng)))
-    parts += [frame("one", [7.0]), frame("five", [4, 0, 6, 5, 3]),
-              frame("thirteen", 50 + rng.normal(0, 3, 13)), frame("zeros", np.zeros(30))]
+    parts += [
+        frame("one", [7.0]),
+        frame("five", [4, 0, 6, 5, 3]),
+        frame("thirteen", 50 + rng.normal(0, 3, 13)),
+        frame("zeros", np.zeros(30)),
+    ]
     history = pd.concat(parts, ignore_index=True)
     config = ForecastConfig(horizon=12, n_jobs=1)
     return history, config, forecast_series(history, config)
@@ -65,15 +69,18 @@ def test_adi_and_cv2_by_hand():
     assert cv2 == pytest.approx((8 / 3) / 16)
 
 
-@pytest.mark.parametrize("values, expected", [
-    ([10, 11, 9, 10, 12, 10, 9, 11], cls.SMOOTH),              # ADI 1, CV² tiny
-    ([1, 30, 2, 50, 1, 40, 3, 60], cls.ERRATIC),               # ADI 1, CV² large
-    ([5, 0, 0, 5, 0, 6, 0, 0, 5, 0, 0, 4], cls.INTERMITTENT),  # ADI 2.4, CV² small
-    ([1, 0, 0, 40, 0, 2, 0, 0, 90, 0, 0, 3], cls.LUMPY),       # ADI 2.4, CV² large
-    ([5, 6, 4], cls.SHORT),                                    # fewer than 6 months
-    ([0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 9, 0], cls.SHORT),         # 2 non-zero months
-    ([0, 0, 0, 0, 0, 0, 0], cls.ZERO),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([10, 11, 9, 10, 12, 10, 9, 11], cls.SMOOTH),  # ADI 1, CV² tiny
+        ([1, 30, 2, 50, 1, 40, 3, 60], cls.ERRATIC),  # ADI 1, CV² large
+        ([5, 0, 0, 5, 0, 6, 0, 0, 5, 0, 0, 4], cls.INTERMITTENT),  # ADI 2.4, CV² small
+        ([1, 0, 0, 40, 0, 2, 0, 0, 90, 0, 0, 3], cls.LUMPY),  # ADI 2.4, CV² large
+        ([5, 6, 4], cls.SHORT),  # fewer than 6 months
+        ([0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 9, 0], cls.SHORT),  # 2 non-zero months
+        ([0, 0, 0, 0, 0, 0, 0], cls.ZERO),
+    ],
+)
 def test_classification_of_constructed_series(values, expected):
     table = cls.classify_series(frame("s", values))
     assert table["demand_class"].iat[0] == expected
@@ -221,8 +228,13 @@ def test_fallbacks_for_one_five_thirteen_months_and_all_zero(synthetic):
 def test_refit_and_conformal_options_keep_the_contract():
     rng = np.random.default_rng(8)
     history = pd.concat([frame(f"t{i}", trend_season(rng)) for i in range(2)], ignore_index=True)
-    config = ForecastConfig(horizon=6, n_jobs=1, candidates=("AutoETS", "SeasonalNaive", "TSB"),
-                            backtest_refit=True, interval_method="conformal")
+    config = ForecastConfig(
+        horizon=6,
+        n_jobs=1,
+        candidates=("AutoETS", "SeasonalNaive", "TSB"),
+        backtest_refit=True,
+        interval_method="conformal",
+    )
     result = forecast_series(history, config)
     f = result.forecasts
     assert len(f) == 12 and f[["yhat", "lo_80", "hi_80", "lo_95", "hi_95"]].notna().all().all()
@@ -233,12 +245,15 @@ def test_refit_and_conformal_options_keep_the_contract():
 def test_configured_candidates_are_the_only_ones_that_compete():
     rng = np.random.default_rng(3)
     history = pd.concat([frame(f"t{i}", trend_season(rng)) for i in range(2)], ignore_index=True)
-    result = forecast_series(history, ForecastConfig(horizon=6, n_jobs=1, candidates=("AutoETS", "SeasonalNaive"),
-                                                     ensemble_size=0))
+    result = forecast_series(
+        history, ForecastConfig(horizon=6, n_jobs=1, candidates=("AutoETS", "SeasonalNaive"), ensemble_size=0)
+    )
     assert set(result.backtest["model"]) == {"AutoETS", "SeasonalNaive"}
     # with the ensemble off and weight 1 the choice is the lowest own backtest WAPE
-    own = forecast_series(history, ForecastConfig(horizon=6, n_jobs=1, candidates=("AutoETS", "SeasonalNaive"),
-                                                  ensemble_size=0, score_weight=1.0))
+    own = forecast_series(
+        history,
+        ForecastConfig(horizon=6, n_jobs=1, candidates=("AutoETS", "SeasonalNaive"), ensemble_size=0, score_weight=1.0),
+    )
     best = own.backtest.loc[own.backtest.groupby("unique_id")["wape"].idxmin()].set_index("unique_id")["model"]
     assert own.selection.set_index("unique_id")["model"].to_dict() == best.to_dict()
     assert set(result.selection["model"]) <= {"AutoETS", "SeasonalNaive"}

@@ -22,8 +22,13 @@ def tiny_history():
     months = pd.date_range("2020-01-01", periods=48, freq="MS")
     repeat = np.tile(PATTERN, 4)  # exact seasonal repeat: seasonal naive and Naive2 are exact
     line = np.arange(1, 49, dtype=float)  # y = t: seasonal naive is 12 too low, naive j too low
-    return pd.concat([pd.DataFrame({"unique_id": "repeat", "ds": months, "y": repeat}),
-                      pd.DataFrame({"unique_id": "line", "ds": months, "y": line})], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame({"unique_id": "repeat", "ds": months, "y": repeat}),
+            pd.DataFrame({"unique_id": "line", "ds": months, "y": line}),
+        ],
+        ignore_index=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +69,10 @@ def test_oracle_is_the_hindsight_best_candidate_per_series(report):
     for uid in ("line", "repeat"):
         y = test[test["unique_id"] == uid]["y"].to_numpy()
         scale = metrics.seasonal_naive_scale(train[train["unique_id"] == uid]["y"].to_numpy(), 12)
-        per_model = [np.mean(np.abs(y - g["yhat"].to_numpy())) / scale
-                     for _, g in cands[cands["unique_id"] == uid].groupby("model")]
+        per_model = [
+            np.mean(np.abs(y - g["yhat"].to_numpy())) / scale
+            for _, g in cands[cands["unique_id"] == uid].groupby("model")
+        ]
         best.append(min(per_model))
     assert report["oracle"]["mase"] == pytest.approx(np.mean(best))
     assert report["oracle"]["mase"] <= min(c["mase"] for c in report["candidates"].values()) + 1e-12

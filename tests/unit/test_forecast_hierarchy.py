@@ -144,7 +144,9 @@ def _projection(S, W, y_hat):
 def test_wls_with_structural_weights_equals_mintrace_wls_struct():
     h = build_hierarchy(KEYS)
     base = _base_forecasts(h, months=3, seed=5)
-    expected = _wide(reconcile(base, h, method="wls_struct").rename(columns={"yhat": "b", "yhat_reconciled": "yhat"}), h)
+    expected = _wide(
+        reconcile(base, h, method="wls_struct").rename(columns={"yhat": "b", "yhat_reconciled": "yhat"}), h
+    )
     structural = np.asarray(h.matrix.sum(axis=1)).ravel()
     got = wls_reconcile(_wide(base, h).to_numpy(), h, structural)
     np.testing.assert_allclose(got, expected.to_numpy(), rtol=1e-10, atol=1e-9)
@@ -186,21 +188,28 @@ def test_a_well_forecast_total_keeps_its_forecast_and_the_bottoms_move():
 
 def _engine_frames():
     """A selection and a wide backtest for three nodes, and a history for a fallback node."""
-    selection = pd.DataFrame({"unique_id": ["a", "b", "new", "dead"],
-                              "model": ["AutoETS", "Ensemble", "RecentMean", "Zero"]})
+    selection = pd.DataFrame(
+        {"unique_id": ["a", "b", "new", "dead"], "model": ["AutoETS", "Ensemble", "RecentMean", "Zero"]}
+    )
     cutoffs = pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-02-01"])
-    bt = pd.DataFrame({
-        "unique_id": ["a"] * 4 + ["b"] * 4,
-        "cutoff": list(cutoffs) * 2,
-        "ds": list(pd.to_datetime(["2024-02-01", "2024-03-01", "2024-03-01", "2024-04-01"])) * 2,
-        "step": [1, 2, 1, 2] * 2,
-        "y": [10.0, 12.0, 12.0, 8.0, 5.0, 5.0, 5.0, 7.0],
-        "AutoETS": [11.0, 10.0, 12.0, 9.0, 1.0, 1.0, 1.0, 1.0],
-        "Ensemble": [0.0, 0.0, 0.0, 0.0, 6.0, 3.0, 5.0, 7.0],
-    })
-    history = pd.DataFrame({"unique_id": ["new"] * 3 + ["dead"] * 2,
-                            "ds": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-04-01"] * 1 + ["2024-03-01", "2024-04-01"]),
-                            "y": [4.0, 6.0, 11.0, 0.0, 0.0]})
+    bt = pd.DataFrame(
+        {
+            "unique_id": ["a"] * 4 + ["b"] * 4,
+            "cutoff": list(cutoffs) * 2,
+            "ds": list(pd.to_datetime(["2024-02-01", "2024-03-01", "2024-03-01", "2024-04-01"])) * 2,
+            "step": [1, 2, 1, 2] * 2,
+            "y": [10.0, 12.0, 12.0, 8.0, 5.0, 5.0, 5.0, 7.0],
+            "AutoETS": [11.0, 10.0, 12.0, 9.0, 1.0, 1.0, 1.0, 1.0],
+            "Ensemble": [0.0, 0.0, 0.0, 0.0, 6.0, 3.0, 5.0, 7.0],
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "unique_id": ["new"] * 3 + ["dead"] * 2,
+            "ds": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-04-01"] * 1 + ["2024-03-01", "2024-04-01"]),
+            "y": [4.0, 6.0, 11.0, 0.0, 0.0],
+        }
+    )
     return selection, bt, history
 
 
@@ -223,7 +232,7 @@ def test_shrinkage_intensity_matches_the_schafer_strimmer_formula():
     ids = [f"n{i}" for i in range(p)]
     F, d, lam = shrunk_covariance_factors(pd.DataFrame(E, columns=ids), pd.Series(1.0, index=ids))
     # direct: standardised x, w_kij = x_ki x_kj, r = mean_k w, Var(r_ij) = var_k(w_kij) / k (ddof 1)
-    X = E / np.sqrt((E ** 2).mean(axis=0))
+    X = E / np.sqrt((E**2).mean(axis=0))
     w = X[:, :, None] * X[:, None, :]
     r = w.mean(axis=0)
     var_r = w.var(axis=0, ddof=1) / k

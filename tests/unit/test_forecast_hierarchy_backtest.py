@@ -26,8 +26,13 @@ def _history(h):
     a = np.arange(1.0, 15.0)
     b = np.full(14, 2.0)
     rows = []
-    for uid, y in (("total", a + b), ("region=R", a + b), ("family=F|region=R", a + b),
-                   ("sku=a|region=R", a), ("sku=b|region=R", b)):
+    for uid, y in (
+        ("total", a + b),
+        ("region=R", a + b),
+        ("family=F|region=R", a + b),
+        ("sku=a|region=R", a),
+        ("sku=b|region=R", b),
+    ):
         rows += [(uid, d, v) for d, v in zip(HIST_MONTHS, y)]
     return pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
 
@@ -35,16 +40,24 @@ def _history(h):
 def _actuals():
     y = {"sku=a|region=R": [20.0, 10.0], "sku=b|region=R": [0.0, 4.0]}
     y["total"] = y["region=R"] = y["family=F|region=R"] = [20.0, 14.0]
-    return pd.DataFrame([(u, d, v) for u, vs in y.items() for d, v in zip(FUTURE, vs)], columns=["unique_id", "ds", "y"])
+    return pd.DataFrame(
+        [(u, d, v) for u, vs in y.items() for d, v in zip(FUTURE, vs)], columns=["unique_id", "ds", "y"]
+    )
 
 
 def _forecasts(values):
-    return pd.DataFrame([(u, d, v) for u, vs in values.items() for d, v in zip(FUTURE, vs)],
-                        columns=["unique_id", "ds", "yhat"])
+    return pd.DataFrame(
+        [(u, d, v) for u, vs in values.items() for d, v in zip(FUTURE, vs)], columns=["unique_id", "ds", "yhat"]
+    )
 
 
-BASE = {"total": [30.0, 30.0], "region=R": [24.0, 24.0], "family=F|region=R": [22.0, 22.0],
-        "sku=a|region=R": [18.0, 12.0], "sku=b|region=R": [3.0, 3.0]}
+BASE = {
+    "total": [30.0, 30.0],
+    "region=R": [24.0, 24.0],
+    "family=F|region=R": [22.0, 22.0],
+    "sku=a|region=R": [18.0, 12.0],
+    "sku=b|region=R": [3.0, 3.0],
+}
 
 
 def test_scores_match_a_hand_calculation():
@@ -86,8 +99,15 @@ def test_a_missing_forecast_is_named():
 
 def test_node_actuals_sum_the_bottoms_and_fill_zero():
     h = build_hierarchy(KEYS)
-    later = pd.DataFrame({"sku": ["a", "a", "b"], "region": "R", "family": "F",
-                          "ds": [FUTURE[0], FUTURE[1], FUTURE[0]], "y": [5.0, 6.0, 1.0]})
+    later = pd.DataFrame(
+        {
+            "sku": ["a", "a", "b"],
+            "region": "R",
+            "family": "F",
+            "ds": [FUTURE[0], FUTURE[1], FUTURE[0]],
+            "y": [5.0, 6.0, 1.0],
+        }
+    )
     act = node_actuals(later, h, FUTURE).set_index(["unique_id", "ds"])["y"]
     assert act[("total", FUTURE[0])] == 6.0 and act[("total", FUTURE[1])] == 6.0
     assert act[("sku=b|region=R", FUTURE[1])] == 0.0  # no row: the series sold nothing
@@ -123,8 +143,9 @@ def _sku_history(months=40, seed=0):
     rng = np.random.default_rng(seed)
     ds = pd.date_range("2022-01-01", periods=months, freq="MS")
     rows = []
-    for i, (sku, region, family) in enumerate([("a", "R1", "F"), ("b", "R1", "F"), ("c", "R1", "G"),
-                                               ("a", "R2", "F"), ("d", "R2", "G"), ("e", "R2", "G")]):
+    for i, (sku, region, family) in enumerate(
+        [("a", "R1", "F"), ("b", "R1", "F"), ("c", "R1", "G"), ("a", "R2", "F"), ("d", "R2", "G"), ("e", "R2", "G")]
+    ):
         level = 50.0 + 10 * i
         y = level * (1 + 0.02 * np.arange(months)) + rng.normal(0, 8, months)
         rows += [(sku, region, family, d, max(v, 0.0)) for d, v in zip(ds, y)]

@@ -87,7 +87,9 @@ def test_missing_column_names_the_file(tmp_path):
 
 
 def test_missing_file_means_no_overrides(tmp_path):
-    check = read_overrides(tmp_path / "none.csv", skus_by_region=SKUS, families_by_region=FAMILIES, horizon_months=HORIZON)
+    check = read_overrides(
+        tmp_path / "none.csv", skus_by_region=SKUS, families_by_region=FAMILIES, horizon_months=HORIZON
+    )
     assert check.valid == [] and check.refused == []
 
 
@@ -101,12 +103,12 @@ def test_distribute_cents_is_exact_and_pro_rata():
 def test_apply_sku_and_family_overrides_exactly(tmp_path):
     _, check = _read(
         tmp_path,
-        "family,Pumps,EUR,2025-01,absolute,100,ann,trade show\n"   # row 2: A:B = 10:30 -> 25 / 75
-        "sku,A,NAM,2025-01,percent,-25,bob,destock\n"              # row 3: 7 * 0.75 = 5.25
-        "sku,C,EUR,2025-01,absolute,8.8,ann,contract\n"            # row 4: replaces 5.55
-        "family,Pumps,EUR,2025-02,absolute,0.05,ann,tiny\n"        # row 5: stat 0 -> equal split 0.03/0.02
-        "family,Pumps,NAM,2025-02,percent,50,ann,launch\n"         # row 6: 2 * 1.5 = 3
-        "sku,A,NAM,2025-02,absolute,1,bob,sku wins\n",             # row 7: sku wins over family
+        "family,Pumps,EUR,2025-01,absolute,100,ann,trade show\n"  # row 2: A:B = 10:30 -> 25 / 75
+        "sku,A,NAM,2025-01,percent,-25,bob,destock\n"  # row 3: 7 * 0.75 = 5.25
+        "sku,C,EUR,2025-01,absolute,8.8,ann,contract\n"  # row 4: replaces 5.55
+        "family,Pumps,EUR,2025-02,absolute,0.05,ann,tiny\n"  # row 5: stat 0 -> equal split 0.03/0.02
+        "family,Pumps,NAM,2025-02,percent,50,ann,launch\n"  # row 6: 2 * 1.5 = 3
+        "sku,A,NAM,2025-02,absolute,1,bob,sku wins\n",  # row 7: sku wins over family
     )
     assert not check.refused
     out = apply_overrides(STAT, check.valid).set_index(["sku", "region", "month"])
@@ -122,9 +124,17 @@ def test_apply_sku_and_family_overrides_exactly(tmp_path):
 
 
 def test_family_percent_keeps_family_total_to_the_cent():
-    stat = pd.DataFrame({"sku": ["A", "B", "C"], "region": "EUR", "family": "Pumps", "month": "2025-01",
-                         "statistical": [1.01, 2.02, 3.03]})
+    stat = pd.DataFrame(
+        {
+            "sku": ["A", "B", "C"],
+            "region": "EUR",
+            "family": "Pumps",
+            "month": "2025-01",
+            "statistical": [1.01, 2.02, 3.03],
+        }
+    )
     from orchestration.forecasting.overrides import Override
+
     out = apply_overrides(stat, [Override(2, "family", "Pumps", "EUR", "2025-01", "percent", 10, "a", "r")])
     assert round(out["consensus"].sum(), 2) == round(6.06 * 1.1, 2)
     assert (out["consensus"] * 100).round(6).eq((out["consensus"] * 100).round()).all()
@@ -143,27 +153,38 @@ def test_consensus_is_coherent_at_every_level():
     from orchestration.forecasting.consensus import consensus_rows
     from orchestration.forecasting.overrides import Override, OverrideCheck
 
-    bottom = [("A", "EUR", "Pumps", 10.0), ("B", "EUR", "Pumps", 30.0), ("C", "EUR", "Valves", 5.55),
-              ("A", "NAM", "Pumps", 7.0)]
+    bottom = [
+        ("A", "EUR", "Pumps", 10.0),
+        ("B", "EUR", "Pumps", 30.0),
+        ("C", "EUR", "Valves", 5.55),
+        ("A", "NAM", "Pumps", 7.0),
+    ]
     rows = []
     for sku, region, family, units in bottom:
         rows.append((f"sku={sku}|region={region}", "sku_region", region, family, sku, units))
     for (family, region), units in {("Pumps", "EUR"): 40.0, ("Valves", "EUR"): 5.55, ("Pumps", "NAM"): 7.0}.items():
         rows.append((f"family={family}|region={region}", "family_region", region, family, None, units))
-    rows += [("region=EUR", "region", "EUR", None, None, 45.55), ("region=NAM", "region", "NAM", None, None, 7.0),
-             ("total", "total", None, None, None, 52.55)]
+    rows += [
+        ("region=EUR", "region", "EUR", None, None, 45.55),
+        ("region=NAM", "region", "NAM", None, None, 7.0),
+        ("total", "total", None, None, None, 52.55),
+    ]
     f = pd.DataFrame(rows, columns=["series_id", "level", "region_code", "product_family", "sku", "forecast_units"])
     f["cycle_month"] = pd.Timestamp("2024-12-01")
     f["forecast_month"] = pd.Timestamp("2025-01-01")
     f["horizon_step"] = 1
-    check = OverrideCheck(path=None, valid=[
-        Override(2, "family", "Pumps", "EUR", "2025-01", "absolute", 100.01, "ann", "fair"),
-        Override(3, "sku", "C", "EUR", "2025-01", "percent", 10, "ann", "price"),
-    ])
+    check = OverrideCheck(
+        path=None,
+        valid=[
+            Override(2, "family", "Pumps", "EUR", "2025-01", "absolute", 100.01, "ann", "fair"),
+            Override(3, "sku", "C", "EUR", "2025-01", "percent", 10, "ann", "price"),
+        ],
+    )
     out = consensus_rows(f, check).set_index("series_id")
     # Pumps EUR 100.01 split 10:30 -> 25.00 / 75.01 (largest remainder); C 5.55 * 1.1 = 6.11 (rounded)
-    assert out.loc["sku=A|region=EUR", "consensus_units"] + out.loc["sku=B|region=EUR", "consensus_units"] == \
-        pytest.approx(100.01)
+    assert out.loc["sku=A|region=EUR", "consensus_units"] + out.loc[
+        "sku=B|region=EUR", "consensus_units"
+    ] == pytest.approx(100.01)
     assert out.loc["sku=C|region=EUR", "consensus_units"] == 6.11
     assert out.loc["family=Pumps|region=EUR", "consensus_units"] == pytest.approx(100.01)
     assert out.loc["region=EUR", "consensus_units"] == pytest.approx(100.01 + 6.11)

@@ -17,8 +17,19 @@ from orchestration.forecasting.revenue import (
 )
 
 CYCLE = pd.Timestamp("2025-03-01")
-COLS = ["snapshot_month", "opportunity_id", "region_code", "stage_name", "forecast_category", "probability",
-        "amount_usd", "close_date", "is_open", "closed_in_month_outcome", "age_days"]
+COLS = [
+    "snapshot_month",
+    "opportunity_id",
+    "region_code",
+    "stage_name",
+    "forecast_category",
+    "probability",
+    "amount_usd",
+    "close_date",
+    "is_open",
+    "closed_in_month_outcome",
+    "age_days",
+]
 
 
 def _snapshots():
@@ -41,7 +52,19 @@ def _snapshots():
         # open at the cycle's month end
         ("2025-03-01", "o4", "EUR", "Proposal", "Commit", 50, 1000.0, "2025-02-15", True, None, 50),  # past due
         ("2025-03-01", "o5", "EUR", "Prospecting", "Pipeline", 10, 200.0, "2025-05-20", True, None, 5),
-        ("2025-03-01", "o7", "NAM", "Prospecting", "Pipeline", 10, 300.0, "2027-01-01", True, None, 5),  # beyond horizon
+        (
+            "2025-03-01",
+            "o7",
+            "NAM",
+            "Prospecting",
+            "Pipeline",
+            10,
+            300.0,
+            "2027-01-01",
+            True,
+            None,
+            5,
+        ),  # beyond horizon
     ]
     df = pd.DataFrame(rows, columns=COLS)
     df["snapshot_month"] = pd.to_datetime(df["snapshot_month"])
@@ -50,8 +73,16 @@ def _snapshots():
 
 
 def test_age_buckets():
-    assert list(age_bucket([0, 30, 31, 90, 91, 180, 181, 900])) == ["0-30", "0-30", "31-90", "31-90", "91-180",
-                                                                   "91-180", "181+", "181+"]
+    assert list(age_bucket([0, 30, 31, 90, 91, 180, 181, 900])) == [
+        "0-30",
+        "0-30",
+        "31-90",
+        "31-90",
+        "91-180",
+        "91-180",
+        "181+",
+        "181+",
+    ]
 
 
 def test_win_rate_by_stage_and_age_by_hand():
@@ -80,11 +111,14 @@ def test_expected_close_month_past_due_moves_to_next_month():
 
 
 def test_pipeline_placement_blend_and_commit_by_hand():
-    stat = pd.DataFrame({
-        "region_code": ["EUR"] * 4 + ["NAM"] * 4,
-        "ds": list(pd.date_range("2025-04-01", periods=4, freq="MS")) * 2,
-        "model": "AutoETS", "yhat": [900.0, 800.0, 700.0, 600.0, 10.0, 20.0, 30.0, 40.0],
-    })
+    stat = pd.DataFrame(
+        {
+            "region_code": ["EUR"] * 4 + ["NAM"] * 4,
+            "ds": list(pd.date_range("2025-04-01", periods=4, freq="MS")) * 2,
+            "model": "AutoETS",
+            "yhat": [900.0, 800.0, 700.0, 600.0, 10.0, 20.0, 30.0, 40.0],
+        }
+    )
     for c in ("lo_80", "lo_95"):
         stat[c] = stat["yhat"] - 1
     for c in ("hi_80", "hi_95"):

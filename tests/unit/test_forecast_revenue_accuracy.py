@@ -16,9 +16,20 @@ from orchestration.forecasting.revenue_accuracy import (
     summary_by_cycle,
 )
 
-FC_COLS = ["cycle_month", "region_code", "forecast_month", "horizon_step", "statistical_usd",
-           "statistical_lo_80_usd", "statistical_hi_80_usd", "statistical_lo_95_usd", "statistical_hi_95_usd",
-           "pipeline_usd", "blended_usd", "commit_usd"]
+FC_COLS = [
+    "cycle_month",
+    "region_code",
+    "forecast_month",
+    "horizon_step",
+    "statistical_usd",
+    "statistical_lo_80_usd",
+    "statistical_hi_80_usd",
+    "statistical_lo_95_usd",
+    "statistical_hi_95_usd",
+    "pipeline_usd",
+    "blended_usd",
+    "commit_usd",
+]
 
 
 def _forecasts() -> pd.DataFrame:
@@ -48,11 +59,13 @@ def _bookings() -> pd.DataFrame:
     months = pd.date_range("2024-01-01", "2025-04-01", freq="MS")
     eur = [100.0] * 12 + [110.0, 120.0, 90.0, 130.0]
     nam = [50.0] * 12 + [60.0, 70.0, 80.0]
-    return pd.DataFrame({
-        "region_code": ["EUR"] * 16 + ["NAM"] * 15,
-        "ds": list(months) + list(months[:15]),
-        "y": eur + nam,
-    })
+    return pd.DataFrame(
+        {
+            "region_code": ["EUR"] * 16 + ["NAM"] * 15,
+            "ds": list(months) + list(months[:15]),
+            "y": eur + nam,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +83,11 @@ def _row(acc, cycle, lag, region=None):
 def test_rows_columns_and_months_without_actuals(acc):
     assert list(acc.columns) == list(COLUMNS) == list(wh.REVENUE_FORECAST_ACCURACY.columns)
     keys = set(zip(acc["cycle_month"].dt.strftime("%Y-%m"), acc["lag"], acc["level"], acc["region_code"].fillna("-")))
-    assert keys == {(c, lag, level, r) for c, lag in (("2025-01", 1), ("2025-01", 3), ("2025-02", 1))
-                    for level, r in (("region", "EUR"), ("region", "NAM"), ("total", "-"))}
+    assert keys == {
+        (c, lag, level, r)
+        for c, lag in (("2025-01", 1), ("2025-01", 3), ("2025-02", 1))
+        for level, r in (("region", "EUR"), ("region", "NAM"), ("total", "-"))
+    }
     # 2025-02's lag 3 targets 2025-05, after the last bookings month: no row yet
     assert not ((acc["cycle_month"] == "2025-02-01") & (acc["lag"] == 3)).any()
     t, c = acc["target_month"].dt, acc["cycle_month"].dt
@@ -86,9 +102,12 @@ def test_region_row_by_hand(acc):
     assert eur["wape_pipeline"] == pytest.approx(30 / 120) and eur["bias_pipeline"] == pytest.approx(30 / 120)
     assert eur["bias_commit"] == pytest.approx(-2 / 120)
     assert eur["mase_scale_usd"] == pytest.approx(10.0)  # |110 − 100|, the one seasonal difference up to 2025-01
-    assert (eur["mase_statistical"], eur["mase_pipeline"], eur["mase_blended"], eur["mase_commit"]) == \
-        pytest.approx((2.0, 3.0, 0.5, 0.2))
-    assert eur["coverage_80_statistical"] == 0.0 and eur["coverage_95_statistical"] == 1.0  # 120 ∉ [90, 115] ⊂ [80, 125]
+    assert (eur["mase_statistical"], eur["mase_pipeline"], eur["mase_blended"], eur["mase_commit"]) == pytest.approx(
+        (2.0, 3.0, 0.5, 0.2)
+    )
+    assert (
+        eur["coverage_80_statistical"] == 0.0 and eur["coverage_95_statistical"] == 1.0
+    )  # 120 ∉ [90, 115] ⊂ [80, 125]
     assert eur["fva_blended_over_statistical"] == pytest.approx(15 / 120)
     assert eur["fva_blended_over_pipeline"] == pytest.approx(25 / 120)
     assert eur["fva_commit_over_blended"] == pytest.approx(3 / 120)
@@ -147,15 +166,24 @@ def test_no_actuals_gives_an_empty_mart_with_its_columns():
     assert list(revenue_forecast_accuracy(_forecasts().iloc[0:0], _bookings()).columns) == list(COLUMNS)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda f: f.drop(columns=["commit_usd"]), "marts.revenue_forecast: missing column(s) commit_usd"),
-    (lambda f: pd.concat([f, f.iloc[[1]]], ignore_index=True),
-     "marts.revenue_forecast: row 10: second row for cycle 2025-01, region NAM, month 2025-02"),
-    (lambda f: f.assign(horizon_step=f["horizon_step"].where(f.index != 3, 2)),
-     "marts.revenue_forecast: row 4: horizon_step 2 but 2025-04 is 3 month(s) after cycle 2025-01"),
-    (lambda f: f.assign(region_code=f["region_code"].where(f.index != 5, None)),
-     "marts.revenue_forecast: row 6: region_code is empty"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda f: f.drop(columns=["commit_usd"]), "marts.revenue_forecast: missing column(s) commit_usd"),
+        (
+            lambda f: pd.concat([f, f.iloc[[1]]], ignore_index=True),
+            "marts.revenue_forecast: row 10: second row for cycle 2025-01, region NAM, month 2025-02",
+        ),
+        (
+            lambda f: f.assign(horizon_step=f["horizon_step"].where(f.index != 3, 2)),
+            "marts.revenue_forecast: row 4: horizon_step 2 but 2025-04 is 3 month(s) after cycle 2025-01",
+        ),
+        (
+            lambda f: f.assign(region_code=f["region_code"].where(f.index != 5, None)),
+            "marts.revenue_forecast: row 6: region_code is empty",
+        ),
+    ],
+)
 def test_bad_stored_rows_are_refused_naming_row_and_rule(change, message):
     with pytest.raises(RevenueForecastRowsError) as err:
         revenue_forecast_accuracy(change(_forecasts()), _bookings())

@@ -26,16 +26,30 @@ def _forecast(cycle: str, scale: float):
         for i, d in enumerate(ds):
             y = scale * (i + 1) + (0.333 if level == "total" else 0.0)
             rows.append((uid, level, "AutoETS", d, y, y - 1, y + 1, y - 2, y + 2, y * 0.9))
-    f = pd.DataFrame(rows, columns=["unique_id", "level", "model", "ds", "yhat", "lo_80", "hi_80", "lo_95", "hi_95",
-                                    "yhat_seasonal_naive"])
+    f = pd.DataFrame(
+        rows,
+        columns=[
+            "unique_id",
+            "level",
+            "model",
+            "ds",
+            "yhat",
+            "lo_80",
+            "hi_80",
+            "lo_95",
+            "hi_95",
+            "yhat_seasonal_naive",
+        ],
+    )
     c = f[["unique_id", "ds"]].assign(consensus=f["yhat"] + 1)
     s = pd.DataFrame({"unique_id": ["total", "region=EUR"], "mase_scale": [2.5, np.nan]})
     return snapshot_frame(pd.Timestamp(cycle), f, c, s)
 
 
 def _dump(con, cycle):
-    return con.execute(f"SELECT * FROM {TABLE} WHERE cycle_month = ? ORDER BY series_id, ds",
-                       [pd.Timestamp(cycle).date()]).fetchall()
+    return con.execute(
+        f"SELECT * FROM {TABLE} WHERE cycle_month = ? ORDER BY series_id, ds", [pd.Timestamp(cycle).date()]
+    ).fetchall()
 
 
 def test_rerun_of_later_cycle_leaves_earlier_cycle_identical(tmp_path):
@@ -87,7 +101,9 @@ def test_seasonal_naive_bounds_by_hand():
     b = seasonal_naive_bounds(history, forecast)
     z80, z95 = 1.2815515655446004, 1.959963984540054
     assert b["seasonal_naive_hi_80"].to_numpy() == pytest.approx(snaive + z80 * 12 * np.r_[np.ones(12), np.sqrt(2)])
-    assert b["seasonal_naive_lo_95"].to_numpy() == pytest.approx(np.clip(snaive - z95 * 12 * np.r_[np.ones(12), np.sqrt(2)], 0, None))
+    assert b["seasonal_naive_lo_95"].to_numpy() == pytest.approx(
+        np.clip(snaive - z95 * 12 * np.r_[np.ones(12), np.sqrt(2)], 0, None)
+    )
     # a series of one season or less: σ of the month-to-month changes (1), growing with √h
     short = history[history["ds"] < "2023-07-01"]
     b = seasonal_naive_bounds(short, forecast.assign(yhat_seasonal_naive=5.0))
@@ -98,8 +114,10 @@ def test_snapshot_table_of_an_earlier_version_gains_the_new_columns(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     old = {k: v for k, v in COLUMNS.items() if not k.startswith("seasonal_naive_")}
     con.execute("CREATE SCHEMA forecast")
-    con.execute(f"CREATE TABLE {TABLE} ({', '.join(f'{k} {t}' for k, (t, _) in old.items())}, "
-                "PRIMARY KEY (cycle_month, series_id, ds))")
+    con.execute(
+        f"CREATE TABLE {TABLE} ({', '.join(f'{k} {t}' for k, (t, _) in old.items())}, "
+        "PRIMARY KEY (cycle_month, series_id, ds))"
+    )
     rows = _forecast("2025-01-01", 10.0)  # noqa: F841 - DuckDB reads it by name (FROM rows)
     con.execute(f"INSERT INTO {TABLE} SELECT {', '.join(old)} FROM rows")
     ensure_table(con)

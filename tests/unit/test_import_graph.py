@@ -40,7 +40,9 @@ def _imports(name: str, path: Path) -> tuple[set[str], set[str]]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[: len(package) - node.level + 1]
-                targets = [".".join(base + [node.module])] if node.module else [".".join(base + [a.name]) for a in node.names]
+                targets = (
+                    [".".join(base + [node.module])] if node.module else [".".join(base + [a.name]) for a in node.names]
+                )
             elif node.module.startswith("orchestration"):
                 targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             else:

@@ -34,15 +34,17 @@ def write_shipments(landing: Path, month: str, n: int) -> Path:
     folder = SHIPMENTS.landing_dir(landing, month)
     folder.mkdir(parents=True, exist_ok=True)
     d = datetime.strptime(month, "%Y-%m").date()
-    table = pa.table({
-        "shipment_number": [f"S{month}-{i}" for i in range(n)],
-        "order_number": [f"O{i}" for i in range(n)],
-        "line_number": pa.array(range(1, n + 1), pa.int64()),
-        "ship_date": pa.array([d] * n, pa.date32()),
-        "site_code": ["US01"] * n,
-        "quantity_shipped": pa.array([float(i) for i in range(n)], pa.float64()),
-        "updated_at": pa.array([datetime(d.year, d.month, 27)] * n, pa.timestamp("us")),
-    })
+    table = pa.table(
+        {
+            "shipment_number": [f"S{month}-{i}" for i in range(n)],
+            "order_number": [f"O{i}" for i in range(n)],
+            "line_number": pa.array(range(1, n + 1), pa.int64()),
+            "ship_date": pa.array([d] * n, pa.date32()),
+            "site_code": ["US01"] * n,
+            "quantity_shipped": pa.array([float(i) for i in range(n)], pa.float64()),
+            "updated_at": pa.array([datetime(d.year, d.month, 27)] * n, pa.timestamp("us")),
+        }
+    )
     path = folder / f"shipments_{month.replace('-', '')}.parquet"
     pq.write_table(table, path)
     return path
@@ -72,7 +74,9 @@ def test_reloading_a_month_replaces_exactly_that_month(tmp_path):
     assert data_rows(con, FX, "2024-01") == before_jan
     assert data_rows(con, FX, "2024-02") == before_feb
     assert con.execute(f"SELECT count(*) FROM {raw_table(FX)}").fetchone()[0] == 5
-    loads = con.execute(f"SELECT DISTINCT _load_id FROM {raw_table(FX)} WHERE _partition_month = '2024-02-01'").fetchall()
+    loads = con.execute(
+        f"SELECT DISTINCT _load_id FROM {raw_table(FX)} WHERE _partition_month = '2024-02-01'"
+    ).fetchall()
     assert loads == [("load-2",)]
 
 
@@ -81,7 +85,9 @@ def test_csv_values_are_kept_as_delivered_text(tmp_path):
     write_fx(landing, "2024-01", [("EUR", "1.0800"), ("GBP", "not-a-number")])
     con = duckdb.connect()
     load_month(con, FX, "2024-01", LandingFolderReader(landing), "l")
-    rows = con.execute(f"SELECT usd_per_unit, _source_file, _source_row FROM {raw_table(FX)} ORDER BY _source_row").fetchall()
+    rows = con.execute(
+        f"SELECT usd_per_unit, _source_file, _source_row FROM {raw_table(FX)} ORDER BY _source_row"
+    ).fetchall()
     assert rows == [
         ("1.0800", "market/fx_rates/2024-01/fx_rates_202401.csv", 1),
         ("not-a-number", "market/fx_rates/2024-01/fx_rates_202401.csv", 2),
@@ -94,9 +100,11 @@ def test_parquet_keeps_types_and_lineage(tmp_path):
     con = duckdb.connect()
     result = load_month(con, SHIPMENTS, "2024-03", LandingFolderReader(landing), "l")
     assert result.rows == 4
-    types = dict(con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'erp_shipments'"
-    ).fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'erp_shipments'"
+        ).fetchall()
+    )
     assert types["quantity_shipped"] == "DOUBLE" and types["ship_date"] == "DATE"
     assert types["_source_row"] == "BIGINT" and types["_loaded_at"] == "TIMESTAMP"
     assert con.execute(f"SELECT sum(quantity_shipped) FROM {raw_table(SHIPMENTS)}").fetchone()[0] == 6.0
@@ -144,9 +152,14 @@ def test_every_catalog_entity_gets_its_columns_plus_lineage():
 
     for entity in CATALOG:
         ensure_raw_table(con, entity)
-        cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema='raw' AND table_name=? "
-            "ORDER BY ordinal_position", [entity.name]).fetchall()]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema='raw' AND table_name=? "
+                "ORDER BY ordinal_position",
+                [entity.name],
+            ).fetchall()
+        ]
         assert cols == list(entity.column_names) + [c.name for c in LINEAGE_COLUMNS]
     assert len({e.name for e in CATALOG}) == len(CATALOG) == 22
 
@@ -172,9 +185,9 @@ def test_malformed_lines_go_to_quarantine_and_the_good_lines_load(tmp_path):
     landing = tmp_path / "landing"
     lines = [
         territory(1),
-        territory(2) + ",unexpected",                 # one field too many
-        territory(3).rsplit(",", 1)[0],                # one too few
-        '"' + territory(4),                            # a quote that never closes
+        territory(2) + ",unexpected",  # one field too many
+        territory(3).rsplit(",", 1)[0],  # one too few
+        '"' + territory(4),  # a quote that never closes
         territory(5),
     ]
     path = write_territories(landing, "2024-01", ("\n".join(lines) + "\n").encode())
@@ -190,14 +203,18 @@ def test_malformed_lines_go_to_quarantine_and_the_good_lines_load(tmp_path):
     assert q["source_row"].tolist() == [2, 3, 4]
     assert q["row_json"].tolist() == lines[1:4]
     assert set(q["rule"]) == {"csv.well_formed"} and set(q["severity"]) == {"error"} and set(q["stage"]) == {"ingest"}
-    assert set(q["source_file"]) == {"crm/territories/2024-01/territories_202401.csv"} and set(q["load_id"]) == {"load-1"}
+    assert set(q["source_file"]) == {"crm/territories/2024-01/territories_202401.csv"} and set(q["load_id"]) == {
+        "load-1"
+    }
     assert "6 fields, the header has 5" in q["reason"][0] and "4 fields" in q["reason"][1]
     assert "does not close" in q["reason"][2]
     # nothing lost: every data line of the file is in raw or in quarantine
     data_lines = path.read_bytes().decode().count("\n") - 1
     assert raw_count(con) + len(q) == data_lines == 5
     assert [r.source_row for r in result.rejected] == [2, 3, 4]
-    assert len(logged) == 3 and "crm/territories/2024-01/territories_202401.csv row 2: rule csv.well_formed" in logged[0]
+    assert (
+        len(logged) == 3 and "crm/territories/2024-01/territories_202401.csv row 2: rule csv.well_formed" in logged[0]
+    )
 
 
 def test_a_fixed_file_clears_its_months_quarantine(tmp_path):
@@ -214,8 +231,12 @@ def test_a_fixed_file_clears_its_months_quarantine(tmp_path):
 
     assert len(quarantined_rows(con, "crm_territories", "2024-01")) == 0
     assert len(quarantined_rows(con, "crm_territories", "2024-02")) == 1
-    assert con.execute(f"SELECT count(*) FROM {raw_table(TERRITORIES)} WHERE _partition_month = '2024-01-01'"
-                       ).fetchone()[0] == 2
+    assert (
+        con.execute(f"SELECT count(*) FROM {raw_table(TERRITORIES)} WHERE _partition_month = '2024-01-01'").fetchone()[
+            0
+        ]
+        == 2
+    )
 
 
 def test_crlf_line_ends_a_utf8_bom_and_blank_lines_are_read_as_records(tmp_path):
@@ -226,7 +247,9 @@ def test_crlf_line_ends_a_utf8_bom_and_blank_lines_are_read_as_records(tmp_path)
     con = duckdb.connect()
     result = load_month(con, TERRITORIES, "2024-01", LandingFolderReader(landing), "l")
     assert result.rows == 2 and not result.rejected
-    rows = con.execute(f"SELECT Name, LastModifiedDate, _source_row FROM {raw_table(TERRITORIES)} ORDER BY 3").fetchall()
+    rows = con.execute(
+        f"SELECT Name, LastModifiedDate, _source_row FROM {raw_table(TERRITORIES)} ORDER BY 3"
+    ).fetchall()
     assert rows == [("Zürich 1, North", "2024-01-31T10:00:00Z", 1), ("Territory 2, North", "2024-01-31T10:00:00Z", 3)]
 
 
@@ -264,7 +287,9 @@ def test_a_zero_byte_file_is_an_empty_extract(tmp_path):
     with pytest.raises(IngestionError) as err:
         load_month(duckdb.connect(), FX, "2024-01", LandingFolderReader(landing), "l")
     assert err.value.rule == "extract.not_empty"
-    assert "market/fx_rates/2024-01/fx_rates_202401.csv: rule extract.not_empty — the file is empty (zero bytes" in str(err.value)
+    assert "market/fx_rates/2024-01/fx_rates_202401.csv: rule extract.not_empty — the file is empty (zero bytes" in str(
+        err.value
+    )
 
 
 def test_a_header_only_snapshot_is_an_empty_extract(tmp_path):
@@ -277,7 +302,9 @@ def test_a_header_only_snapshot_is_an_empty_extract(tmp_path):
 
 def test_a_renamed_column_is_named_with_its_lookalike(tmp_path):
     landing = tmp_path / "landing"
-    write_territories(landing, "2024-01", (territory(1) + "\n").encode(), header=TERRITORY_HEADER.replace("Region__c", "region_c"))
+    write_territories(
+        landing, "2024-01", (territory(1) + "\n").encode(), header=TERRITORY_HEADER.replace("Region__c", "region_c")
+    )
     with pytest.raises(IngestionError) as err:
         load_month(duckdb.connect(), TERRITORIES, "2024-01", LandingFolderReader(landing), "l")
     message = str(err.value)
@@ -287,7 +314,9 @@ def test_a_renamed_column_is_named_with_its_lookalike(tmp_path):
 
 def test_an_extra_column_is_refused_by_name(tmp_path):
     landing = tmp_path / "landing"
-    write_territories(landing, "2024-01", (territory(1) + ",L01\n").encode(), header=TERRITORY_HEADER + ",Legacy_Code__c")
+    write_territories(
+        landing, "2024-01", (territory(1) + ",L01\n").encode(), header=TERRITORY_HEADER + ",Legacy_Code__c"
+    )
     con = duckdb.connect()
     with pytest.raises(IngestionError) as err:
         load_month(con, TERRITORIES, "2024-01", LandingFolderReader(landing), "l")
@@ -297,10 +326,19 @@ def test_an_extra_column_is_refused_by_name(tmp_path):
 
 def test_an_extra_column_can_be_allowed_and_is_then_named_as_left_out(tmp_path):
     landing = tmp_path / "landing"
-    write_territories(landing, "2024-01", (territory(1) + ",L01\n").encode(), header=TERRITORY_HEADER + ",Legacy_Code__c")
+    write_territories(
+        landing, "2024-01", (territory(1) + ",L01\n").encode(), header=TERRITORY_HEADER + ",Legacy_Code__c"
+    )
     logged = []
-    result = load_month(duckdb.connect(), TERRITORIES, "2024-01", LandingFolderReader(landing), "l", log=logged.append,
-                        allow_unexpected_columns=True)
+    result = load_month(
+        duckdb.connect(),
+        TERRITORIES,
+        "2024-01",
+        LandingFolderReader(landing),
+        "l",
+        log=logged.append,
+        allow_unexpected_columns=True,
+    )
     assert result.rows == 1 and result.ignored_columns == ["Legacy_Code__c"]
     assert len(logged) == 1 and "Legacy_Code__c" in logged[0]
 
@@ -341,7 +379,8 @@ def test_a_month_delivered_twice_is_refused_naming_both_files(tmp_path):
     assert str(error) == (
         "erp_shipments: erp/shipments/2024-02: rule extract.one_per_month — 2 extracts for erp/shipments/2024-02: "
         "'shipments_202402 (1).parquet' and 'shipments_202402.parquet'; keep the one to load and move the others "
-        "out (a split export names its files part-1, part-2, ...)")
+        "out (a split export names its files part-1, part-2, ...)"
+    )
     # the month loaded before stays as it was, and both files are left as delivered
     assert len(data_rows(con, SHIPMENTS, "2024-02")) == 3
     assert copy.exists() and first.exists()

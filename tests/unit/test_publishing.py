@@ -15,8 +15,10 @@ def build_warehouse(path: Path, revenue: float, rows: int = 3) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-        con.execute("CREATE OR REPLACE TABLE marts.revenue AS SELECT range AS month, ?::DOUBLE AS amount FROM range(?)",
-                    [revenue, rows])
+        con.execute(
+            "CREATE OR REPLACE TABLE marts.revenue AS SELECT range AS month, ?::DOUBLE AS amount FROM range(?)",
+            [revenue, rows],
+        )
         con.execute("CREATE OR REPLACE TABLE marts.pipeline AS SELECT ?::DOUBLE * 2 AS amount", [revenue])
         con.execute("CREATE OR REPLACE VIEW marts.not_published AS SELECT 1 AS x")
         con.execute("CREATE OR REPLACE TABLE staging.hidden AS SELECT 1 AS x")
@@ -43,8 +45,10 @@ def test_the_publication_records_the_months_the_marts_hold_not_only_the_run_rang
     wh = tmp_path / "wh.duckdb"
     build_warehouse(wh, 10.0)
     with duckdb.connect(str(wh)) as con:
-        con.execute("CREATE TABLE marts.revenue_by_region_family_monthly AS SELECT CAST(m AS DATE) AS revenue_month "
-                    "FROM generate_series(DATE '2021-01-01', DATE '2024-03-01', INTERVAL 1 MONTH) t(m)")
+        con.execute(
+            "CREATE TABLE marts.revenue_by_region_family_monthly AS SELECT CAST(m AS DATE) AS revenue_month "
+            "FROM generate_series(DATE '2021-01-01', DATE '2024-03-01', INTERVAL 1 MONTH) t(m)"
+        )
     result = publish_marts(wh, tmp_path / "serve", run_id="r2", months=("2024-03-01", "2024-03-01"))
     pub = current_publication(result.serve_db)
     assert (f"{pub['first_month']:%Y-%m}", f"{pub['last_month']:%Y-%m}") == ("2021-01", "2024-03")

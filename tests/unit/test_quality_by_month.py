@@ -10,8 +10,9 @@ MONTHS = ["2024-01", "2024-02", "2024-03"]
 
 
 def failure(month=None, samples=(), months=None) -> Failure:
-    f = Failure("values.non_negative", "error", "expect_column_values_to_be_between", "Amount", 2,
-                list(samples), month=month)
+    f = Failure(
+        "values.non_negative", "error", "expect_column_values_to_be_between", "Amount", 2, list(samples), month=month
+    )
     if months is not None:
         f.months = months
     return f
@@ -20,8 +21,10 @@ def failure(month=None, samples=(), months=None) -> Failure:
 def test_a_failure_belongs_to_its_rows_months_else_its_own_else_its_samples_else_every_month():
     assert failure_months(failure(months=["2024-02"]), MONTHS) == {"2024-02"}
     assert failure_months(failure(month="2024-03"), MONTHS) == {"2024-03"}
-    in_files = [Sample("crm/opportunities/2024-01/opportunities_202401.csv", 4, "-1"),
-                Sample("crm/opportunities/2024-03/opportunities_202403.csv", 9, "-2")]
+    in_files = [
+        Sample("crm/opportunities/2024-01/opportunities_202401.csv", 4, "-1"),
+        Sample("crm/opportunities/2024-03/opportunities_202403.csv", 9, "-2"),
+    ]
     assert failure_months(failure(samples=in_files), MONTHS) == {"2024-01", "2024-03"}
     assert failure_months(failure(samples=[Sample(None, None, "2024-02 EUR: CRM 10 vs ERP 12")]), MONTHS) == {"2024-02"}
     # nothing names a month: no month can be called clean of it

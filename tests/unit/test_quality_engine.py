@@ -31,11 +31,22 @@ MONTH = "2024-03"
 
 def _opportunity(i: int, **changes) -> dict:
     row = {
-        "Id": f"006{i:012d}", "Name": f"Deal {i}", "AccountId": "001000000000001", "OwnerId": "005000000000001",
-        "Type": "New Business", "LeadSource": "Web", "StageName": "Closed Won", "Amount": f"{1000 + i}.00",
-        "CurrencyIsoCode": "EUR", "Probability": "100", "ForecastCategoryName": "Closed",
-        "CloseDate": "2024-03-15", "IsClosed": "true", "IsWon": "true",
-        "CreatedDate": "2024-01-10T09:00:00Z", "LastModifiedDate": "2024-03-28T17:00:00Z",
+        "Id": f"006{i:012d}",
+        "Name": f"Deal {i}",
+        "AccountId": "001000000000001",
+        "OwnerId": "005000000000001",
+        "Type": "New Business",
+        "LeadSource": "Web",
+        "StageName": "Closed Won",
+        "Amount": f"{1000 + i}.00",
+        "CurrencyIsoCode": "EUR",
+        "Probability": "100",
+        "ForecastCategoryName": "Closed",
+        "CloseDate": "2024-03-15",
+        "IsClosed": "true",
+        "IsWon": "true",
+        "CreatedDate": "2024-01-10T09:00:00Z",
+        "LastModifiedDate": "2024-03-28T17:00:00Z",
     }
     row.update(changes)
     return row
@@ -69,11 +80,11 @@ def test_clean_month_passes(tmp_path):
 
 def test_row_level_errors_are_counted_sampled_and_quarantined(tmp_path):
     rows = [_opportunity(i) for i in range(1, 9)]
-    rows[1]["Amount"] = "-1200.00"                    # data row 2
-    rows[4]["Amount"] = "-5.50"                       # data row 5
-    rows[2]["CurrencyIsoCode"] = "XXX"                # data row 3
-    rows[6]["Probability"] = "n/a"                    # data row 7
-    rows[7]["Id"] = rows[0]["Id"]                     # rows 1 and 8 share a key
+    rows[1]["Amount"] = "-1200.00"  # data row 2
+    rows[4]["Amount"] = "-5.50"  # data row 5
+    rows[2]["CurrencyIsoCode"] = "XXX"  # data row 3
+    rows[6]["Probability"] = "n/a"  # data row 7
+    rows[7]["Id"] = rows[0]["Id"]  # rows 1 and 8 share a key
     con, rel = _load(tmp_path, rows)
     outcome = run_raw_suite(con, OPPS, [MONTH])
     by_rule = {f.rule: f for f in outcome.failures}
@@ -88,9 +99,16 @@ def test_row_level_errors_are_counted_sampled_and_quarantined(tmp_path):
     assert f"{rel} row 2: rule values.non_negative (Amount = -1200.00); 2 rows" in outcome.description().splitlines()
     assert f"{rel} row 1: rule keys.unique (Id = {rows[0]['Id']}); 2 rows" in outcome.description().splitlines()
     q = quarantined_rows(con, "crm_opportunities", MONTH)
-    assert sorted(zip(q["rule"], q["source_row"])) == sorted([
-        ("values.non_negative", 2), ("values.non_negative", 5), ("values.allowed_currency", 3),
-        ("schema.types", 7), ("keys.unique", 1), ("keys.unique", 8)])
+    assert sorted(zip(q["rule"], q["source_row"])) == sorted(
+        [
+            ("values.non_negative", 2),
+            ("values.non_negative", 5),
+            ("values.allowed_currency", 3),
+            ("schema.types", 7),
+            ("keys.unique", 1),
+            ("keys.unique", 8),
+        ]
+    )
     assert set(q["load_id"]) == {"load-1"} and set(q["source_file"]) == {rel}
     assert json.loads(q[q["source_row"] == 3]["row_json"].iloc[0])["CurrencyIsoCode"] == "XXX"
     assert outcome.quarantined_rows == 6
@@ -104,7 +122,7 @@ def test_row_level_errors_are_counted_sampled_and_quarantined(tmp_path):
 
 def test_only_warn_rules_failing_is_a_warning(tmp_path):
     rows = [_opportunity(i) for i in range(1, 4)]
-    rows[0]["CloseDate"] = "2199-01-31"                # beyond the date window: values.dates_in_range (warn)
+    rows[0]["CloseDate"] = "2199-01-31"  # beyond the date window: values.dates_in_range (warn)
     con, _ = _load(tmp_path, rows)
     outcome = run_raw_suite(con, OPPS, [MONTH])
     assert [f.rule for f in outcome.failures] == ["values.dates_in_range"]
@@ -118,42 +136,64 @@ def test_freshness_threshold_is_month_end_minus_n_days():
 
 def test_stale_month_fails_freshness_with_its_threshold(tmp_path):
     stale = (datetime(2024, 3, 28, 17) - timedelta(days=45)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    con, _ = _load(tmp_path, [_opportunity(i, LastModifiedDate=stale, CreatedDate="2024-01-01T00:00:00Z")
-                              for i in range(1, 4)])
+    con, _ = _load(
+        tmp_path, [_opportunity(i, LastModifiedDate=stale, CreatedDate="2024-01-01T00:00:00Z") for i in range(1, 4)]
+    )
     outcome = run_raw_suite(con, OPPS, [MONTH])
     assert [(f.rule, f.severity) for f in outcome.failures] == [("freshness.updated_within", "error")]
-    threshold = datetime(2024, 4, 1) - timedelta(days=35)     # N = 35 for opportunities in checks.yml
+    threshold = datetime(2024, 4, 1) - timedelta(days=35)  # N = 35 for opportunities in checks.yml
     assert f"expected on or after {threshold.isoformat()}" in outcome.description()
 
 
 def test_outcome_reports_for_metadata():
-    outcome = SuiteOutcome("raw_x", [MONTH], failures=[
-        Failure("values.non_negative", "error", "expect_column_values_to_be_between", "Amount", 3,
-                [Sample("crm/x.csv", 17, "Amount = -1200.00")] * 7)])
+    outcome = SuiteOutcome(
+        "raw_x",
+        [MONTH],
+        failures=[
+            Failure(
+                "values.non_negative",
+                "error",
+                "expect_column_values_to_be_between",
+                "Amount",
+                3,
+                [Sample("crm/x.csv", 17, "Amount = -1200.00")] * 7,
+            )
+        ],
+    )
     [item] = outcome.failures_json()
     assert item["unexpected_count"] == 3 and len(item["samples"]) == 5
     assert item["samples"][0] == {"source_file": "crm/x.csv", "source_row": 17, "value": "Amount = -1200.00"}
-    assert outcome.failures_markdown().splitlines()[0] == "| rule | column | expectation | severity | unexpected | sample |"
+    assert (
+        outcome.failures_markdown().splitlines()[0]
+        == "| rule | column | expectation | severity | unexpected | sample |"
+    )
     assert outcome.description() == "crm/x.csv row 17: rule values.non_negative (Amount = -1200.00); 3 rows"
 
 
 def _invoices(con, headers: list[tuple], lines: list[tuple]) -> None:
     con.execute("create schema if not exists raw")
-    con.execute("create table raw.erp_invoices (invoice_number varchar, currency_code varchar, total_amount double, "
-                "_partition_month date, _source_file varchar, _source_row bigint, _load_id varchar)")
-    con.execute("create table raw.erp_invoice_lines (invoice_number varchar, net_amount double, currency_code varchar, "
-                "_partition_month date)")
+    con.execute(
+        "create table raw.erp_invoices (invoice_number varchar, currency_code varchar, total_amount double, "
+        "_partition_month date, _source_file varchar, _source_row bigint, _load_id varchar)"
+    )
+    con.execute(
+        "create table raw.erp_invoice_lines (invoice_number varchar, net_amount double, currency_code varchar, "
+        "_partition_month date)"
+    )
     for i, (number, total) in enumerate(headers, 1):
-        con.execute("insert into raw.erp_invoices values (?, 'EUR', ?, '2024-03-01', 'erp/inv.parquet', ?, 'l')",
-                    [number, total, i])
+        con.execute(
+            "insert into raw.erp_invoices values (?, 'EUR', ?, '2024-03-01', 'erp/inv.parquet', ?, 'l')",
+            [number, total, i],
+        )
     for number, amount in lines:
         con.execute("insert into raw.erp_invoice_lines values (?, ?, 'EUR', '2024-03-01')", [number, amount])
 
 
 def test_invoice_headers_must_equal_the_sum_of_their_lines():
     con = duckdb.connect()
-    _invoices(con, [("INV1", 300.0), ("INV2", 99.0), ("INV3", 10.0)],
-              [("INV1", 100.0), ("INV1", 200.0), ("INV2", 100.0)])
+    _invoices(
+        con, [("INV1", 300.0), ("INV2", 99.0), ("INV3", 10.0)], [("INV1", 100.0), ("INV1", 200.0), ("INV2", 100.0)]
+    )
     frame = datasets.invoice_headers_vs_lines(con, [MONTH])
     assert dict(zip(frame["invoice_number"], frame["difference"])) == {"INV1": 0.0, "INV2": -1.0, "INV3": 10.0}
     outcome = run_accuracy_suite(con, "invoice_headers_vs_lines", [MONTH])
@@ -167,12 +207,20 @@ def test_fx_coverage_names_the_missing_currency_and_month():
     con = duckdb.connect()
     con.execute("create schema raw")
     con.execute("create table raw.erp_invoices (currency_code varchar, _partition_month date)")
-    con.execute("insert into raw.erp_invoices values ('EUR', '2024-03-01'), ('JPY', '2024-03-01'), ('USD', '2024-03-01')")
-    con.execute("create table raw.market_fx_rates (rate_month varchar, currency_code varchar, usd_per_unit varchar, "
-                "_partition_month date)")
+    con.execute(
+        "insert into raw.erp_invoices values ('EUR', '2024-03-01'), ('JPY', '2024-03-01'), ('USD', '2024-03-01')"
+    )
+    con.execute(
+        "create table raw.market_fx_rates (rate_month varchar, currency_code varchar, usd_per_unit varchar, "
+        "_partition_month date)"
+    )
     con.execute("insert into raw.market_fx_rates values ('2024-03-01', 'EUR', '1.08', '2024-03-01')")
     frame = datasets.fx_rate_coverage(con, [MONTH])
-    assert frame.set_index("currency_code")["usd_per_unit"].isna().to_dict() == {"EUR": False, "JPY": True, "USD": False}
+    assert frame.set_index("currency_code")["usd_per_unit"].isna().to_dict() == {
+        "EUR": False,
+        "JPY": True,
+        "USD": False,
+    }
     outcome = run_accuracy_suite(con, "fx_rate_coverage", [MONTH])
     assert not outcome.passed and outcome.failures[0].unexpected_count == 1
     assert "2024-03: no usd_per_unit for JPY (used by erp_invoices)" in outcome.description()
@@ -231,18 +279,33 @@ def test_a_deal_closed_before_it_was_created_blocks_and_names_file_row_rule_and_
     [failure] = outcome.failures
     assert failure.unexpected_count == 1 and failure.column == "CloseDate"
     assert outcome.description() == (
-        f"{rel} row 5: rule values.dates_ordered (CloseDate 2024-01-09 is before CreatedDate 2024-01-10); 1 row")
+        f"{rel} row 5: rule values.dates_ordered (CloseDate 2024-01-09 is before CreatedDate 2024-01-10); 1 row"
+    )
     q = quarantined_rows(con, "crm_opportunities", MONTH)
     assert list(zip(q["rule"], q["severity"], q["source_file"], q["source_row"])) == [
-        ("values.dates_ordered", "error", rel, 5)]
+        ("values.dates_ordered", "error", rel, 5)
+    ]
     assert json.loads(q["row_json"].iloc[0])["CloseDate"] == "2024-01-09"
-    assert q["reason"].iloc[0].startswith("CloseDate 2024-01-09 is before CreatedDate 2024-01-10 breaks values.dates_ordered")
+    assert (
+        q["reason"]
+        .iloc[0]
+        .startswith("CloseDate 2024-01-09 is before CreatedDate 2024-01-10 breaks values.dates_ordered")
+    )
 
 
 def test_an_open_deal_may_expect_a_close_date_before_its_creation_and_a_clean_row_passes(tmp_path):
-    rows = [_opportunity(1),
-            _opportunity(2, StageName="Qualification", IsClosed="false", IsWon="false", Probability="10",
-                         ForecastCategoryName="Pipeline", CloseDate="2023-12-31")]
+    rows = [
+        _opportunity(1),
+        _opportunity(
+            2,
+            StageName="Qualification",
+            IsClosed="false",
+            IsWon="false",
+            Probability="10",
+            ForecastCategoryName="Pipeline",
+            CloseDate="2023-12-31",
+        ),
+    ]
     con, _ = _load(tmp_path, rows)
     outcome = run_raw_suite(con, OPPS, [MONTH])
     assert outcome.passed and outcome.quarantined_rows == 0
@@ -281,7 +344,9 @@ def test_a_clean_item_master_passes_the_date_rules_in_every_month():
     rules = [e for e in suite["expectations"] if e["meta"]["rule"] in ("values.dates_in_range", "values.dates_ordered")]
     assert {e["meta"]["column"] for e in rules} >= {"eol_date", "launch_date"}
     masters = _demo_item_master()
-    far = max((f["eol_date"].max() - pd.Timestamp(m + "-01")).days for m, f in masters.items() if f["eol_date"].notna().any())
+    far = max(
+        (f["eol_date"].max() - pd.Timestamp(m + "-01")).days for m, f in masters.items() if f["eol_date"].notna().any()
+    )
     assert far > 10 * 366  # the default window (future_years: 10) would quarantine these items
     for month, raw in masters.items():
         frame = datasets.with_day_columns(datasets.with_nanosecond_datetimes(raw.copy()), BY_NAME["erp_items"], suite)
@@ -305,7 +370,10 @@ def test_a_clean_item_master_month_passes_and_a_damaged_eol_date_still_warns(tmp
     con, rel = _items_landing(tmp_path / "damaged", month, damaged)
     outcome = run_raw_suite(con, BY_NAME["erp_items"], [month])
     assert [(f.rule, f.severity, f.column) for f in outcome.failures] == [("values.dates_in_range", "warn", "eol_date")]
-    assert outcome.description() == f"{rel} row {row + 1}: rule values.dates_in_range (eol_date = 2199-06-30T00:00:00); 1 row"
+    assert (
+        outcome.description()
+        == f"{rel} row {row + 1}: rule values.dates_in_range (eol_date = 2199-06-30T00:00:00); 1 row"
+    )
     # an item is master data: flagged and kept (order lines point at it), not set aside
     assert (outcome.quarantined_rows, outcome.flagged_rows) == (0, 1)
     q = quarantined_rows(con, "erp_items", month)
@@ -319,8 +387,10 @@ def test_an_item_discontinued_before_its_launch_blocks(tmp_path):
     con, rel = _items_landing(tmp_path, month, frame)
     outcome = run_raw_suite(con, BY_NAME["erp_items"], [month])
     assert outcome.severity == "error"
-    assert (f"{rel} row 3: rule values.dates_ordered (eol_date 2020-04-30 is before launch_date 2020-05-01); 1 row"
-            in outcome.description().splitlines())
+    assert (
+        f"{rel} row 3: rule values.dates_ordered (eol_date 2020-04-30 is before launch_date 2020-05-01); 1 row"
+        in outcome.description().splitlines()
+    )
 
 
 # ------------------------------------------------------------------ values.in_extract_month
@@ -355,7 +425,9 @@ def test_a_quota_file_for_the_wrong_period_blocks_with_the_date_and_the_extract_
     frame["StartDate"] = "2023-01-01"  # the whole file is for another period
     con, rels = _landing_of(tmp_path, quotas, {"2021-02": frame})
     outcome = run_raw_suite(con, quotas, ["2021-02"])
-    assert [(f.rule, f.severity, f.column) for f in outcome.failures] == [("values.in_extract_month", "error", "StartDate")]
+    assert [(f.rule, f.severity, f.column) for f in outcome.failures] == [
+        ("values.in_extract_month", "error", "StartDate")
+    ]
     assert outcome.failures[0].unexpected_count == len(frame)
     first = outcome.description().splitlines()[0]
     assert first.startswith(f"{rels['2021-02']} row 1: rule values.in_extract_month (StartDate 2023-01-01")
@@ -372,7 +444,8 @@ def test_an_invoice_dated_a_year_after_its_extract_blocks_at_the_invoice_file(tm
     assert [f.rule for f in outcome.failures] == ["values.in_extract_month"]
     assert outcome.description() == (
         f"{rels['2021-03']} row 2: rule values.in_extract_month (invoice_date 2022-03-15 is 12 months after the "
-        "extract month 2021-03 (allowed: within the month)); 1 row")
+        "extract month 2021-03 (allowed: within the month)); 1 row"
+    )
     q = quarantined_rows(con, "erp_invoices", "2021-03")
     assert list(q["source_row"]) == [2] and list(q["severity"]) == ["error"]
 
@@ -389,7 +462,8 @@ def test_each_row_is_judged_against_its_own_extract_month_in_a_range_run(tmp_pat
     assert [(f.rule, f.unexpected_count) for f in outcome.failures] == [("values.in_extract_month", 1)]
     assert outcome.description().startswith(
         f"{rels['2021-02']} row 1: rule values.in_extract_month (order_date 2021-01-28 is 1 month before the "
-        "extract month 2021-02 (allowed: within the month)); 1 row")
+        "extract month 2021-02 (allowed: within the month)); 1 row"
+    )
 
 
 def test_clean_extracts_of_every_entity_pass_the_extract_month_rule(tmp_path):

@@ -22,15 +22,17 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 
 def _rows(n: int, rule: str = "values.non_negative", severity: str = "error", load_id: str = "run1:crm_opportunities"):
-    return pd.DataFrame({
-        "rule": [rule] * n,
-        "severity": [severity] * n,
-        "source_file": ["crm/opportunities/2024-03/opportunities.csv"] * n,
-        "source_row": list(range(1, n + 1)),
-        "load_id": [load_id] * n,
-        "reason": [f"Amount = -{i}.00 is negative" for i in range(n)],
-        "row_json": [json.dumps({"Id": f"006{i}", "Amount": f"-{i}.00"}) for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "rule": [rule] * n,
+            "severity": [severity] * n,
+            "source_file": ["crm/opportunities/2024-03/opportunities.csv"] * n,
+            "source_row": list(range(1, n + 1)),
+            "load_id": [load_id] * n,
+            "reason": [f"Amount = -{i}.00 is negative" for i in range(n)],
+            "row_json": [json.dumps({"Id": f"006{i}", "Amount": f"-{i}.00"}) for i in range(n)],
+        }
+    )
 
 
 def test_dbt_macro_runs_the_same_ddl_as_python():
@@ -60,8 +62,9 @@ def test_replace_quarantine_replaces_entity_month_stage_only():
     assert replace_quarantine(con, "crm_opportunities", "2024-03", "ingest", _rows(1, "csv.well_formed")) == 1
     # re-running the check of March replaces its 3 rows by 1, leaves April and ingest alone
     assert replace_quarantine(con, "crm_opportunities", "2024-03", "check", _rows(1)) == 1
-    counts = dict(con.execute(
-        f"select partition_month || '/' || stage, count(*) from {QUARANTINE_TABLE} group by 1").fetchall())
+    counts = dict(
+        con.execute(f"select partition_month || '/' || stage, count(*) from {QUARANTINE_TABLE} group by 1").fetchall()
+    )
     assert counts == {"2024-03/check": 1, "2024-04/check": 2, "2024-03/ingest": 1}
     # an empty frame clears the month (the input was fixed)
     assert replace_quarantine(con, "crm_opportunities", "2024-04", "check", _rows(0)) == 0
@@ -82,8 +85,10 @@ def test_ingest_errors_are_found_for_the_months_asked():
     assert len(ingest_error_rows(con, "crm_accounts", ["2024-03"])) == 0
 
 
-@pytest.mark.parametrize("month, stage, severity", [("2024-3", "check", "error"), ("2024-03", "load", "error"),
-                                                    ("2024-03", "check", "fatal")])
+@pytest.mark.parametrize(
+    "month, stage, severity",
+    [("2024-3", "check", "error"), ("2024-03", "load", "error"), ("2024-03", "check", "fatal")],
+)
 def test_bad_scope_or_severity_is_refused(month, stage, severity):
     with pytest.raises(ValueError):
         replace_quarantine(duckdb.connect(), "crm_users", month, stage, _rows(1, severity=severity))
@@ -111,19 +116,23 @@ def test_every_staging_model_leaves_out_its_quarantined_rows():
 def test_exclusion_matches_load_file_and_row_of_check_quarantine_only():
     con = duckdb.connect()
     con.execute("create schema raw")
-    con.execute("create table raw.crm_opportunities (\"Id\" varchar, _load_id varchar, _source_file varchar, "
-                "_source_row bigint)")
+    con.execute(
+        'create table raw.crm_opportunities ("Id" varchar, _load_id varchar, _source_file varchar, _source_row bigint)'
+    )
     f = "crm/opportunities/2024-03/opportunities.csv"
-    con.execute("insert into raw.crm_opportunities values "
-                f"('a', 'run2:crm_opportunities', '{f}', 1), ('b', 'run2:crm_opportunities', '{f}', 2), "
-                f"('c', 'run2:crm_opportunities', '{f}', 3), ('d', 'run2:crm_opportunities', 'other.csv', 2)")
+    con.execute(
+        "insert into raw.crm_opportunities values "
+        f"('a', 'run2:crm_opportunities', '{f}', 1), ('b', 'run2:crm_opportunities', '{f}', 2), "
+        f"('c', 'run2:crm_opportunities', '{f}', 3), ('d', 'run2:crm_opportunities', 'other.csv', 2)"
+    )
     rows = _rows(1, rule="values.dates_in_range", severity="warn", load_id="run2:crm_opportunities")
     rows["source_row"] = [2]
     replace_quarantine(con, "crm_opportunities", "2024-03", "check", rows)
     # same row number, but quarantined by ingestion (never in raw) or by an older load: kept
-    replace_quarantine(con, "crm_opportunities", "2024-03", "ingest", _rows(3, "csv.well_formed",
-                                                                            load_id="run2:crm_opportunities"))
+    replace_quarantine(
+        con, "crm_opportunities", "2024-03", "ingest", _rows(3, "csv.well_formed", load_id="run2:crm_opportunities")
+    )
     replace_quarantine(con, "crm_opportunities", "2024-02", "check", _rows(3, load_id="run1:crm_opportunities"))
     condition = _render_exclude_macro("crm_opportunities")
-    kept = con.execute(f"select \"Id\" from raw.crm_opportunities as raw_rows where {condition} order by 1").fetchall()
+    kept = con.execute(f'select "Id" from raw.crm_opportunities as raw_rows where {condition} order by 1').fetchall()
     assert [k[0] for k in kept] == ["a", "c", "d"]

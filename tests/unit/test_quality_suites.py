@@ -30,8 +30,11 @@ def test_every_catalog_entity_and_every_contracted_mart_has_a_suite_and_a_check(
     suites = _suites()
     mapping = yaml.safe_load(MAPPING_FILE.read_text())["suites"]
     for entity in CATALOG:
-        assert mapping[entity.asset_name] == {"asset": entity.asset_name, "check": "gx_suite",
-                                              "file": f"suites/{entity.asset_name}.json"}
+        assert mapping[entity.asset_name] == {
+            "asset": entity.asset_name,
+            "check": "gx_suite",
+            "file": f"suites/{entity.asset_name}.json",
+        }
         assert suites[entity.asset_name]["meta"]["entity"] == entity.name
     contracted = set()
     for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):
@@ -68,17 +71,22 @@ def test_suites_hold_no_dates_only_parameters():
 def test_allowed_values_are_the_dbt_reference_lists():
     dbt_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     assert dbt_reference_lists()["currency_codes"] == dbt_vars["currency_codes"]
-    sets = {(e["kwargs"]["column"], e["meta"]["rule"]): e["kwargs"]["value_set"]
-            for e in _suites()["raw_crm_opportunities"]["expectations"]
-            if e["type"] == "expect_column_values_to_be_in_set"}
+    sets = {
+        (e["kwargs"]["column"], e["meta"]["rule"]): e["kwargs"]["value_set"]
+        for e in _suites()["raw_crm_opportunities"]["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set"
+    }
     assert sets[("StageName", "values.allowed_stage")] == dbt_vars["opportunity_stages"]
     assert sets[("CurrencyIsoCode", "values.allowed_currency")] == dbt_vars["currency_codes"]
 
 
 def test_csv_columns_get_type_rules_parquet_columns_are_typed_by_raw():
     suites = _suites()
-    csv_types = {e["kwargs"]["column"]: e["kwargs"]["regex"] for e in suites["raw_crm_opportunities"]["expectations"]
-                 if e["meta"]["rule"] == "schema.types"}
+    csv_types = {
+        e["kwargs"]["column"]: e["kwargs"]["regex"]
+        for e in suites["raw_crm_opportunities"]["expectations"]
+        if e["meta"]["rule"] == "schema.types"
+    }
     assert re.match(csv_types["Amount"], "1200.50") and not re.match(csv_types["Amount"], "n/a")
     assert re.match(csv_types["CloseDate"], "2024-03-31") and not re.match(csv_types["CloseDate"], "TBD")
     assert re.match(csv_types["LastModifiedDate"], "2024-03-31T10:00:00Z")

@@ -11,20 +11,29 @@ JAN, FEB = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")
 
 
 def _routings():
-    return pd.DataFrame({"sku": ["A", "A", "B"], "work_center": ["WC-1", "WC-2", "WC-1"],
-                         "hours_per_unit": [0.5, 0.25, 2.0]})
+    return pd.DataFrame(
+        {"sku": ["A", "A", "B"], "work_center": ["WC-1", "WC-2", "WC-1"], "hours_per_unit": [0.5, 0.25, 2.0]}
+    )
 
 
 def _capacity(months=(JAN, FEB)):
-    return pd.DataFrame([(w, m, h) for m in months for w, h in (("WC-1", 100.0), ("WC-2", 20.0))],
-                        columns=["work_center", "month", "available_hours"])
+    return pd.DataFrame(
+        [(w, m, h) for m in months for w, h in (("WC-1", 100.0), ("WC-2", 20.0))],
+        columns=["work_center", "month", "available_hours"],
+    )
 
 
 def test_load_and_utilization_by_hand():
     # Jan: A 100 units, B 30 -> WC-1 = 100*0.5 + 30*2 = 110 h of 100 (110%, 10 h over); WC-2 = 100*0.25 = 25 of 20
     # Feb: B 20 at two sites (10 + 10) -> WC-1 = 40 h (40%); WC-2 none (0%)
-    production = pd.DataFrame({"sku": ["A", "B", "B", "B"], "site": ["S1", "S1", "S1", "S2"],
-                               "month": [JAN, JAN, pd.Timestamp("2027-02-14"), FEB], "units": [100, 30, 10, 10]})
+    production = pd.DataFrame(
+        {
+            "sku": ["A", "B", "B", "B"],
+            "site": ["S1", "S1", "S1", "S2"],
+            "month": [JAN, JAN, pd.Timestamp("2027-02-14"), FEB],
+            "units": [100, 30, 10, 10],
+        }
+    )
     out = rough_cut_load(production, _routings(), _capacity()).set_index(["work_center", "month"])
     assert out.loc[("WC-1", JAN), "load_hours"] == pytest.approx(110.0)
     assert out.loc[("WC-1", JAN), "utilization"] == pytest.approx(1.10)
@@ -44,11 +53,16 @@ def test_erp_extract_names_are_renamed():
 
 
 def test_routing_to_unknown_work_center_names_file_row_and_rule():
-    routings = pd.concat([_routings(), pd.DataFrame({"sku": ["C"], "work_center": ["WC-9"], "hours_per_unit": [1.0]})],
-                         ignore_index=True)
+    routings = pd.concat(
+        [_routings(), pd.DataFrame({"sku": ["C"], "work_center": ["WC-9"], "hours_per_unit": [1.0]})], ignore_index=True
+    )
     with pytest.raises(CapacityError) as err:
-        rough_cut_load(pd.DataFrame({"sku": ["A"], "month": [JAN], "units": [1.0]}), routings, _capacity(),
-                       routings_file="landing/erp/routings/2026-12/routings.csv")
+        rough_cut_load(
+            pd.DataFrame({"sku": ["A"], "month": [JAN], "units": [1.0]}),
+            routings,
+            _capacity(),
+            routings_file="landing/erp/routings/2026-12/routings.csv",
+        )
     msg = str(err.value)
     assert "landing/erp/routings/2026-12/routings.csv row 5" in msg  # 4th data row = line 5
     assert "'WC-9'" in msg and "rule: every routing must name a known work center" in msg

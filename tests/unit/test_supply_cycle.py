@@ -32,40 +32,97 @@ def _consensus(units=50.0) -> pd.DataFrame:
     rows = []
     for region in ("EUR", "APAC"):
         for step, month in enumerate(MONTHS, start=1):
-            rows.append({"cycle_month": CYCLE, "series_id": f"sku=PMP-1|region={region}", "level": "sku_region",
-                         "region_code": region, "product_family": "PMP", "sku": "PMP-1", "forecast_month": month,
-                         "horizon_step": step, "statistical_units": units, "consensus_units": units})
+            rows.append(
+                {
+                    "cycle_month": CYCLE,
+                    "series_id": f"sku=PMP-1|region={region}",
+                    "level": "sku_region",
+                    "region_code": region,
+                    "product_family": "PMP",
+                    "sku": "PMP-1",
+                    "forecast_month": month,
+                    "horizon_step": step,
+                    "statistical_units": units,
+                    "consensus_units": units,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def case(**changes) -> sc.CycleData:
     history_months = pd.date_range("2025-01-01", "2026-12-01", freq="MS")
-    history = pd.DataFrame([{"sku": "PMP-1", "region": r, "family": "PMP", "ds": m, "y": 50.0 + (5 if i % 2 else -5)}
-                            for r in ("EUR", "APAC") for i, m in enumerate(history_months)])
-    item_sites = pd.DataFrame({
-        "sku": "PMP-1", "site": ["DE01", "AU01"], "procurement_type": ["make", "transfer"],
-        "supplying_site": ["", "DE01"], "lead_time_days": [30, 45], "lead_time_std_days": [2.6, 3.9],
-        "lot_rule": ["LFL", "FOQ"], "lot_size": [0.0, 40.0], "periods": [0, 0], "moq": [0.0, 0.0], "multiple": [1.0, 1.0],
-        "_source_file": "erp/item_sites/2026-12/item_sites_202612.csv", "_source_row": [1, 2]})
+    history = pd.DataFrame(
+        [
+            {"sku": "PMP-1", "region": r, "family": "PMP", "ds": m, "y": 50.0 + (5 if i % 2 else -5)}
+            for r in ("EUR", "APAC")
+            for i, m in enumerate(history_months)
+        ]
+    )
+    item_sites = pd.DataFrame(
+        {
+            "sku": "PMP-1",
+            "site": ["DE01", "AU01"],
+            "procurement_type": ["make", "transfer"],
+            "supplying_site": ["", "DE01"],
+            "lead_time_days": [30, 45],
+            "lead_time_std_days": [2.6, 3.9],
+            "lot_rule": ["LFL", "FOQ"],
+            "lot_size": [0.0, 40.0],
+            "periods": [0, 0],
+            "moq": [0.0, 0.0],
+            "multiple": [1.0, 1.0],
+            "_source_file": "erp/item_sites/2026-12/item_sites_202612.csv",
+            "_source_row": [1, 2],
+        }
+    )
     data = dict(
-        cycle=CYCLE, consensus=_consensus(), history=history,
+        cycle=CYCLE,
+        consensus=_consensus(),
+        history=history,
         forecast_errors=pd.DataFrame(columns=["sku", "region", "ds", "error"]),
-        items=pd.DataFrame({"sku": ["PMP-1"], "family": ["PMP"], "unit_cost": [60.0], "unit_price": [100.0],
-                            "eol_date": [pd.NaT]}),
+        items=pd.DataFrame(
+            {"sku": ["PMP-1"], "family": ["PMP"], "unit_cost": [60.0], "unit_price": [100.0], "eol_date": [pd.NaT]}
+        ),
         item_sites=item_sites,
-        region_sites=pd.DataFrame({"region": ["EUR", "APAC", "APAC"], "site": ["DE01", "AU01", "DE01"],
-                                   "share": [1.0, 0.6, 0.4],
-                                   "_source_file": "erp/sourcing_rules/2026-12/sourcing_rules_202612.csv",
-                                   "_source_row": [1, 2, 3]}),
-        inventory=pd.DataFrame({"snapshot_date": pd.Timestamp("2026-12-31"), "sku": "PMP-1", "site": ["DE01", "AU01"],
-                                "on_hand": [10.0, 0.0]}),
-        receipts=pd.DataFrame({"receipt_id": ["TR1"], "sku": ["PMP-1"], "site": ["AU01"], "due_date": ["2027-01-15"],
-                               "quantity": [20.0]}),
-        capacity=pd.DataFrame({"work_center": WC, "site": "DE01", "month": MONTHS, "available_hours": 100.0,
-                               "_source_file": "erp/work_center_capacity/2026-12/work_center_capacity_202612.csv",
-                               "_source_row": [1, 2, 3]}),
-        routings=pd.DataFrame({"sku": ["PMP-1"], "work_center": [WC], "hours_per_unit": [1.0],
-                               "_source_file": "erp/routings/2026-12/routings_202612.csv", "_source_row": [1]}),
+        region_sites=pd.DataFrame(
+            {
+                "region": ["EUR", "APAC", "APAC"],
+                "site": ["DE01", "AU01", "DE01"],
+                "share": [1.0, 0.6, 0.4],
+                "_source_file": "erp/sourcing_rules/2026-12/sourcing_rules_202612.csv",
+                "_source_row": [1, 2, 3],
+            }
+        ),
+        inventory=pd.DataFrame(
+            {
+                "snapshot_date": pd.Timestamp("2026-12-31"),
+                "sku": "PMP-1",
+                "site": ["DE01", "AU01"],
+                "on_hand": [10.0, 0.0],
+            }
+        ),
+        receipts=pd.DataFrame(
+            {"receipt_id": ["TR1"], "sku": ["PMP-1"], "site": ["AU01"], "due_date": ["2027-01-15"], "quantity": [20.0]}
+        ),
+        capacity=pd.DataFrame(
+            {
+                "work_center": WC,
+                "site": "DE01",
+                "month": MONTHS,
+                "available_hours": 100.0,
+                "_source_file": "erp/work_center_capacity/2026-12/work_center_capacity_202612.csv",
+                "_source_row": [1, 2, 3],
+            }
+        ),
+        routings=pd.DataFrame(
+            {
+                "sku": ["PMP-1"],
+                "work_center": [WC],
+                "hours_per_unit": [1.0],
+                "_source_file": "erp/routings/2026-12/routings_202612.csv",
+                "_source_row": [1],
+            }
+        ),
     )
     data.update(changes)
     return sc.CycleData(**data)
@@ -145,8 +202,10 @@ def test_a_routing_to_an_unknown_work_center_names_the_file_row_and_rule():
 def test_a_negative_lead_time_is_refused_with_file_row_and_rule():
     item_sites = case().item_sites
     item_sites.loc[1, "lead_time_days"] = -5
-    with pytest.raises(sc.SupplyInputError,
-                       match=r"item_sites_202612.csv row 2: lead_time_days -5 of SKU PMP-1 at AU01 \(rule: a lead time is ≥ 0 days\)"):
+    with pytest.raises(
+        sc.SupplyInputError,
+        match=r"item_sites_202612.csv row 2: lead_time_days -5 of SKU PMP-1 at AU01 \(rule: a lead time is ≥ 0 days\)",
+    ):
         sc.plan_cycle(case(item_sites=item_sites), POLICY)
 
 
@@ -159,7 +218,9 @@ def test_capacity_missing_for_a_plan_month_is_refused():
 def test_sourcing_shares_that_do_not_sum_to_one_are_refused():
     region_sites = case().region_sites
     region_sites.loc[1, "share"] = 0.5
-    with pytest.raises(sc.SupplyInputError, match=r"sourcing_rules_202612.csv row 2: the shares of region APAC sum to 0.9"):
+    with pytest.raises(
+        sc.SupplyInputError, match=r"sourcing_rules_202612.csv row 2: the shares of region APAC sum to 0.9"
+    ):
         sc.plan_cycle(case(region_sites=region_sites), POLICY)
 
 
@@ -183,9 +244,16 @@ def test_scenarios_and_the_diff_against_the_previous_version(tmp_path):
     first = sc.plan_cycle(case(), POLICY)
     consensus = _consensus()
     consensus.loc[consensus["region_code"] == "EUR", "consensus_units"] = 40.0
-    second = sc.plan_cycle(case(consensus=consensus), POLICY, scenario_changes=path_rows,
-                           previous={"cycle_month": pd.Timestamp("2026-11-01"), "supply_plan": first.supply_plan,
-                                     "capacity": first.capacity})
+    second = sc.plan_cycle(
+        case(consensus=consensus),
+        POLICY,
+        scenario_changes=path_rows,
+        previous={
+            "cycle_month": pd.Timestamp("2026-11-01"),
+            "supply_plan": first.supply_plan,
+            "capacity": first.capacity,
+        },
+    )
     kpis = second.scenario_kpis.set_index("scenario")
     assert list(kpis.index) == ["base", "eur_up"]
     assert kpis.loc["eur_up", "units_ordered"] == pytest.approx(kpis.loc["base", "units_ordered"] + 3 * 40.0 * 0.2)

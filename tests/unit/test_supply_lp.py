@@ -41,14 +41,19 @@ def hand_case() -> lp.PlanInputs:
     - Feb: one hour more makes half a B held one month ($1) instead of a March overtime hour: −29.
     - Jan: one hour more pre-builds half a B held two months ($2) instead of overtime: −28.
     """
-    demand = _frame([("A", "S1", m, u) for m, u in zip(MONTHS, (50, 60, 60, 70))]
-                    + [("B", "S1", m, u) for m, u in zip(MONTHS, (20, 20, 30, 30))], ["sku", "site", "month", "units"])
+    demand = _frame(
+        [("A", "S1", m, u) for m, u in zip(MONTHS, (50, 60, 60, 70))]
+        + [("B", "S1", m, u) for m, u in zip(MONTHS, (20, 20, 30, 30))],
+        ["sku", "site", "month", "units"],
+    )
     return lp.PlanInputs(
         months=MONTHS,
         demand=demand,
         opening=_frame([], ["sku", "site", "on_hand"]),
         routings=_frame([("A", "WC-1", 1.0), ("B", "WC-1", 2.0)], ["sku", "work_center", "hours_per_unit"]),
-        capacity=_frame([("WC-1", "S1", m, 100.0) for m in MONTHS], ["work_center", "site", "month", "available_hours"]),
+        capacity=_frame(
+            [("WC-1", "S1", m, 100.0) for m in MONTHS], ["work_center", "site", "month", "available_hours"]
+        ),
         sku_costs=_frame([("A", 2.0, 100.0), ("B", 2.0, 40.0)], ["sku", "holding_cost", "backlog_cost"]),
         overtime_premium=30.0,
         overtime_cap=0.4,
@@ -131,13 +136,17 @@ def random_case(seed: int = 7) -> lp.PlanInputs:
     sites = ["US01", "DE01", "UK01"]
     wcs = {"WC-US01-A": "US01", "WC-US01-B": "US01", "WC-DE01-A": "DE01"}
     demand = [(s, k, m, float(rng.integers(0, 60))) for s in skus for k in sites for m in months if rng.random() < 0.8]
-    routings = [(s, w, float(rng.uniform(0.2, 2.0))) for s in skus[:10]
-                for w in rng.choice(list(wcs), size=rng.integers(1, 3), replace=False)]
+    routings = [
+        (s, w, float(rng.uniform(0.2, 2.0)))
+        for s in skus[:10]
+        for w in rng.choice(list(wcs), size=rng.integers(1, 3), replace=False)
+    ]
     load = {w: sum(h for _, ww, h in routings if ww == w) * 60 for w in wcs}
     capacity = [(w, wcs[w], m, float(rng.uniform(0.5, 1.1) * load[w])) for w in wcs for m in months]
     opening = [(s, k, float(rng.integers(0, 80))) for s in skus for k in sites if rng.random() < 0.6]
-    receipts = [(s, k, m, float(rng.integers(10, 100))) for s in skus for k in sites for m in months
-                if rng.random() < 0.08]
+    receipts = [
+        (s, k, m, float(rng.integers(10, 100))) for s in skus for k in sites for m in months if rng.random() < 0.08
+    ]
     costs = [(s, float(rng.uniform(0.5, 5)), float(rng.uniform(20, 200))) for s in skus]
     return lp.PlanInputs(
         months=months,
@@ -181,8 +190,12 @@ def test_conservation_and_capacity_on_a_random_case():
     assert set(plan.production["sku"]) <= set(inputs.routings["sku"])
 
     hpu = inputs.routings
-    load = (plan.production.merge(hpu, on="sku").assign(h=lambda d: d["units"] * d["hours_per_unit"])
-            .groupby(["work_center", "month"])["h"].sum())
+    load = (
+        plan.production.merge(hpu, on="sku")
+        .assign(h=lambda d: d["units"] * d["hours_per_unit"])
+        .groupby(["work_center", "month"])["h"]
+        .sum()
+    )
     hours = plan.hours.set_index(["work_center", "month"])
     np.testing.assert_allclose(load.reindex(hours.index, fill_value=0.0), hours["load_hours"], atol=1e-6)
     assert (hours["load_hours"] <= hours["regular_hours"] + hours["overtime_hours"] + 1e-6).all()
@@ -192,9 +205,11 @@ def test_conservation_and_capacity_on_a_random_case():
     # objective = costs recomputed from the plan
     c = inputs.sku_costs.set_index("sku")
     skus = inv.index.get_level_values("sku")
-    recomputed = ((closing * c.loc[skus, "holding_cost"].to_numpy()).sum()
-                  + (backlog * c.loc[skus, "backlog_cost"].to_numpy()).sum()
-                  + 45.0 * hours["overtime_hours"].sum())
+    recomputed = (
+        (closing * c.loc[skus, "holding_cost"].to_numpy()).sum()
+        + (backlog * c.loc[skus, "backlog_cost"].to_numpy()).sum()
+        + 45.0 * hours["overtime_hours"].sum()
+    )
     assert plan.objective == pytest.approx(recomputed, rel=1e-9, abs=1e-6)
 
 
@@ -208,17 +223,22 @@ def _safety_case(hours: float) -> lp.PlanInputs:
         opening=pd.DataFrame({"sku": ["S"], "site": ["X"], "on_hand": [0.0]}),
         routings=pd.DataFrame({"sku": ["S"], "work_center": ["W"], "hours_per_unit": [1.0]}),
         capacity=pd.DataFrame({"work_center": "W", "month": months, "available_hours": [hours, 0.0]}),
-        sku_costs=pd.DataFrame({"sku": ["S"], "holding_cost": [1.0], "backlog_cost": [10.0], "below_safety_cost": [3.0]}),
+        sku_costs=pd.DataFrame(
+            {"sku": ["S"], "holding_cost": [1.0], "backlog_cost": [10.0], "below_safety_cost": [3.0]}
+        ),
         safety_stock=pd.DataFrame({"sku": ["S"], "site": ["X"], "safety_stock": [10.0]}),
     )
 
 
-@pytest.mark.parametrize("hours, stock, objective", [
-    # enough hours: make 10 in January and hold them two months: 2 x 10 x $1 = $20 (< 2 x 10 x $3 below)
-    (50.0, [10.0, 10.0], 20.0),
-    # 4 hours: make 4 and hold them; 6 below in each month: 2 x 4 x $1 + 2 x 6 x $3 = $44
-    (4.0, [4.0, 4.0], 44.0),
-])
+@pytest.mark.parametrize(
+    "hours, stock, objective",
+    [
+        # enough hours: make 10 in January and hold them two months: 2 x 10 x $1 = $20 (< 2 x 10 x $3 below)
+        (50.0, [10.0, 10.0], 20.0),
+        # 4 hours: make 4 and hold them; 6 below in each month: 2 x 4 x $1 + 2 x 6 x $3 = $44
+        (4.0, [4.0, 4.0], 44.0),
+    ],
+)
 def test_the_safety_stock_is_a_soft_target_priced_between_holding_and_backlog(hours, stock, objective):
     plan = lp.plan(_safety_case(hours))
     assert list(plan.inventory["closing"].round(6)) == stock

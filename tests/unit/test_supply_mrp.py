@@ -20,8 +20,20 @@ def _on_hand(qty, sku="X", site="S1"):
 
 
 def _items(rule, lot_size=0, periods=0, moq=0, multiple=0, lead_days=35, safety_stock=0):
-    return pd.DataFrame([{"sku": "X", "lot_rule": rule, "lot_size": lot_size, "periods": periods, "moq": moq,
-                          "multiple": multiple, "lead_time_days": lead_days, "safety_stock": safety_stock}])
+    return pd.DataFrame(
+        [
+            {
+                "sku": "X",
+                "lot_rule": rule,
+                "lot_size": lot_size,
+                "periods": periods,
+                "moq": moq,
+                "multiple": multiple,
+                "lead_time_days": lead_days,
+                "safety_stock": safety_stock,
+            }
+        ]
+    )
 
 
 def _orders(result):
@@ -33,7 +45,9 @@ def test_projected_available_balance_by_hand():
     # opening 100; demand 30, 50, 40, 20; scheduled 25 in Feb; planned 60 in Mar
     # Jan 100 - 30 = 70; Feb 70 + 25 - 50 = 45; Mar 45 + 60 - 40 = 65; Apr 65 - 20 = 45
     pab = projection.project_balance(
-        _on_hand(100), _gross([30, 50, 40, 20]), M,
+        _on_hand(100),
+        _gross([30, 50, 40, 20]),
+        M,
         scheduled=pd.DataFrame({"sku": ["X"], "site": ["S1"], "month": [FEB], "units": [25.0]}),
         planned=pd.DataFrame({"sku": ["X"], "site": ["S1"], "month": [MAR], "units": [60.0]}),
     )
@@ -53,15 +67,27 @@ def test_pab_keeps_negative_balances_and_nodes_without_stock():
 
 
 def test_latest_snapshot_is_used_whole_and_receipts_bucket_past_due_into_the_first_month():
-    snaps = pd.DataFrame({
-        "snapshot_date": ["2026-11-30", "2026-11-30", "2026-12-31", "2027-01-31"],
-        "sku": ["X", "Y", "X", "X"], "site": ["S1"] * 4, "on_hand": [5.0, 7.0, 9.0, 11.0]})
+    snaps = pd.DataFrame(
+        {
+            "snapshot_date": ["2026-11-30", "2026-11-30", "2026-12-31", "2027-01-31"],
+            "sku": ["X", "Y", "X", "X"],
+            "site": ["S1"] * 4,
+            "on_hand": [5.0, 7.0, 9.0, 11.0],
+        }
+    )
     oh = projection.latest_on_hand(snaps, as_of="2026-12-31")
     # Y is not in the Dec snapshot: no stock (its Nov row is stale); the Jan snapshot is after as_of
     assert oh[["sku", "on_hand"]].values.tolist() == [["X", 9.0]]
 
-    rec = pd.DataFrame({"receipt_id": ["PO1", "PO2", "PO3"], "sku": "X", "site": "S1",
-                        "due_date": ["2026-12-20", "2027-02-03", "2027-07-01"], "quantity": [4.0, 6.0, 8.0]})
+    rec = pd.DataFrame(
+        {
+            "receipt_id": ["PO1", "PO2", "PO3"],
+            "sku": "X",
+            "site": "S1",
+            "due_date": ["2026-12-20", "2027-02-03", "2027-07-01"],
+            "quantity": [4.0, 6.0, 8.0],
+        }
+    )
     b = projection.bucket_receipts(rec, M)
     assert b["receipt_id"].tolist() == ["PO1", "PO2"]  # PO3 is after the horizon
     assert b["month"].tolist() == [JAN, FEB] and b["past_due"].tolist() == [True, False]
@@ -69,7 +95,9 @@ def test_latest_snapshot_is_used_whole_and_receipts_bucket_past_due_into_the_fir
 
 def test_site_demand_splits_regions_over_their_sites():
     demand = pd.DataFrame({"sku": ["X", "X"], "region": ["APAC", "EUR"], "month": [JAN, JAN], "units": [100.0, 40.0]})
-    sites = pd.DataFrame({"region": ["APAC", "APAC", "EUR"], "site": ["AU01", "JP01", "DE01"], "share": [0.4, 0.6, 1.0]})
+    sites = pd.DataFrame(
+        {"region": ["APAC", "APAC", "EUR"], "site": ["AU01", "JP01", "DE01"], "share": [0.4, 0.6, 1.0]}
+    )
     out = projection.site_demand(demand, sites).set_index("site")["units"]
     assert out.to_dict() == {"AU01": pytest.approx(40.0), "DE01": 40.0, "JP01": pytest.approx(60.0)}
     with pytest.raises(ValueError, match="APAC sum to 0.9"):
@@ -134,8 +162,15 @@ def test_past_due_and_reschedule_out_by_hand():
     # - with R1 only: Jan 5, Feb -15 -> R3 needed in Feb = its due month: no message.
     # - with R1, R3: Jan 5, Feb 35, Mar 15, Apr -5 -> R2 needed in Apr, due Mar: reschedule out.
     # Netting with all three: Jan 5, Feb 35, Mar 35, Apr 15: no planned order.
-    rec = pd.DataFrame({"receipt_id": ["R1", "R2", "R3"], "sku": "X", "site": "S1",
-                        "due_date": ["2026-12-20", "2027-03-10", "2027-02-05"], "quantity": [15.0, 20.0, 50.0]})
+    rec = pd.DataFrame(
+        {
+            "receipt_id": ["R1", "R2", "R3"],
+            "sku": "X",
+            "site": "S1",
+            "due_date": ["2026-12-20", "2027-03-10", "2027-02-05"],
+            "quantity": [15.0, 20.0, 50.0],
+        }
+    )
     r = mrp.plan_orders(_gross([20] * 4), _on_hand(10), rec, _items("LFL"), M)
     msgs = r.messages.set_index("receipt_id")
     assert msgs.index.tolist() == ["R1", "R2"]
@@ -150,8 +185,15 @@ def test_reschedule_in_and_not_needed():
     # on hand 0, gross 10 in Jan and 10 in Mar; R4 (30) due Mar is needed in Jan -> reschedule in;
     # netting still plans 10 for Jan (the receipt is netted where it is promised).
     # R5 (5) due Feb at a second site with no demand is never needed -> reschedule out, no need month.
-    rec = pd.DataFrame({"receipt_id": ["R4", "R5"], "sku": "X", "site": ["S1", "S2"],
-                        "due_date": ["2027-03-15", "2027-02-01"], "quantity": [30.0, 5.0]})
+    rec = pd.DataFrame(
+        {
+            "receipt_id": ["R4", "R5"],
+            "sku": "X",
+            "site": ["S1", "S2"],
+            "due_date": ["2027-03-15", "2027-02-01"],
+            "quantity": [30.0, 5.0],
+        }
+    )
     items = pd.concat([_items("LFL", lead_days=20).assign(site=s) for s in ("S1", "S2")])
     r = mrp.plan_orders(_gross([10, 0, 10, 0]), _on_hand(0), rec, items, M)
     msgs = r.messages.set_index("receipt_id")

@@ -30,16 +30,19 @@ def test_missing_file_gives_defaults_and_a_partial_file_changes_only_its_keys(tm
     assert path.read_text().startswith("service_levels:")  # read, never rewritten
 
 
-@pytest.mark.parametrize("text, key, rule", [
-    ("service_levels:\n  AX: 1.2\n", "service_levels.AX", "0 < level < 1"),
-    ("service_levels:\n  AQ: 0.9\n", "service_levels.AQ", "unknown key"),
-    ("abc_thresholds:\n  A: 0.9\n  B: 0.85\n", "abc_thresholds.B", "0 < A < B ≤ 1"),
-    ("xyz_thresholds:\n  Y: 0.3\n", "xyz_thresholds.Y", "0 < X < Y"),
-    ("backlog_cost:\n  per_unit: 5\n  margin_multiple: 1\n", "backlog_cost", "exactly one"),
-    ("overtime:\n  cap_share: 1.5\n", "overtime.cap_share", "0 ≤ share ≤ 1"),
-    ("holding_cost_rate: high\n", "holding_cost_rate", "not a number"),
-    ("lead_time: 3\n", "lead_time", "unknown key"),
-])
+@pytest.mark.parametrize(
+    "text, key, rule",
+    [
+        ("service_levels:\n  AX: 1.2\n", "service_levels.AX", "0 < level < 1"),
+        ("service_levels:\n  AQ: 0.9\n", "service_levels.AQ", "unknown key"),
+        ("abc_thresholds:\n  A: 0.9\n  B: 0.85\n", "abc_thresholds.B", "0 < A < B ≤ 1"),
+        ("xyz_thresholds:\n  Y: 0.3\n", "xyz_thresholds.Y", "0 < X < Y"),
+        ("backlog_cost:\n  per_unit: 5\n  margin_multiple: 1\n", "backlog_cost", "exactly one"),
+        ("overtime:\n  cap_share: 1.5\n", "overtime.cap_share", "0 ≤ share ≤ 1"),
+        ("holding_cost_rate: high\n", "holding_cost_rate", "not a number"),
+        ("lead_time: 3\n", "lead_time", "unknown key"),
+    ],
+)
 def test_errors_name_the_file_the_key_and_the_rule(tmp_path, text, key, rule):
     path = tmp_path / pol.POLICY_FILE
     path.write_text(text)
@@ -73,10 +76,12 @@ def test_the_supply_package_imports_without_dagster():
     import subprocess
     import sys
 
-    code = ("import sys, importlib\n"
-            "for m in ('policy', 'safety_stock', 'projection', 'mrp', 'capacity', 'lp', 'exceptions', 'scenarios',"
-            " 'versions', 'frames', 'cycle', 'plan_checks', 'charts'):\n"
-            "    importlib.import_module('orchestration.supply.' + m)\n"
-            "print(sorted(k for k in sys.modules if k.split('.')[0] in ('dagster', 'dagster_dbt', 'duckdb')))\n")
+    code = (
+        "import sys, importlib\n"
+        "for m in ('policy', 'safety_stock', 'projection', 'mrp', 'capacity', 'lp', 'exceptions', 'scenarios',"
+        " 'versions', 'frames', 'cycle', 'plan_checks', 'charts'):\n"
+        "    importlib.import_module('orchestration.supply.' + m)\n"
+        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('dagster', 'dagster_dbt', 'duckdb')))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -15,8 +15,10 @@ MONTHS = pd.date_range("2025-01-01", periods=12, freq="MS")
 
 
 def _history(units_by_sku: dict[str, list[float]], months=MONTHS) -> pd.DataFrame:
-    return pd.DataFrame([(sku, "S1", m, float(u)) for sku, us in units_by_sku.items() for m, u in zip(months, us)],
-                        columns=["sku", "site", "month", "units"])
+    return pd.DataFrame(
+        [(sku, "S1", m, float(u)) for sku, us in units_by_sku.items() for m, u in zip(months, us)],
+        columns=["sku", "site", "month", "units"],
+    )
 
 
 def test_abc_by_value_and_xyz_by_cv_by_hand():
@@ -49,8 +51,14 @@ def test_normal_safety_stock_and_reorder_point_by_hand():
     out = ss.safety_stocks(
         errors,
         pd.DataFrame({"sku": ["X"], "site": ["S1"], "mean_demand": [40.0]}),
-        pd.DataFrame({"sku": ["X"], "site": ["S1"], "lead_time_days": [2 * DAYS_PER_MONTH],
-                      "lead_time_std_days": [0.5 * DAYS_PER_MONTH]}),
+        pd.DataFrame(
+            {
+                "sku": ["X"],
+                "site": ["S1"],
+                "lead_time_days": [2 * DAYS_PER_MONTH],
+                "lead_time_std_days": [0.5 * DAYS_PER_MONTH],
+            }
+        ),
         pd.DataFrame({"sku": ["X"], "site": ["S1"], "service_level": [0.95]}),
     ).iloc[0]
     z = 1.6448536269514722
@@ -66,10 +74,13 @@ def test_intermittent_demand_uses_the_bootstrap_quantile():
     # SS = 20 − 10 = 10, ROP = 20. The normal formula would give 1.2816 * σ_e * sqrt(2) instead.
     hist = _history({"X": [0.0, 10.0] * 6})
     errors = hist.assign(error=hist["units"] - 5.0)[["sku", "site", "month", "error"]]
-    kw = dict(demand_rate=pd.DataFrame({"sku": ["X"], "site": ["S1"], "mean_demand": [5.0]}),
-              lead_times=pd.DataFrame({"sku": ["X"], "site": ["S1"], "lead_time_days": [2 * DAYS_PER_MONTH],
-                                       "lead_time_std_days": [0.0]}),
-              service=pd.DataFrame({"sku": ["X"], "site": ["S1"], "service_level": [0.90]}))
+    kw = dict(
+        demand_rate=pd.DataFrame({"sku": ["X"], "site": ["S1"], "mean_demand": [5.0]}),
+        lead_times=pd.DataFrame(
+            {"sku": ["X"], "site": ["S1"], "lead_time_days": [2 * DAYS_PER_MONTH], "lead_time_std_days": [0.0]}
+        ),
+        service=pd.DataFrame({"sku": ["X"], "site": ["S1"], "service_level": [0.90]}),
+    )
     out = ss.safety_stocks(errors, history=hist, seed=3, **kw).iloc[0]
     assert out["method"] == "bootstrap" and out["adi"] == 2.0
     assert out["safety_stock"] == 10.0 and out["reorder_point"] == 20.0
@@ -111,8 +122,10 @@ def test_backtest_of_the_95_percent_policy_achieves_about_95_percent():
     n_sku, months = 60, pd.date_range("2015-01-01", periods=240, freq="MS")
     skus = [f"N{i:02d}" for i in range(n_sku)]
     demand = rng.normal(100.0, 15.0, size=(n_sku, 240))
-    frame = pd.DataFrame([(s, "S1", m, demand[i, j]) for i, s in enumerate(skus) for j, m in enumerate(months)],
-                         columns=["sku", "site", "month", "units"])
+    frame = pd.DataFrame(
+        [(s, "S1", m, demand[i, j]) for i, s in enumerate(skus) for j, m in enumerate(months)],
+        columns=["sku", "site", "month", "units"],
+    )
     fit, test = frame[frame["month"] < months[120]], frame[frame["month"] >= months[120]]
     errors = fit.assign(error=100.0 - fit["units"])[["sku", "site", "month", "error"]]
     classes = pd.DataFrame({"sku": skus, "site": "S1", "abc_xyz": "AX", "service_level": 0.95})
@@ -120,7 +133,9 @@ def test_backtest_of_the_95_percent_policy_achieves_about_95_percent():
         errors,
         pd.DataFrame({"sku": skus, "site": "S1", "mean_demand": 100.0}),
         pd.DataFrame({"sku": skus, "site": "S1", "lead_time_days": 2 * DAYS_PER_MONTH, "lead_time_std_days": 0.0}),
-        classes, review_months=1.0)
+        classes,
+        review_months=1.0,
+    )
     np.testing.assert_allclose(stocks["lead_time_months"], 3.0)
     params = stocks[["sku", "site", "reorder_point"]].assign(lead_time_months=2)
     result = ss.backtest_policy(test, params, n_months=120)

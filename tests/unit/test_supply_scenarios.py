@@ -26,17 +26,30 @@ def base_case() -> sc.ScenarioBase:
     months = [JAN, FEB]
     return sc.ScenarioBase(
         months=months,
-        demand=pd.DataFrame({"sku": ["PMP-1", "PMP-1", "SEL-1", "SEL-1"], "region": "EUR", "month": months * 2,
-                             "units": [80.0, 80.0, 30.0, 30.0]}),
+        demand=pd.DataFrame(
+            {
+                "sku": ["PMP-1", "PMP-1", "SEL-1", "SEL-1"],
+                "region": "EUR",
+                "month": months * 2,
+                "units": [80.0, 80.0, 30.0, 30.0],
+            }
+        ),
         region_sites=pd.DataFrame({"region": ["EUR", "NAM"], "site": ["DE01", "US01"], "share": [1.0, 1.0]}),
-        items=pd.DataFrame({"sku": ["PMP-1", "SEL-1"], "family": ["PMP", "SEL"], "unit_cost": [60.0, 10.0],
-                            "unit_price": [100.0, 20.0]}),
+        items=pd.DataFrame(
+            {
+                "sku": ["PMP-1", "SEL-1"],
+                "family": ["PMP", "SEL"],
+                "unit_cost": [60.0, 10.0],
+                "unit_price": [100.0, 20.0],
+            }
+        ),
         opening=pd.DataFrame(columns=["sku", "site", "on_hand"]),
         routings=pd.DataFrame({"sku": ["PMP-1"], "work_center": [WC], "hours_per_unit": [1.0]}),
         capacity=pd.DataFrame({"work_center": WC, "site": "DE01", "month": months, "available_hours": 100.0}),
         sku_costs=pd.DataFrame({"sku": ["PMP-1", "SEL-1"], "holding_cost": [1.0, 0.2], "backlog_cost": [50.0, 5.0]}),
-        receipts=pd.DataFrame({"receipt_id": ["PO1"], "sku": ["SEL-1"], "site": ["DE01"], "due_date": ["2027-01-20"],
-                               "quantity": [60.0]}),
+        receipts=pd.DataFrame(
+            {"receipt_id": ["PO1"], "sku": ["SEL-1"], "site": ["DE01"], "due_date": ["2027-01-20"], "quantity": [60.0]}
+        ),
         overtime_premium=40.0,
         overtime_cap=0.0,
     )
@@ -54,9 +67,14 @@ mixed,demand,SEL,,,,10
 def _changes(text=SCENARIO_CSV, base=None):
     base = base or base_case()
     raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    return sc.validate_scenarios(raw, families=base.items["family"], regions=base.demand["region"],
-                                 work_centers=base.capacity["work_center"], months=base.months,
-                                 file="inputs/supply_scenarios.csv")
+    return sc.validate_scenarios(
+        raw,
+        families=base.items["family"],
+        regions=base.demand["region"],
+        work_centers=base.capacity["work_center"],
+        months=base.months,
+        file="inputs/supply_scenarios.csv",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,27 +114,39 @@ def test_kpis_side_by_side_by_hand(results):
 
 def test_demand_changes_match_family_region_and_month():
     base = base_case()
-    demand = pd.concat([base.demand, pd.DataFrame({"sku": ["PMP-1"], "region": ["NAM"], "month": [JAN],
-                                                   "units": [10.0]})], ignore_index=True)
-    changes = _changes("scenario,lever,family,region,work_center,month,change\n"
-                       "s,demand,PMP,EUR,,2027-02,10\ns,demand,,,,2027-02,-50\n")
+    demand = pd.concat(
+        [base.demand, pd.DataFrame({"sku": ["PMP-1"], "region": ["NAM"], "month": [JAN], "units": [10.0]})],
+        ignore_index=True,
+    )
+    changes = _changes(
+        "scenario,lever,family,region,work_center,month,change\ns,demand,PMP,EUR,,2027-02,10\ns,demand,,,,2027-02,-50\n"
+    )
     out = sc.apply_demand_changes(demand, base.items, changes)
     # PMP EUR Feb: 80 x 1.1 x 0.5 = 44; SEL Feb: 30 x 0.5; Jan rows and NAM Jan untouched
     assert out["units"].tolist() == pytest.approx([80.0, 44.0, 30.0, 15.0, 10.0])
 
 
-@pytest.mark.parametrize("row, message", [
-    ("s,demand,FOO,,,,10", r"inputs/supply_scenarios.csv row 2: unknown family 'FOO' \(rule: family is one of the "
-                           r"item master's families: PMP, SEL\)"),
-    ("s,capacity,,,WC-XX,,10", r"row 2: unknown work center 'WC-XX' \(rule:"),
-    ("s,demand,,MARS,,,10", r"row 2: unknown region 'MARS'"),
-    ("s,capacity,,EUR,WC-DE01-ASSY,,10", r"row 2: region does not apply to lever capacity"),
-    ("s,demand,PMP,,,2027-07,10", r"row 2: month '2027-07' is not a plan month \(rule: YYYY-MM within 2027-01..2027-02\)"),
-    ("s,demand,PMP,,,,lots", r"row 2: change 'lots' is not a number"),
-    ("s,capacity,,,WC-DE01-ASSY,,-150", r"row 2: change -150% is below −100%"),
-    ("base,demand,PMP,,,,10", r"row 2: scenario 'base' is reserved"),
-    ("s,price,PMP,,,,10", r"row 2: unknown lever 'price'"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (
+            "s,demand,FOO,,,,10",
+            r"inputs/supply_scenarios.csv row 2: unknown family 'FOO' \(rule: family is one of the "
+            r"item master's families: PMP, SEL\)",
+        ),
+        ("s,capacity,,,WC-XX,,10", r"row 2: unknown work center 'WC-XX' \(rule:"),
+        ("s,demand,,MARS,,,10", r"row 2: unknown region 'MARS'"),
+        ("s,capacity,,EUR,WC-DE01-ASSY,,10", r"row 2: region does not apply to lever capacity"),
+        (
+            "s,demand,PMP,,,2027-07,10",
+            r"row 2: month '2027-07' is not a plan month \(rule: YYYY-MM within 2027-01..2027-02\)",
+        ),
+        ("s,demand,PMP,,,,lots", r"row 2: change 'lots' is not a number"),
+        ("s,capacity,,,WC-DE01-ASSY,,-150", r"row 2: change -150% is below −100%"),
+        ("base,demand,PMP,,,,10", r"row 2: scenario 'base' is reserved"),
+        ("s,price,PMP,,,,10", r"row 2: unknown lever 'price'"),
+    ],
+)
 def test_bad_rows_name_file_row_and_rule(row, message):
     with pytest.raises(sc.ScenarioError, match=message):
         _changes("scenario,lever,family,region,work_center,month,change\n" + row + "\n")
@@ -132,8 +162,9 @@ def test_the_error_names_the_right_row(tmp_path):
 
 # ---------------------------------------------------------------- versions
 def _diff(results, b):
-    d = diff_versions(results.plans["base"], results.inputs["base"], results.plans[b], results.inputs[b],
-                      base_case().items)
+    d = diff_versions(
+        results.plans["base"], results.inputs["base"], results.plans[b], results.inputs[b], base_case().items
+    )
     return d.set_index(["family", "site"])
 
 
@@ -143,8 +174,10 @@ def test_version_diff_demand_change(results):
     # demand +80 (160 -> 240); production +40 (capacity-bound); 60 more short on time; no stock either way
     assert (pmp["demand_change"], pmp["production_change"], pmp["short_change"]) == (80.0, 40.0, 60.0)
     assert pmp["main_cause"] == "demand change"
-    assert pmp["explanation"] == ("PMP in DE01: production +40, short +60, closing stock ±0 units; mainly demand "
-                                  "change (demand +80, capacity ±0, receipts ±0 units).")
+    assert pmp["explanation"] == (
+        "PMP in DE01: production +40, short +60, closing stock ±0 units; mainly demand "
+        "change (demand +80, capacity ±0, receipts ±0 units)."
+    )
     assert d.loc[("SEL", "DE01"), "main_cause"] == "no change"
 
 
@@ -165,8 +198,25 @@ def test_version_diff_moved_receipts(results):
 
 def test_version_diff_new_receipts():
     base = base_case()
-    more = sc.ScenarioBase(**{**base.__dict__, "receipts": pd.concat([base.receipts, pd.DataFrame(
-        {"receipt_id": ["PO2"], "sku": ["PMP-1"], "site": ["DE01"], "due_date": ["2027-02-03"], "quantity": [30.0]})])})
+    more = sc.ScenarioBase(
+        **{
+            **base.__dict__,
+            "receipts": pd.concat(
+                [
+                    base.receipts,
+                    pd.DataFrame(
+                        {
+                            "receipt_id": ["PO2"],
+                            "sku": ["PMP-1"],
+                            "site": ["DE01"],
+                            "due_date": ["2027-02-03"],
+                            "quantity": [30.0],
+                        }
+                    ),
+                ]
+            ),
+        }
+    )
     a = sc.run_scenarios(base, _changes("scenario,lever,family,region,work_center,month,change\n"))
     b = sc.run_scenarios(more, _changes("scenario,lever,family,region,work_center,month,change\n"))
     d = diff_versions(a.plans["base"], a.inputs["base"], b.plans["base"], b.inputs["base"], base.items)

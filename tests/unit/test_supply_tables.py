@@ -58,7 +58,9 @@ def test_every_supply_mart_has_an_enforced_contract_and_documented_columns():
         (ref,) = [s for s in staged if f"ref('{s}')" in sql]
         spec = staged[ref]
         assert model["config"]["contract"]["enforced"] is True
-        assert [(c["name"], c["data_type"]) for c in model["columns"]] == [(n, t.lower()) for n, (t, _) in spec.columns.items()]
+        assert [(c["name"], c["data_type"]) for c in model["columns"]] == [
+            (n, t.lower()) for n, (t, _) in spec.columns.items()
+        ]
         assert all(c["description"] for c in model["columns"])
 
 
