@@ -6,7 +6,7 @@ SOP    := $(VENV)/bin/sop
 DBT    := $(abspath $(VENV))/bin/dbt
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := dbt_project/target/manifest.json
-DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.md' -o -name '*.csv' \) -print)
 
 # demo arguments, e.g. `make demo SCALE=0.1 THROUGH=2024-12`
 SCALE ?= 1
@@ -44,6 +44,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check orchestration tests benchmarks
 	$(VENV)/bin/ruff format --check orchestration tests benchmarks
+	cd dbt_project && $(abspath $(VENV))/bin/sqlfluff lint models tests macros
 
 # the date-sensitive tests, with today pinned to a 1st of January, a 1st of a month and a leap day
 TEST_DATES ?= 2027-01-01 2026-03-01 2028-02-29

@@ -570,7 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quiet_known_warnings() -> None:
-    """Single-run backfills and partitioned checks are Dagster beta/preview features; the warnings say nothing to a user."""
+    """Single-run backfills and partitioned checks are Dagster beta/preview features.
+
+    Their warnings say nothing to a user.
+    """
     import warnings
 
     from dagster import BetaWarning, PreviewWarning

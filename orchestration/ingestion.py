@@ -66,7 +66,9 @@ LINEAGE_RAW_TYPES = {
 #: The rules ingestion enforces, and what each means.
 INGEST_RULES = {
     "extract.present": "the month has an extract file",
-    "extract.one_per_month": "a month has one extract file per entity (or numbered parts of one: *part-1*, *part-2*, ...)",
+    "extract.one_per_month": (
+        "a month has one extract file per entity (or numbered parts of one: *part-1*, *part-2*, ...)"
+    ),
     "extract.not_empty": "the file has a header (zero bytes means a failed export); a snapshot has rows",
     "file.encoding_utf8": "a CSV file is UTF-8 text",
     "file.readable": "a Parquet file can be opened",

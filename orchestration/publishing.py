@@ -3,8 +3,11 @@
 DuckDB lets one process write a file and nobody read it meanwhile, so BI never opens the
 build database. Publishing instead:
 
-1. copies every table of the build database's ``marts`` schema into a *new* DuckDB file next
-   to the serving file, checkpoints and closes it;
+1. copies the declared tables of the build database's ``marts`` schema (the dbt marts and
+   seeds, and the forecast tables declared as the dbt source ``forecasting``: the serving
+   asset passes the list) into a *new* DuckDB file next to the serving file, checkpoints and
+   closes it. A declared table that is missing stops the publication; a table the schema holds
+   but nobody declared is not published;
 2. renames it over ``serve/sop.duckdb`` (``os.replace``: atomic on POSIX). A reader that is
    connected keeps the old file (its open inode) until it reconnects; a new reader gets the
    new one; nobody ever sees half a publication;
@@ -25,7 +28,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,12 +79,15 @@ def publish_marts(
     run_id: str = "",
     months: tuple[str, str] | None = None,
     before_swap: Callable[[Path], None] | None = None,
+    declared: Sequence[str] | None = None,
 ) -> PublishResult:
-    """Publish every table of ``marts`` in ``warehouse_db`` to ``serve_dir``.
+    """Publish the ``declared`` tables of ``marts`` in ``warehouse_db`` to ``serve_dir`` (every
+    table of the schema when ``declared`` is None).
 
     ``months`` is the (first, last) partition month the run built; the publication table records
-    it beside the months the published marts hold (``MONTHS_HELD``). ``before_swap`` is called with the finished temporary file just
-    before it replaces the serving file (tests use it to hold a publish half way).
+    it beside the months the published marts hold (``MONTHS_HELD``). ``before_swap`` is called with
+    the finished temporary file just before it replaces the serving file (tests use it to hold a
+    publish half way).
     """
     started = time.perf_counter()
     serve_dir = Path(serve_dir)
@@ -101,6 +107,13 @@ def publish_marts(
         names = mart_tables(con, "warehouse")
         if not names:
             raise PublishError(f"no tables in schema {MARTS_SCHEMA!r} of {warehouse_db}: nothing to publish")
+        if declared is not None:
+            missing = sorted(set(declared) - set(names))
+            if missing:
+                raise PublishError(
+                    f"declared marts missing from schema {MARTS_SCHEMA!r} of {warehouse_db}: {', '.join(missing)}"
+                )
+            names = [name for name in names if name in set(declared)]
         tmp_version_dir.mkdir(parents=True, exist_ok=True)
         for name in names:
             con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM warehouse.{MARTS_SCHEMA}.{name}")

@@ -22,7 +22,12 @@ mart as (
 
 flows as (
 
-    select booking_month as revenue_month, total_price_usd as bookings_usd, 0 as orders_usd, 0 as shipped_usd, 0 as billings_usd
+    select
+        booking_month as revenue_month,
+        total_price_usd as bookings_usd,
+        0 as orders_usd,
+        0 as shipped_usd,
+        0 as billings_usd
     from {{ ref('fct_bookings') }}
     union all
     select order_month, 0, order_value_usd, 0, 0 from {{ ref('fct_sales_order_lines') }}
@@ -55,7 +60,11 @@ select
 from facts
 full outer join mart
     on facts.revenue_month = mart.revenue_month
-where abs(coalesce(facts.bookings_usd, 0) - coalesce(mart.bookings_usd, 0)) > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001
-    or abs(coalesce(facts.orders_usd, 0) - coalesce(mart.orders_usd, 0)) > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001
-    or abs(coalesce(facts.shipped_usd, 0) - coalesce(mart.shipped_usd, 0)) > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001
-    or abs(coalesce(facts.billings_usd, 0) - coalesce(mart.billings_usd, 0)) > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001
+where abs(coalesce(facts.bookings_usd, 0) - coalesce(mart.bookings_usd, 0))
+        > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001
+    or abs(coalesce(facts.orders_usd, 0) - coalesce(mart.orders_usd, 0))
+        > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001
+    or abs(coalesce(facts.shipped_usd, 0) - coalesce(mart.shipped_usd, 0))
+        > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001
+    or abs(coalesce(facts.billings_usd, 0) - coalesce(mart.billings_usd, 0))
+        > 0.005 * coalesce(mart.mart_rows, 1) + 0.000001

@@ -129,7 +129,10 @@ def _staging_view(con: duckdb.DuckDBPyConnection, landing: Path, source: SourceE
         fields = ", ".join(
             f'cast("{c.name}" as {c.sql_type}) as {_STAGING_RENAMES.get(c.name, c.name)}' for c in source.columns
         )
-        raw = f"select *, file_row_number + 1 as _row from read_parquet({files!r}, filename = true, file_row_number = true)"
+        raw = (
+            "select *, file_row_number + 1 as _row "
+            f"from read_parquet({files!r}, filename = true, file_row_number = true)"
+        )
     con.execute(
         f"create or replace temp table stg_{source.system}__{source.entity} as "
         f"select {fields}, date '{month}-01' as snapshot_month, "

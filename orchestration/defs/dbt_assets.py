@@ -76,10 +76,14 @@ def describe_dbt_test(test: Mapping[str, Any], model: str, project_vars: Mapping
     sentences = {
         "not_null": f"{where} is never null",
         "unique": f"{where} is unique",
-        "accepted_values": f"{where} takes only the accepted values ({_values_text(kwargs.get('values'), project_vars or {})})",
+        "accepted_values": (
+            f"{where} takes only the accepted values ({_values_text(kwargs.get('values'), project_vars or {})})"
+        ),
         "relationships": f"every {where} exists in `{_ref_name(kwargs.get('to', ''))}`.`{kwargs.get('field')}`",
         "non_negative": f"{where} is never negative",
-        "unique_combination_of_columns": f"`{model}` has one row per {', '.join(kwargs.get('combination_of_columns') or [])}",
+        "unique_combination_of_columns": (
+            f"`{model}` has one row per {', '.join(kwargs.get('combination_of_columns') or [])}"
+        ),
         "expression_is_true": f"every row of `{model}` satisfies {kwargs.get('expression')}",
         "not_null_proportion": f"at least {kwargs.get('at_least')} of {where} is not null",
     }
@@ -159,9 +163,11 @@ def sop_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data
     select=AFTER_PYTHON_MODELS,
     name="sop_dbt_supply_models",
     dagster_dbt_translator=translator,
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run_backfill,
     pool=WAREHOUSE_POOL,
 )
 def sop_dbt_supply_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data: SopDataResource):
-    yield from dbt.cli(["build", "--vars", _dbt_vars(context, sop_data)], context=context).stream()
+    """The supply marts are not partitioned: each holds every stored plan version (keyed by
+    ``cycle_month``) and is rebuilt whole from schema ``supply`` by every run, so a run records
+    one materialization per mart, not one per month of a backfill."""
+    dbt_vars = json.dumps({"warehouse_db": str(sop_data.paths.warehouse_db)})
+    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()

@@ -35,7 +35,13 @@ from dagster import (
 from orchestration.defs.partitions import WAREHOUSE_POOL, month_of, monthly_partitions
 from orchestration.defs.resources import SopDataResource
 from orchestration.quality.by_month import outcome_for_month
-from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_mart_suite, run_raw_suite
+from orchestration.quality.engine import (
+    SuiteOutcome,
+    is_plan_version_mart,
+    run_accuracy_suite,
+    run_mart_suite,
+    run_raw_suite,
+)
 from orchestration.quality.suite_builder import MAPPING_FILE
 from orchestration.sources import CATALOG, SourceEntity
 
@@ -146,6 +152,9 @@ def build_raw_check(entity: SourceEntity):
 
 
 def build_mart_check(mart: str):
+    if is_plan_version_mart(mart):
+        return build_plan_version_mart_check(mart)
+
     @asset_check(
         asset=AssetKey(mart),
         name="gx_suite",
@@ -158,6 +167,26 @@ def build_mart_check(mart: str):
         with sop_data.warehouse() as con:
             outcome = run_mart_suite(con, mart, _months(context), sop_data.paths.reports)
         return report(context, outcome)
+
+    return _check
+
+
+def build_plan_version_mart_check(mart: str):
+    """The check of a plan-version mart (the supply marts): not partitioned, like the mart,
+    which every run rebuilds whole; it validates every stored cycle at once."""
+
+    @asset_check(
+        asset=AssetKey(mart),
+        name="gx_suite",
+        description=f"GX suite mart_{mart}: the contract's columns, a complete and unique key, "
+        "over every stored plan version.",
+        blocking=True,
+        pool=WAREHOUSE_POOL,
+    )
+    def _check(sop_data: SopDataResource) -> AssetCheckResult:
+        with sop_data.warehouse() as con:
+            outcome = run_mart_suite(con, mart, None, sop_data.paths.reports)
+        return check_result(outcome)
 
     return _check
 

@@ -6,6 +6,7 @@ from orchestration.defs.dbt_assets import sop_dbt_models, sop_dbt_supply_models
 from orchestration.defs.forecast_assets import FORECAST_MART_KEYS
 from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
 from orchestration.defs.resources import SopDataResource
+from orchestration.forecasting.warehouse import published_specs
 from orchestration.publishing import publish_marts
 
 #: Every dbt model in a marts folder feeds the publication, and so do the seeds (built in schema
@@ -16,6 +17,11 @@ MART_KEYS = [
     for spec in dbt_models.specs
     if (spec.group_name or "").startswith("marts") or spec.group_name == "seeds"
 ]
+#: What is published, and nothing else: the dbt marts and seeds, and the forecast tables the
+#: dbt source ``forecasting`` declares (written by the forecast assets into schema marts).
+PUBLISHED_TABLES = sorted(
+    {key.path[-1] for key in MART_KEYS} | {spec.name.split(".")[-1] for spec in published_specs()}
+)
 
 
 @asset(
@@ -32,7 +38,13 @@ MART_KEYS = [
 def serving_marts(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     paths = sop_data.paths
     keys = context.partition_keys
-    result = publish_marts(paths.warehouse_db, paths.serve_dir, run_id=context.run_id, months=(keys[0], keys[-1]))
+    result = publish_marts(
+        paths.warehouse_db,
+        paths.serve_dir,
+        run_id=context.run_id,
+        months=(keys[0], keys[-1]),
+        declared=PUBLISHED_TABLES,
+    )
     context.log.info(f"published {len(result.tables)} marts as {result.version} to {result.serve_db}")
     return MaterializeResult(
         metadata={

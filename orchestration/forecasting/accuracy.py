@@ -61,8 +61,12 @@ COLUMNS: dict[str, str] = {
     },
     "coverage_80_stat": "Share of actuals inside the statistical 80% interval.",
     "coverage_95_stat": "Share of actuals inside the statistical 95% interval.",
-    "coverage_80_seasonal_naive": "Share of actuals inside the seasonal naive 80% interval; null when the snapshot has no such interval.",
-    "coverage_95_seasonal_naive": "Share of actuals inside the seasonal naive 95% interval; null when the snapshot has no such interval.",
+    "coverage_80_seasonal_naive": (
+        "Share of actuals inside the seasonal naive 80% interval; null when the snapshot has no such interval."
+    ),
+    "coverage_95_seasonal_naive": (
+        "Share of actuals inside the seasonal naive 95% interval; null when the snapshot has no such interval."
+    ),
     "coverage_80_consensus": "Share of actuals inside the 80% interval shifted by the override.",
     "coverage_95_consensus": "Share of actuals inside the 95% interval shifted by the override.",
     "fva_stat_wape": "Forecast value added by the statistical forecast over seasonal naive, WAPE points.",

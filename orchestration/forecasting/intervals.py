@@ -4,8 +4,8 @@ Conformal intervals come from the series' own backtest errors of the chosen fore
 single model or the ensemble): for forecast step j the half-width at level L is the
 conformal quantile ⌈(n+1)·L⌉/n of the absolute errors at backtest steps near j (a window of
 steps around j, widened until it holds at least ``min_errors`` errors; with 3 origins that is
-7 steps), kept non-decreasing over the horizon. Beyond the backtest horizon the half-width of its last step grows with √(j / h_backtest),
-as a random-walk error would.
+7 steps), kept non-decreasing over the horizon. Beyond the backtest horizon the half-width of
+its last step grows with √(j / h_backtest), as a random-walk error would.
 
 The seasonal naive benchmark has no model to ask, so its interval is the textbook one for a
 seasonal random walk: normal, with σ the root mean square of the in-sample seasonal

@@ -356,7 +356,8 @@ def mart_totals_vs_raw(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.
                    cast(nullif(trim("CloseDate"), '') as date) as close_date
             from raw.crm_opportunities as r where {_kept("r", "crm_opportunities")}
             qualify row_number() over (partition by "Id" order by
-                cast(nullif(trim("LastModifiedDate"), '') as timestamp) desc, _partition_month desc, _source_row desc) = 1
+                cast(nullif(trim("LastModifiedDate"), '') as timestamp) desc,
+                _partition_month desc, _source_row desc) = 1
         ),
         line_items as (
             select "OpportunityId" as opportunity_id, cast(nullif(trim("TotalPrice"), '') as double) as amount,
@@ -372,14 +373,16 @@ def mart_totals_vs_raw(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.
             where o.is_won = 'true' and date_trunc('month', o.close_date) in (select month from months)
             group by 1
             union all
-            select date_trunc('month', l.order_date), 'orders_usd', sum(l.quantity * l.unit_price * {_usd("fx", "l.currency_code")})
+            select date_trunc('month', l.order_date), 'orders_usd',
+                   sum(l.quantity * l.unit_price * {_usd("fx", "l.currency_code")})
             from raw.erp_sales_order_lines l
             left join fx on fx.rate_month = date_trunc('month', l.order_date) and fx.currency_code = l.currency_code
             where date_trunc('month', l.order_date) in (select month from months)
               and {_kept("l", "erp_sales_order_lines")}
             group by 1
             union all
-            select date_trunc('month', h.invoice_date), 'billings_usd', sum(l.net_amount * {_usd("fx", "l.currency_code")})
+            select date_trunc('month', h.invoice_date), 'billings_usd',
+                   sum(l.net_amount * {_usd("fx", "l.currency_code")})
             from raw.erp_invoice_lines l join raw.erp_invoices h using (invoice_number)
             left join fx on fx.rate_month = date_trunc('month', h.invoice_date) and fx.currency_code = l.currency_code
             where date_trunc('month', h.invoice_date) in (select month from months)
@@ -392,7 +395,8 @@ def mart_totals_vs_raw(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.
             union all
             select revenue_month, 'orders_usd', sum(orders_usd) from marts.revenue_by_region_family_monthly group by 1
             union all
-            select revenue_month, 'billings_usd', sum(billings_usd) from marts.revenue_by_region_family_monthly group by 1
+            select revenue_month, 'billings_usd', sum(billings_usd)
+            from marts.revenue_by_region_family_monthly group by 1
         ),
         grid as (select month, measure from months cross join (values ('bookings_usd'), ('orders_usd'),
                  ('billings_usd')) as m(measure))

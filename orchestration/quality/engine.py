@@ -84,6 +84,8 @@ class SuiteOutcome:
 
     def description(self) -> str:
         """One line per failure: where (file and row of the first offender), rule, value, count."""
+        if not self.failures and not self.months:
+            return f"{self.suite}: nothing stored yet, nothing to validate"
         if not self.failures:
             return f"{self.suite}: all {self.expectations} expectations passed for {', '.join(self.months)}"
         lines = []
@@ -289,23 +291,36 @@ def _ts(value) -> str:
 CYCLE_COLUMN = "cycle_month"
 
 
+def is_plan_version_mart(mart: str) -> bool:
+    """A mart that holds every stored plan version, keyed by ``cycle_month``: it is rebuilt whole
+    by each run (not partitioned by month), and validated whole."""
+    return load_suite_json(f"mart_{mart}")["meta"].get("month_column") == CYCLE_COLUMN
+
+
 def run_mart_suite(
-    con: duckdb.DuckDBPyConnection, mart: str, months: list[str], reports_root: Path | None = None
+    con: duckdb.DuckDBPyConnection, mart: str, months: list[str] | None, reports_root: Path | None = None
 ) -> SuiteOutcome:
     """Validate ``marts.<mart>`` for ``months`` (the whole table when it has no month column).
 
-    A plan-version mart (keyed by ``cycle_month``: one row set per planning cycle) is judged on
-    the months of the range that hold a cycle: a backfill plans its last months only, and a
-    verdict on a month with no plan would say nothing."""
+    A plan-version mart (keyed by ``cycle_month``: one row set per planning cycle) is validated
+    whole when ``months`` is None, and its outcome's months are the cycles it holds; given
+    months, it is judged on those that hold a cycle, since a verdict on a month with no plan
+    would say nothing."""
     started = time.perf_counter()
     suite = load_suite_json(f"mart_{mart}")
     month_column = suite["meta"].get("month_column")
-    frame = datasets.mart_frame(con, mart, month_column, months)
+    if months is None:
+        frame = datasets.mart_frame(con, mart, None, [])
+        months = []
+    else:
+        frame = datasets.mart_frame(con, mart, month_column, months)
     if month_column == CYCLE_COLUMN and len(frame):
-        planned = set(pd.to_datetime(frame[month_column]).dt.strftime("%Y-%m"))
-        months = [m for m in months if m in planned]
+        planned = sorted(set(pd.to_datetime(frame[month_column]).dt.strftime("%Y-%m")))
+        months = [m for m in months if m in planned] if months else planned
     outcome = SuiteOutcome(suite["name"], list(months))
     outcome.rows_validated = len(frame)
+    if not months:  # nothing stored yet: no plan version to judge
+        return _finish(outcome, [], reports_root, started)
     v = runner().validate(suite, frame, run_parameters(months), run_name=run_name(months))
     for f in v.failures:
         f.samples = [Sample(f"marts.{mart}", None, s.value) for s in f.samples]
@@ -355,7 +370,8 @@ def _accuracy_samples(name: str, frame: pd.DataFrame, failure: Failure) -> list[
     for r in bad.to_dict("records"):
         if name == "bookings_vs_order_intake":
             value = (
-                f"{r['month']} {r['currency_code']}: CRM closed won {r['crm_closed_won']:,.2f} {r['currency_code']} vs ERP order "
+                f"{r['month']} {r['currency_code']}: CRM closed won {r['crm_closed_won']:,.2f} {r['currency_code']} "
+                "vs ERP order "
                 f"intake {r['erp_order_intake']:,.2f} {r['currency_code']} over {r['matched']} of "
                 f"{r['won_opportunities']} won deals ({r['relative_difference']:+.1%})"
             )

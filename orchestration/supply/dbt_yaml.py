@@ -28,39 +28,70 @@ MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts" / "supply"
 MARTS: dict[str, tuple[str, str]] = {
     "supply_plan": (
         "supply_plan",
-        "The capacity-constrained supply plan per SKU x stocking site x month, one row set per S&OP cycle: the inventory balance (opening + scheduled receipts + production - shipped = closing), the backlog, the safety stock and the stock's value and months of supply. Solved as an LP on HiGHS (docs/supply_planning.md).",
+        (
+            "The capacity-constrained supply plan per SKU x stocking site x month, one row set per S&OP cycle: the "
+            "inventory balance (opening + scheduled receipts + production - shipped = closing), the backlog, the "
+            "safety stock and the stock's value and months of supply. Solved as an LP on HiGHS "
+            "(docs/supply_planning.md)."
+        ),
     ),
     "inventory_projection": (
         "inventory_projection",
-        "Projected available balance per SKU x site x month of the unconstrained MRP plan, per cycle: on hand from the cycle's inventory snapshot + scheduled receipts + planned receipts - consensus demand.",
+        (
+            "Projected available balance per SKU x site x month of the unconstrained MRP plan, per cycle: on hand from "
+            "the cycle's inventory snapshot + scheduled receipts + planned receipts - consensus demand."
+        ),
     ),
     "planned_orders": (
         "planned_orders",
-        "Planned orders of the unconstrained MRP netting per cycle, after each SKU x site's lot-sizing rule, minimum order quantity and multiple; release month offset by the lead time.",
+        (
+            "Planned orders of the unconstrained MRP netting per cycle, after each SKU x site's lot-sizing rule, "
+            "minimum order quantity and multiple; release month offset by the lead time."
+        ),
     ),
     "capacity": (
         "capacity_utilization",
-        "Capacity utilization per work center x month per cycle: the constrained plan's load, overtime and utilization next to the unconstrained (MRP) load, and what one more hour is worth where capacity binds.",
+        (
+            "Capacity utilization per work center x month per cycle: the constrained plan's load, overtime and "
+            "utilization next to the unconstrained (MRP) load, and what one more hour is worth where capacity binds."
+        ),
     ),
     "exceptions": (
         "supply_exceptions",
-        "Supply exceptions per cycle with a plain-language reason and lever: stock-outs (with the binding work center, its shadow price and the cost of overtime or pre-building), below safety stock, excess, capacity overload, late and past-due supply, end-of-life stock.",
+        (
+            "Supply exceptions per cycle with a plain-language reason and lever: stock-outs (with the binding work "
+            "center, its shadow price and the cost of overtime or pre-building), below safety stock, excess, capacity "
+            "overload, late and past-due supply, end-of-life stock."
+        ),
     ),
     "safety_stock": (
         "safety_stock_policy",
-        "Safety-stock policy per SKU x site per cycle: ABC x XYZ class and service target, sigma of the forecast error, safety stock and reorder point, and the service level the policy achieved when replayed over the last 12 months.",
+        (
+            "Safety-stock policy per SKU x site per cycle: ABC x XYZ class and service target, sigma of the forecast "
+            "error, safety stock and reorder point, and the service level the policy achieved when replayed over the "
+            "last 12 months."
+        ),
     ),
     "scenarios": (
         "supply_scenario_comparison",
-        "Supply scenarios of the planners' file next to the base plan, same KPIs side by side (fill rate, revenue at risk, inventory value, overtime cost, utilization), per cycle.",
+        (
+            "Supply scenarios of the planners' file next to the base plan, same KPIs side by side (fill rate, revenue "
+            "at risk, inventory value, overtime cost, utilization), per cycle."
+        ),
     ),
     "plan_diff": (
         "supply_plan_diff",
-        "What moved between the previous cycle's supply plan and this cycle's, by family x site, with the main cause (demand change, capacity change, new or moved receipts).",
+        (
+            "What moved between the previous cycle's supply plan and this cycle's, by family x site, with the main "
+            "cause (demand change, capacity change, new or moved receipts)."
+        ),
     ),
     "solves": (
         "supply_plan_solves",
-        "One row per cycle: how the supply LP was solved (status, objective and its parts, HiGHS seconds, model size, policy file).",
+        (
+            "One row per cycle: how the supply LP was solved (status, objective and its parts, HiGHS seconds, model "
+            "size, policy file)."
+        ),
     ),
 }
 
@@ -160,7 +191,8 @@ def staging_sql(spec) -> str:
     name = tables.table_name(spec)
     columns = ",\n".join(f"        {c}" for c in spec.columns)
     return (
-        f"-- {spec.description}\n-- Written by the supply-planning step (orchestration/supply), one row set per cycle.\n\n"
+        f"-- {spec.description}\n"
+        "-- Written by the supply-planning step (orchestration/supply), one row set per cycle.\n\n"
         f"with\n\nsource as (\n\n    select * from {{{{ source('supply', '{name}') }}}}\n\n),\n\n"
         f"renamed as (\n\n    select\n{columns}\n\n    from source\n\n)\n\nselect * from renamed\n"
     )

@@ -105,7 +105,8 @@ def forecast_errors(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> pd.D
     if not exists:
         return pd.DataFrame(columns=["sku", "region", "ds", "error"])
     return con.execute(
-        "SELECT h.sku, h.region_code AS region, s.ds, CAST(s.consensus AS DOUBLE) - CAST(h.ordered_units AS DOUBLE) AS error "
+        "SELECT h.sku, h.region_code AS region, s.ds, "
+        "CAST(s.consensus AS DOUBLE) - CAST(h.ordered_units AS DOUBLE) AS error "
         "FROM marts.forecast_snapshots s JOIN marts.demand_history_monthly h "
         "  ON s.series_id = 'sku=' || h.sku || '|region=' || h.region_code AND s.ds = h.demand_month "
         "WHERE s.level = 'sku_region' AND s.horizon_step = 1 AND s.cycle_month < ? AND s.ds <= ?",

@@ -50,7 +50,8 @@ def test_a_failure_message_becomes_one_block_per_problem():
     from orchestration.cli import problem_blocks
 
     message = (
-        "crm/opportunities/2024-03/opportunities_202403.csv row 17: rule values.non_negative (Amount = -1200.00); 3 rows\n"
+        "crm/opportunities/2024-03/opportunities_202403.csv row 17: "
+        "rule values.non_negative (Amount = -1200.00); 3 rows\n"
         "crm/opportunities/2024-03/opportunities_202403.csv: rule freshness.updated_within (newest 2024-01-15)"
     )
     blocks = problem_blocks("raw_crm_opportunities", "gx_suite", message)

@@ -118,7 +118,8 @@ def month_in_raw(warehouse_db: Path, entity: str, month: str = MONTH) -> MonthIn
         if not exists:
             return MonthInRaw(0, set(), "")
         rows = con.execute(
-            f"SELECT * EXCLUDE (_loaded_at) FROM raw.{entity} WHERE _partition_month = ? ORDER BY _source_file, _source_row",
+            f"SELECT * EXCLUDE (_loaded_at) FROM raw.{entity} "
+            "WHERE _partition_month = ? ORDER BY _source_file, _source_row",
             [f"{month}-01"],
         ).fetchall()
     load_ids = {r[-3] for r in rows}

@@ -188,7 +188,8 @@ def test_demand_forecast_is_coherent_to_the_cent(ran):
         WITH bottom AS (SELECT * FROM marts.demand_forecast WHERE level = 'sku_region'),
         sums AS (
             SELECT cycle_month, forecast_month, 'total' AS series_id, sum(forecast_units) s FROM bottom GROUP BY ALL
-            UNION ALL SELECT cycle_month, forecast_month, 'region=' || region_code, sum(forecast_units) FROM bottom GROUP BY ALL
+            UNION ALL SELECT cycle_month, forecast_month, 'region=' || region_code, sum(forecast_units)
+                      FROM bottom GROUP BY ALL
             UNION ALL SELECT cycle_month, forecast_month, 'family=' || product_family || '|region=' || region_code,
                              sum(forecast_units) FROM bottom GROUP BY ALL)
         SELECT count(*) AS nodes, max(abs(f.forecast_units - sums.s)) AS max_diff, min(f.forecast_units) AS min_value

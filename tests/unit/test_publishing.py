@@ -136,3 +136,18 @@ def test_nothing_to_publish_is_an_error_and_keeps_the_last_version(tmp_path):
         publish_marts(empty, serve, run_id="bad")
     assert current_publication(serve / "sop.duckdb")["run_id"] == "good"
     assert not list(serve.glob(".*.tmp"))
+
+
+def test_only_the_declared_tables_are_published_and_a_missing_one_stops_the_publication(tmp_path):
+    wh = tmp_path / "wh.duckdb"
+    build_warehouse(wh, 10.0)
+    result = publish_marts(wh, tmp_path / "serve", run_id="r1", declared=["revenue"])
+    assert set(result.tables) == {"revenue"}
+    with duckdb.connect(str(result.serve_db), read_only=True) as con:
+        published = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert "pipeline" not in published and "revenue" in published
+    assert sorted(p.stem for p in result.parquet_dir.glob("*.parquet")) == ["revenue"]
+    with pytest.raises(PublishError, match="declared marts missing .*forecast_accuracy"):
+        publish_marts(wh, tmp_path / "serve", run_id="r2", declared=["revenue", "forecast_accuracy"])
+    with duckdb.connect(str(result.serve_db), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == "r1"

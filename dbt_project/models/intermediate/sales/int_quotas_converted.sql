@@ -17,7 +17,7 @@ quotas as (
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates_usd_added') }}
 
 )
 

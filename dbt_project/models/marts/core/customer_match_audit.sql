@@ -19,13 +19,15 @@ erp_customers as (
 
 unmatched_accounts as (
 
-    select * from matched_customers where match_method = 'crm_only'
+    select * from matched_customers
+    where match_method = 'crm_only'
 
 ),
 
 unmatched_erp_customers as (
 
-    select * from matched_customers where match_method = 'erp_only'
+    select * from matched_customers
+    where match_method = 'erp_only'
 
 ),
 

@@ -64,7 +64,7 @@ months as (
             cast(month_range.first_month as timestamp),
             cast(month_range.last_month as timestamp),
             interval 1 month
-        ) as generated(month_start)
+        ) as generated (month_start)
 
 ),
 
@@ -88,7 +88,8 @@ select
     cast(calendar_quarter as integer) as calendar_quarter,
     cast(calendar_month as integer) as calendar_month,
     cast(
-        year(month_start) + case when {{ fiscal_start }} > 1 and month(month_start) >= {{ fiscal_start }} then 1 else 0 end
+        year(month_start)
+        + case when {{ fiscal_start }} > 1 and month(month_start) >= {{ fiscal_start }} then 1 else 0 end
         as integer
     ) as fiscal_year,
     cast(fiscal_month_offset // 3 + 1 as integer) as fiscal_quarter,
@@ -96,12 +97,18 @@ select
     cast(strftime(month_start, '%Y-%m') as varchar) as month_label,
     cast(strftime(month_start, '%b %Y') as varchar) as month_name_label,
     cast(
-        'FY' || (year(month_start) + case when {{ fiscal_start }} > 1 and month(month_start) >= {{ fiscal_start }} then 1 else 0 end)
+        'FY' || (
+            year(month_start)
+            + case when {{ fiscal_start }} > 1 and month(month_start) >= {{ fiscal_start }} then 1 else 0 end
+        )
         || '-Q' || (fiscal_month_offset // 3 + 1)
         as varchar
     ) as fiscal_quarter_label,
     cast(
-        'FY' || (year(month_start) + case when {{ fiscal_start }} > 1 and month(month_start) >= {{ fiscal_start }} then 1 else 0 end)
+        'FY' || (
+            year(month_start)
+            + case when {{ fiscal_start }} > 1 and month(month_start) >= {{ fiscal_start }} then 1 else 0 end
+        )
         || '-P' || lpad(cast(fiscal_month_offset + 1 as varchar), 2, '0')
         as varchar
     ) as fiscal_month_label,

@@ -6,7 +6,7 @@ with
 
 items as (
 
-    select * from {{ ref('int_items_latest') }}
+    select * from {{ ref('int_items_filtered_to_latest_snapshot') }}
 
 ),
 

@@ -48,11 +48,11 @@ change_flags as (
         *,
         case
             when lag(snapshot_month) over by_user is null then 1
-            when lag(user_role_name) over by_user is distinct from user_role_name
-                or lag(territory_id) over by_user is distinct from territory_id
-                or lag(manager_id) over by_user is distinct from manager_id
-                or lag(director_id) over by_user is distinct from director_id
-                or lag(is_active) over by_user is distinct from is_active
+            when (lag(user_role_name) over by_user is distinct from user_role_name)
+                or (lag(territory_id) over by_user is distinct from territory_id)
+                or (lag(manager_id) over by_user is distinct from manager_id)
+                or (lag(director_id) over by_user is distinct from director_id)
+                or (lag(is_active) over by_user is distinct from is_active)
                 then 1
             else 0
         end as starts_version
@@ -115,7 +115,7 @@ versions_dated as (
 
 territories as (
 
-    select * from {{ ref('int_territories_latest') }}
+    select * from {{ ref('int_territories_filtered_to_latest_snapshot') }}
 
 )
 

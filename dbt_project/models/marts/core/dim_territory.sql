@@ -6,12 +6,13 @@ with
 
 territories as (
 
-    select * from {{ ref('int_territories_latest') }}
+    select * from {{ ref('int_territories_filtered_to_latest_snapshot') }}
 
 ),
 
 region_names as (
 
+    -- the alias names the columns of the VALUES list (AL05 takes it for an unused table alias)
     select * from (
         values
             ('NAM', 'North America'),
@@ -19,7 +20,7 @@ region_names as (
             ('EUR', 'Europe'),
             ('UKI', 'UK & Ireland'),
             ('APAC', 'Asia Pacific')
-    ) as region_names (region_code, region_name)
+    ) as region_names (region_code, region_name)  -- noqa: AL05
 
 )
 

@@ -20,6 +20,7 @@ opportunities as (
 
 stage_orders as (
 
+    -- the alias names the columns of the VALUES list (AL05 takes it for an unused table alias)
     select * from (
         values
             ('Prospecting', 1),
@@ -29,7 +30,7 @@ stage_orders as (
             ('Negotiation', 5),
             ('Closed Won', 6),
             ('Closed Lost', 7)
-    ) as stage_orders (stage_name, stage_sort_order)
+    ) as stage_orders (stage_name, stage_sort_order)  -- noqa: AL05
 
 ),
 

@@ -37,7 +37,7 @@ opportunities as (
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates_usd_added') }}
 
 ),
 

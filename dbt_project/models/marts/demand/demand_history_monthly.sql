@@ -77,7 +77,7 @@ data_range as (
         select demand_month from ordered
         union all
         select demand_month from shipped
-    )
+    ) as demand_months
 
 ),
 
@@ -91,7 +91,7 @@ series as (
         select sku, region_code, demand_month from ordered
         union all
         select sku, region_code, demand_month from shipped
-    )
+    ) as series_activity
     group by all
 
 ),
@@ -135,7 +135,7 @@ series_months as (
             cast(series_bounds.start_month as timestamp),
             cast(series_bounds.end_month as timestamp),
             interval 1 month
-        ) as generated(demand_month)
+        ) as generated (demand_month)
 
 )
 

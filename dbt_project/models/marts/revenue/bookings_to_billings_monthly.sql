@@ -44,7 +44,7 @@ customers as (
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates_usd_added') }}
 
 ),
 
@@ -113,7 +113,7 @@ last_data_month as (
         select revenue_month from erp_flows_monthly
         union all
         select revenue_month from bookings_monthly
-    )
+    ) as data_months
 
 ),
 
@@ -134,7 +134,7 @@ currency_grid as (
         cast(firsts.first_month as timestamp),
         cast(last_data_month.revenue_month as timestamp),
         interval 1 month
-    ) as generated(revenue_month)
+    ) as generated (revenue_month)
 
 ),
 

@@ -63,7 +63,7 @@ customer_grid as (
         cast(firsts.first_billing_month as timestamp),
         cast(data_range.last_month as timestamp),
         interval 1 month
-    ) as generated(revenue_month)
+    ) as generated (revenue_month)
 
 ),
 

@@ -22,13 +22,13 @@ accounts as (
 
 users as (
 
-    select * from {{ ref('int_users_latest') }}
+    select * from {{ ref('int_users_filtered_to_latest_snapshot') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates_usd_added') }}
 
 ),
 

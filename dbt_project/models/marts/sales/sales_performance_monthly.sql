@@ -1,7 +1,7 @@
 -- Rep performance by month: quota, bookings and attainment, win rate, deal size, sales cycle,
 -- pipeline created, open pipeline, coverage of the next three months' quota and pipeline
 -- velocity. Grain: performance_month x rep_id, for reps with a quota or any activity in
--- the month (see int_sales_rep_monthly_measures).
+-- the month (see int_rep_measures_aggregated_monthly).
 -- Formulas (docs/kpi_formulas.md): attainment = bookings / quota; win rate = won / (won + lost);
 -- coverage = open pipeline / remaining quota, with the remaining quota taken as the quota of
 -- the next three months and the pipeline as the open pipeline closing in those months;
@@ -13,13 +13,13 @@ with
 
 rep_measures as (
 
-    select * from {{ ref('int_sales_rep_monthly_measures') }}
+    select * from {{ ref('int_rep_measures_aggregated_monthly') }}
 
 ),
 
 territory_trailing as (
 
-    select * from {{ ref('int_sales_territory_trailing_measures') }}
+    select * from {{ ref('int_territory_measures_aggregated_trailing_12m') }}
 
 ),
 

@@ -8,13 +8,13 @@ with
 
 rep_measures as (
 
-    select * from {{ ref('int_sales_rep_monthly_measures') }}
+    select * from {{ ref('int_rep_measures_aggregated_monthly') }}
 
 ),
 
 territory_trailing as (
 
-    select * from {{ ref('int_sales_territory_trailing_measures') }}
+    select * from {{ ref('int_territory_measures_aggregated_trailing_12m') }}
 
 ),
 

@@ -11,7 +11,7 @@ accounts as (
 
 territories as (
 
-    select * from {{ ref('int_territories_latest') }}
+    select * from {{ ref('int_territories_filtered_to_latest_snapshot') }}
 
 )
 

@@ -25,13 +25,13 @@ accounts as (
 
 items as (
 
-    select * from {{ ref('int_items_latest') }}
+    select * from {{ ref('int_items_filtered_to_latest_snapshot') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates_usd_added') }}
 
 ),
 

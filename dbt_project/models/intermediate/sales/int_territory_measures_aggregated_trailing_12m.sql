@@ -6,7 +6,7 @@ with
 
 rep_measures as (
 
-    select * from {{ ref('int_sales_rep_monthly_measures') }}
+    select * from {{ ref('int_rep_measures_aggregated_monthly') }}
 
 ),
 
