@@ -19,7 +19,7 @@ import pytest
 
 from orchestration.ingestion import LandingFolderReader, load_month
 from orchestration.quality import datasets
-from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_raw_suite
+from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_mart_suite, run_raw_suite
 from orchestration.quality.quarantine import quarantined_rows
 from orchestration.quality.settings import freshness_threshold, run_parameters
 from orchestration.quality.validation import Failure, Sample
@@ -476,3 +476,31 @@ def test_clean_extracts_of_every_entity_pass_the_extract_month_rule(tmp_path):
         assert not [f for f in outcome.failures if f.rule == "values.in_extract_month"], (name, outcome.description())
         checked.append(name)
     assert len(checked) == len(frames) == 22
+
+
+def _plan_version_mart(con, mart: str, rows: list[dict]) -> list[str]:
+    """``marts.<mart>`` with the suite's exact columns (all text but ``cycle_month``) and ``rows``."""
+    suite = json.loads((Path(__file__).parents[2] / "expectations" / "suites" / f"mart_{mart}.json").read_text())
+    columns = next(e["kwargs"]["column_set"] for e in suite["expectations"] if "column_set" in e["kwargs"])
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    cols = ", ".join(f"{c} {'DATE' if c == 'cycle_month' else 'VARCHAR'}" for c in columns)
+    con.execute(f"CREATE OR REPLACE TABLE marts.{mart} ({cols})")
+    for row in rows:
+        values = [row.get(c, "x") for c in columns]
+        con.execute(f"INSERT INTO marts.{mart} VALUES ({', '.join('?' for _ in columns)})", values)
+    return suite["meta"]["key"]
+
+
+def test_a_plan_version_mart_is_validated_whole_over_the_cycles_it_holds():
+    with duckdb.connect() as con:
+        assert _plan_version_mart(con, "supply_plan_solves", []) == ["cycle_month"]
+        empty = run_mart_suite(con, "supply_plan_solves", None)
+        assert empty.passed and empty.months == [] and "nothing stored yet" in empty.description()
+        _plan_version_mart(con, "supply_plan_solves", [{"cycle_month": "2024-02-01"}, {"cycle_month": "2024-03-01"}])
+        whole = run_mart_suite(con, "supply_plan_solves", None)
+        assert whole.passed and whole.months == ["2024-02", "2024-03"] and whole.rows_validated == 2
+        # given months, only those holding a plan are judged
+        assert run_mart_suite(con, "supply_plan_solves", ["2024-01", "2024-03"]).months == ["2024-03"]
+        _plan_version_mart(con, "supply_plan_solves", [{"cycle_month": "2024-03-01"}, {"cycle_month": "2024-03-01"}])
+        duplicated = run_mart_suite(con, "supply_plan_solves", None)
+        assert not duplicated.passed and {f.rule for f in duplicated.failures} == {"keys.unique"}
