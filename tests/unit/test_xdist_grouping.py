@@ -40,6 +40,6 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
         timeout=120,
     )
     assert run.returncode == 0, run.stdout[-2000:]
-    workers = {line.split()[0] for line in run.stdout.splitlines() if "PASSED" in line and "test_grouped" in line}
-    assert len([line for line in run.stdout.splitlines() if "PASSED" in line and "test_grouped" in line]) == 6
-    assert len(workers) == 1, run.stdout[-2000:]
+    grouped = [line for line in run.stdout.splitlines() if "PASSED" in line and "test_grouped" in line]
+    assert len(grouped) == 6
+    assert len({line.split()[0] for line in grouped}) == 1, run.stdout[-2000:]
