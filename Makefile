@@ -61,6 +61,7 @@ bench: install
 	$(SOP) bench $(foreach s,$(BENCH_SCALES),--scale $(s))
 	$(SOP) forecast bench $(foreach s,$(BENCH_SCALES),--scale $(s))
 	$(PY) -m orchestration.benchmarks.supply $(foreach s,$(BENCH_SCALES),--scale $(s))
+	$(PY) -m orchestration.benchmarks.sop_cycle
 
 status: install
 	$(SOP) status

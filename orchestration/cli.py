@@ -6,6 +6,7 @@
     sop status    where everything is, and what is published
     sop bench     time each stage (generate, ingest, dbt, checks, publish) at one or more scales
     sop forecast  evaluate the forecast model selection on a CSV; benchmark the forecast step
+    sop actions   the S&OP action register: list, add, update, close, check (inputs/sop_actions.csv)
     sop dev       the Dagster UI on localhost:3000
 
 Every subcommand has ``--help``. ``--data-dir`` (or ``$SOP_DATA_DIR``, default ``./data``)
@@ -272,6 +273,10 @@ def cmd_demo(args) -> int:
     rc = cmd_generate(args)
     if rc:
         return rc
+    from orchestration.demo.planner_files import write_planner_examples
+
+    for path in write_planner_examples(paths.inputs):
+        _say(f"      planner file for the demo: {path} (edit it, or `sop actions` for the register)")
     t_gen = time.perf_counter() - started
     log_path = paths.logs / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
     cycles = args.forecast_cycles or DEMO_FORECAST_CYCLES
@@ -289,6 +294,9 @@ def cmd_demo(args) -> int:
     _say(f"Serving DuckDB (read-only for BI): {paths.serve_db}")
     _say(f"Parquet files:                     {paths.serve_parquet}/")
     _say(f"Logs:                              {log_path}")
+    packs = sorted(paths.reports.glob("*/sop_pack.html"))
+    if packs:
+        _say(f"S&OP meeting pack:                 {packs[-1]}")
     _say("Dagster UI with these runs:        make dev  (http://localhost:3000)")
     _say(f"Done in {total:.0f}s (generate {t_gen:.0f}s, pipeline {total - t_gen:.0f}s)")
     _say(verdict_line(True, args.start, args.through, paths.serve_db, total))
@@ -566,6 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
     from orchestration.cli_forecast import add_forecast_commands
 
     add_forecast_commands(sub)
+    from orchestration.cli_actions import add_actions_commands
+
+    add_actions_commands(sub)
     return parser
 
 

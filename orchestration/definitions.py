@@ -1,19 +1,21 @@
 """The Dagster code location: the one entry point (``workspace.yaml`` and ``dagster dev`` load it)."""
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions, EnvVar, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.dbt_assets import dbt_project, sop_dbt_models, sop_dbt_supply_models
+from orchestration.defs.dbt_assets import dbt_project, sop_dbt_models, sop_dbt_planning_models
 from orchestration.defs.forecast_assets import forecast_assets
 from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
 from orchestration.defs.quality_checks import quality_checks
 from orchestration.defs.raw_assets import raw_assets
-from orchestration.defs.resources import ForecastSettings, SopDataResource, SupplySettings
+from orchestration.defs.resources import ForecastSettings, SmtpResource, SopDataResource, SupplySettings
 from orchestration.defs.serving_assets import serving_marts
+from orchestration.defs.sop_cycle_assets import sop_cycle_assets
 from orchestration.defs.supply_assets import supply_assets, supply_checks
 
 #: dbt from this environment, whether or not its bin folder is on PATH
@@ -23,8 +25,37 @@ DBT_EXECUTABLE = (
     else (shutil.which("dbt") or "dbt")
 )
 
+
+def smtp_resource(environ=os.environ) -> SmtpResource:
+    """SMTP from the environment when ``SOP_SMTP_HOST`` is set, else an unconfigured resource (nothing is sent).
+
+    Host, recipients and credentials are ``EnvVar``s: resolved when a run starts, never written into the run
+    config, a file or the logs. ``SOP_SMTP_STARTTLS=0`` sends without STARTTLS (a local relay)."""
+    if not environ.get("SOP_SMTP_HOST"):
+        return SmtpResource()
+    fields: dict = {"host": EnvVar("SOP_SMTP_HOST"), "recipients": EnvVar("SOP_SMTP_TO")}
+    if environ.get("SOP_SMTP_PORT"):
+        fields["port"] = EnvVar.int("SOP_SMTP_PORT")
+    for field, name in (
+        ("username", "SOP_SMTP_USERNAME"),
+        ("password", "SOP_SMTP_PASSWORD"),
+        ("sender", "SOP_SMTP_FROM"),
+    ):
+        if environ.get(name):
+            fields[field] = EnvVar(name)
+    return SmtpResource(**fields, starttls=environ.get("SOP_SMTP_STARTTLS", "1") != "0")
+
+
 defs = Definitions(
-    assets=[*raw_assets, sop_dbt_models, *forecast_assets, *supply_assets, sop_dbt_supply_models, serving_marts],
+    assets=[
+        *raw_assets,
+        sop_dbt_models,
+        *forecast_assets,
+        *supply_assets,
+        *sop_cycle_assets,
+        sop_dbt_planning_models,
+        serving_marts,
+    ],
     asset_checks=[*quality_checks, *supply_checks],
     jobs=[monthly_sop_cycle],
     schedules=[monthly_sop_schedule],
@@ -32,6 +63,7 @@ defs = Definitions(
         "sop_data": SopDataResource(),
         "forecast_settings": ForecastSettings(),
         "supply_settings": SupplySettings(),
+        "smtp": smtp_resource(),
         "dbt": DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
         ),

@@ -93,9 +93,11 @@ def built_company(tmp_path_factory) -> BuiltCompany:
 
     from orchestration.demo import generate_company
     from orchestration.runner import run_monthly_cycle
+    from tests.integration import sop_planner_files
 
     root = tmp_path_factory.mktemp("sop-data")
     generate_company(root / "landing", seed=11, scale=SMALL_SCALE, start=FIRST, through=LAST)
+    sop_planner_files.write(root / "inputs")
     instance = DagsterInstance.ephemeral()
     run = run_monthly_cycle(FIRST, LAST, data_dir=root, instance=instance)
     return BuiltCompany(root, run.success, run.run_id, run.failed_checks, run.warned_checks, run.steps_failed, instance)

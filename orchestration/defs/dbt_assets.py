@@ -128,7 +128,9 @@ translator = SopDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 
 #: the models over tables that Python assets write after the warehouse is built (the supply plan):
 #: they run in a dbt step of their own, after those assets
-AFTER_PYTHON_MODELS = "path:models/staging/supply path:models/marts/supply"
+AFTER_PYTHON_MODELS = (
+    "path:models/staging/supply path:models/marts/supply path:models/staging/sop_cycle path:models/marts/sop_cycle"
+)
 
 
 def _dbt_vars(context: AssetExecutionContext, sop_data: SopDataResource) -> str:
@@ -161,11 +163,11 @@ def sop_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select=AFTER_PYTHON_MODELS,
-    name="sop_dbt_supply_models",
+    name="sop_dbt_planning_models",
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
 )
-def sop_dbt_supply_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data: SopDataResource):
+def sop_dbt_planning_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data: SopDataResource):
     """The supply marts are not partitioned: each holds every stored plan version (keyed by
     ``cycle_month``) and is rebuilt whole from schema ``supply`` by every run, so a run records
     one materialization per mart, not one per month of a backfill."""

@@ -74,3 +74,39 @@ class SupplySettings(ConfigurableResource):
     backfill_cycles: int = Field(
         default=2, ge=1, description="supply-plan cycles of a range run: the last N forecast cycles"
     )
+
+
+class SmtpResource(ConfigurableResource):
+    """Where the S&OP summary is sent; nothing is sent while ``host`` is empty (the default).
+
+    ``definitions.py`` fills the fields from the environment with ``EnvVar`` when ``SOP_SMTP_HOST`` is
+    set (``SOP_SMTP_PORT``, ``SOP_SMTP_USERNAME``, ``SOP_SMTP_PASSWORD``, ``SOP_SMTP_FROM``,
+    ``SOP_SMTP_TO``: comma-separated recipients, ``SOP_SMTP_STARTTLS``: 0 to send in the clear), so the
+    credentials never appear in a file, the run config or the logs (docs/sop_cycle.md).
+    """
+
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = "sop-platform@localhost"
+    recipients: str = ""
+    starttls: bool = True
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.recipients)
+
+    def recipient_list(self) -> list[str]:
+        return [r.strip() for r in self.recipients.split(",") if r.strip()]
+
+    def settings(self):
+        from orchestration.sop_cycle.mail import SmtpSettings
+
+        return SmtpSettings(
+            host=self.host,
+            port=int(self.port),
+            username=self.username or None,
+            password=self.password or None,
+            starttls=self.starttls,
+        )

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from orchestration.defs.dbt_assets import sop_dbt_models, sop_dbt_supply_models
+from orchestration.defs.dbt_assets import sop_dbt_models, sop_dbt_planning_models
 from orchestration.defs.forecast_assets import FORECAST_MART_KEYS
 from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
 from orchestration.defs.resources import SopDataResource
@@ -13,7 +13,7 @@ from orchestration.publishing import publish_marts
 #: marts, published with the marts: the KPI dictionary).
 MART_KEYS = [
     spec.key
-    for dbt_models in (sop_dbt_models, sop_dbt_supply_models)
+    for dbt_models in (sop_dbt_models, sop_dbt_planning_models)
     for spec in dbt_models.specs
     if (spec.group_name or "").startswith("marts") or spec.group_name == "seeds"
 ]

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 SOP = str(Path(sys.executable).with_name("sop"))
 BIN = str(Path(sys.executable).parent)
@@ -174,26 +176,9 @@ def test_sop_run_shows_progress_and_ends_with_its_verdict(closed_quarter):
 
 
 # ------------------------------------------------------------------ in a real browser
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is not installed (required in CI)")
-        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"no Chromium at {CHROMIUM} (required in CI: .ci/run installs it)")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def test_no_first_visit_dialog_covers_the_page(webserver):

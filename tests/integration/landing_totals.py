@@ -307,3 +307,30 @@ def demand_history(landing: Path) -> pd.DataFrame:
     ]
     grid = pd.DataFrame(rows, columns=["sku", "region_code", "month"]).set_index(["sku", "region_code", "month"])
     return grid.join(ordered).join(shipped).fillna(0.0).reset_index()
+
+
+def fill_rate_and_otif(landing: Path) -> pd.DataFrame:
+    """Per requested month and region (and 'total'): fill rate and OTIF of the order lines, from the landing files.
+
+    fill rate = Σ min(units shipped on or before the requested date, units ordered) / Σ units ordered;
+    OTIF = share of lines whose units shipped by the requested date cover the units ordered. Latest version
+    of each shipment and order line; region = the customer's latest region.
+    """
+    lines = _latest(_read(landing, "erp", "sales_order_lines"), ["order_number", "line_number"], "updated_at")
+    ships = _latest(_read(landing, "erp", "shipments"), "shipment_number", "updated_at")
+    customers = _latest(_read(landing, "erp", "customers"), "customer_number", "updated_at")
+    ships = ships.merge(lines[["order_number", "line_number", "requested_date"]], on=["order_number", "line_number"])
+    on_time = ships[pd.to_datetime(ships.ship_date) <= pd.to_datetime(ships.requested_date)]
+    shipped = on_time.groupby(["order_number", "line_number"]).quantity_shipped.sum().rename("on_time").reset_index()
+    lines = lines.merge(shipped, on=["order_number", "line_number"], how="left").fillna({"on_time": 0.0})
+    lines = lines.merge(customers[["customer_number", "region_code"]], on="customer_number", how="left")
+    lines["ordered"] = lines.quantity.astype(float)
+    lines["filled"] = np.minimum(lines.on_time.astype(float), lines.ordered)
+    lines["otif"] = lines.on_time.astype(float) >= lines.ordered
+    lines["month"] = _month(lines.requested_date)
+    rows = []
+    for scope, frame in [("total", lines), *lines.groupby("region_code")]:
+        g = frame.groupby("month").agg(filled=("filled", "sum"), ordered=("ordered", "sum"), otif=("otif", "mean"))
+        g["fill_rate"] = g.filled / g.ordered
+        rows.append(g.reset_index().assign(scope=scope)[["month", "scope", "fill_rate", "otif"]])
+    return pd.concat(rows, ignore_index=True)

@@ -18,7 +18,12 @@ nbclient = pytest.importorskip("nbclient")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-NOTEBOOKS = ["revenue_and_growth.ipynb", "sales_performance_and_pipeline.ipynb", "demand_history.ipynb"]
+NOTEBOOKS = [
+    "revenue_and_growth.ipynb",
+    "sales_performance_and_pipeline.ipynb",
+    "demand_history.ipynb",
+    "sop_analyst.ipynb",
+]
 
 
 def _execute(path: Path, data_dir: Path, tmp_path: Path):

@@ -14,7 +14,7 @@ from dagster import DagsterEventType, DagsterInstance, materialize
 from dagster_dbt import DbtCliResource
 
 from orchestration.definitions import DBT_EXECUTABLE
-from orchestration.defs.dbt_assets import dbt_project, sop_dbt_supply_models
+from orchestration.defs.dbt_assets import dbt_project, sop_dbt_planning_models
 from orchestration.defs.resources import ForecastSettings, SopDataResource, SupplySettings
 from orchestration.defs.serving_assets import serving_marts
 from orchestration.defs.supply_assets import supply_assets
@@ -43,7 +43,7 @@ def _run(root):
         project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
     )
     result = materialize(
-        [*supply_assets, sop_dbt_supply_models, serving_marts],
+        [*supply_assets, sop_dbt_planning_models, serving_marts],
         partition_key=f"{LAST}-01",
         instance=instance,
         resources={

@@ -14,7 +14,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "orchestration"
 #: the modules and packages that hold domain logic: plain Python, tested without Dagster
-DOMAIN = ("sources", "ingestion", "publishing", "clock", "settings", "quality", "forecasting", "supply", "demo")
+DOMAIN = (
+    "sources",
+    "ingestion",
+    "publishing",
+    "clock",
+    "settings",
+    "quality",
+    "forecasting",
+    "supply",
+    "sop_cycle",
+    "dbt_area",
+    "demo",
+)
 
 
 def _modules() -> dict[str, Path]:

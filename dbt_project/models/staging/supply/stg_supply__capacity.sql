@@ -1,5 +1,5 @@
 -- Capacity load vs available hours per work center × month.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

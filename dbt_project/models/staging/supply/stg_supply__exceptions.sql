@@ -1,5 +1,5 @@
 -- Supply exceptions with plain-language reasons.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

@@ -1,5 +1,5 @@
 -- Projected available balance per SKU × site × month of the unconstrained (MRP) plan.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

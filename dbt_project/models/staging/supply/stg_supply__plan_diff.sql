@@ -1,5 +1,5 @@
 -- What moved between the previous cycle's supply plan and this one, by family × site, and why.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

@@ -1,5 +1,5 @@
 -- Planned orders of the unconstrained MRP netting.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

@@ -1,5 +1,5 @@
 -- Safety stock, reorder point and the backtested service level per SKU × site.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

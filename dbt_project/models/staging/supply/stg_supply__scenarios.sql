@@ -1,5 +1,5 @@
 -- One KPI row per supply scenario, the base plan first.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

@@ -1,5 +1,5 @@
 -- One row per cycle: how the supply LP was solved.
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 

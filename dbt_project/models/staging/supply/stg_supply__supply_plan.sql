@@ -1,5 +1,5 @@
 -- The capacity-constrained supply plan per SKU × site × month (LP, HiGHS).
--- Written by the supply-planning step (orchestration/supply), one row set per cycle.
+-- Written by the supply-planning step (orchestration/supply).
 
 with
 
