@@ -130,12 +130,12 @@ class ActionRead:
     @property
     def valid(self) -> pd.DataFrame:
         """The rows that break no rule."""
-        return self.rows[self.rows["valid"]]
+        return self.rows[self.rows["valid"].astype(bool)]
 
     @property
     def refused(self) -> pd.DataFrame:
         """The rows that break a rule, with their error."""
-        return self.rows[~self.rows["valid"]]
+        return self.rows[~self.rows["valid"].astype(bool)]
 
 
 # ---------------------------------------------------------------- parsing

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.forecasting import warehouse as forecast_wh
 from orchestration.sop_cycle import actions as register
 from orchestration.sop_cycle import kpi_targets, plan_comparison, scorecard, tables
 from orchestration.sop_cycle import warehouse as sop_wh
@@ -51,7 +52,8 @@ def store_cycle_tables(
     snap.insert(0, "cycle_month", last)
     rows["kpi_targets"] = sop_wh.append_rows(con, tables.KPI_TARGETS, snap) if not snap.empty else 0
 
-    actuals = kpi_actuals(con, through=last)
+    # the whole history, whichever month is closed: re-running an old month keeps the later months' rows
+    actuals = kpi_actuals(con, through=forecast_wh.last_history_month(con) or last)
     months = sorted(actuals["month"].unique())
     card = scorecard.build_scorecard(actuals, kpi_targets.targets_by_month(targets.valid, months))
     rows["kpi_scorecard"] = sop_wh.write_scorecard(con, card)
@@ -92,7 +94,7 @@ def store_cycle_tables(
     history = register.action_history(sop_wh.action_snapshots(con))
     rows["action_history"] = sop_wh.write_history(con, history)
 
-    now = card[(card["month"] == last) & (card["scope"] == TOTAL)]
+    now = card[(card["month"] == last) & (card["scope"] == TOTAL)] if not card.empty else card
     refused = [e for e in list(targets.refused["error"]) + list(read.refused["error"]) if e]
     return StoredTables(rows, sorted(now.loc[now["status"] == "red", "kpi"]), refused, comparisons)
 

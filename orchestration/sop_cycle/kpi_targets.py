@@ -60,11 +60,11 @@ class TargetsRead:
 
     @property
     def valid(self) -> pd.DataFrame:
-        return self.rows[self.rows["valid"]]
+        return self.rows[self.rows["valid"].astype(bool)]
 
     @property
     def refused(self) -> pd.DataFrame:
-        return self.rows[~self.rows["valid"]]
+        return self.rows[~self.rows["valid"].astype(bool)]
 
 
 def _number(text: str) -> float | None:

@@ -207,7 +207,8 @@ def test_every_check_runs_and_passes_on_the_clean_company(built_company):
     for e in evaluations:
         if e.partition is not None:
             partitions[(e.asset_check_key.name, e.asset_check_key.asset_key.to_user_string())].add(e.partition)
-    # ... except the plan-version marts (the supply marts), checked whole once per run
+    # ... except the plan-version marts (the 9 supply marts, and the S&OP cycle's 4 marts keyed by cycle),
+    # checked whole once per run
     from orchestration.quality.engine import is_plan_version_mart
 
     months = {f"{m}-01" for m in pd.period_range("2021-01", "2022-02", freq="M").astype(str)}
@@ -216,7 +217,9 @@ def test_every_check_runs_and_passes_on_the_clean_company(built_company):
         for (name, asset) in partitions
         if name == "gx_suite" and not asset.startswith("raw_") and is_plan_version_mart(asset)
     }
-    assert len(whole) == 9 and all(partitions[k] == set() for k in whole), whole
+    sop_cycle = {"kpi_target_snapshots", "plan_comparison", "sop_action_snapshots", "sop_action_history"}
+    assert sop_cycle <= {asset for _, asset in whole}
+    assert len(whole) == 9 + len(sop_cycle) and all(partitions[k] == set() for k in whole), whole
     partitioned = {k: p for k, p in partitions.items() if k[0].startswith("gx_") and k not in whole}
     assert all(p == months for p in partitioned.values()), partitioned
     assert (built_company.root / "reports" / "2022-02" / "data_docs" / "index.html").is_file()

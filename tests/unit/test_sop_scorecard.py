@@ -158,3 +158,9 @@ def test_a_month_target_wins_over_the_year_and_a_missing_file_is_no_target(tmp_p
     by_month = kpi_targets.targets_by_month(read.valid, [pd.Timestamp("2026-02-01"), pd.Timestamp("2026-03-01")])
     assert list(by_month["target"]) == [0.9, 0.7] and list(by_month["target_row"]) == [2, 3]
     assert kpi_targets.read_targets(tmp_path / "absent.csv", REGIONS).rows.empty
+
+
+def test_no_targets_file_gives_an_empty_scorecard_target_set(tmp_path):
+    read = kpi_targets.read_targets(tmp_path / "absent.csv", REGIONS)
+    assert read.valid.empty and "period" in read.valid.columns and read.refused.empty
+    assert kpi_targets.targets_by_month(read.valid, [pd.Timestamp("2026-01-01")]).empty
