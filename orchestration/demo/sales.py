@@ -12,6 +12,14 @@ state at month end; ``opportunity_history`` one row per change (the first at cre
 ``opportunity_line_items`` the products of the month's new opportunities. The Amount is the sum
 of the line items and never changes afterwards. ``quotas`` gives every rep employed in the
 month a bookings quota sized to what their accounts can be expected to close.
+
+The company is a going concern from its first month: the deal flow of the
+``OPENING_PIPELINE_MONTHS`` before it is simulated too, and the deals still open on the first
+day come in the first month's extracts as the CRM's initial load (their state on that day as
+one history row, their products with the line items, as loaded then). Deals that closed before it are not
+extracted. When a rep leaves or moves, their open deals go to the successor who takes over
+their accounts: the deal shows the new owner from the 1st of that month (an owner change is not
+a history row, as in Salesforce, where OpportunityHistory tracks stage, amount and close date).
 """
 
 from __future__ import annotations
@@ -61,6 +69,9 @@ LINE_ITEMS_PER_DEAL = np.array([0.30, 0.28, 0.20, 0.13, 0.09])
 #: deals come in a little above target because quantities round up to whole units
 _ROUNDING_UPLIFT = 1.08
 _CREATION_SEASON = np.array([0.95, 1.0, 1.08, 1.02, 1.0, 1.03, 0.92, 0.85, 1.05, 1.08, 1.02, 0.80])
+#: months of deal flow before the first generated month: longer than the longest sales cycle
+#: (270 days, lost deals up to 10% longer), so the first month opens with a full pipeline
+OPENING_PIPELINE_MONTHS = 10
 
 
 @dataclass
@@ -78,25 +89,114 @@ class SalesPipeline:
         self.company = company
         self.start_month = start_month
         self._pending: dict[int, list[pd.DataFrame]] = {}
+        #: the last extracted state of every open deal, by Id
+        self._open = pd.DataFrame()
 
     # ------------------------------------------------------------------ the month
     def month(self, month: int, market: MarketMonth) -> SalesMonth:
+        opening_items, opening_planned = self._open_pipeline(market) if month == self.start_month else (None, None)
+        self._hand_over_departures(month)
         rng = month_rng(self.company.seed, month, MonthStream.OPPORTUNITIES)
         line_items, events, planned = self._create(rng, month, market)
-        for event_month, frame in events.groupby("event_month", sort=True):
-            self._pending.setdefault(int(event_month), []).append(frame.drop(columns="event_month"))
+        self._queue(events)
         month_events = self._pending.pop(month, [])
         opps, history = self._extract(month, month_events)
+        self._remember(month_events)
+        if opening_items is not None:
+            line_items = pd.concat([opening_items, line_items], ignore_index=True)
+            planned = pd.concat([opening_planned, planned], ignore_index=True)
         quotas = self._quotas(month, market)
         return SalesMonth(opps, history, line_items, quotas, planned)
 
+    def _queue(self, events: pd.DataFrame) -> None:
+        for event_month, frame in events.groupby("event_month", sort=True):
+            self._pending.setdefault(int(event_month), []).append(frame.drop(columns="event_month"))
+
+    def _remember(self, month_events: list[pd.DataFrame]) -> None:
+        """Keep the month-end state of the deals still open (for owner hand-overs)."""
+        if not month_events:
+            return
+        last = pd.concat(month_events, ignore_index=True).sort_values(["ts", "Id"], kind="stable")
+        last = last.drop_duplicates("Id", keep="last").set_index("Id")
+        kept = self._open[~self._open.index.isin(last.index)] if len(self._open) else self._open
+        merged = pd.concat([kept, last]) if len(kept) else last
+        self._open = merged[merged["stage"].to_numpy(dtype=np.int64) < WON]
+
+    # ------------------------------------------------------------------ the opening pipeline
+    def _open_pipeline(self, market: MarketMonth):
+        """Simulate the deal flow of the months before the first one; queue the deals still open
+        on its first day as the initial load (one state row each at the start of the month).
+
+        Returns the open deals' line items and the ERP orders they will place once won."""
+        start = self.start_month
+        first_ts = cal.first_day(start).astype("datetime64[s]")
+        items, planned, events = [], [], []
+        for month in range(start - OPENING_PIPELINE_MONTHS, start):
+            rng = month_rng(self.company.seed, month, MonthStream.OPPORTUNITIES)
+            month_items, month_events, month_planned = self._create(rng, month, market, as_of=start)
+            closes = month_events.groupby("Id")["ts"].max()
+            still_open = closes.index[closes.to_numpy() >= first_ts]
+            items.append(month_items[month_items["OpportunityId"].isin(still_open)])
+            planned.append(month_planned[month_planned["crm_opportunity_id"].isin(still_open)])
+            events.append(month_events[month_events["Id"].isin(still_open)])
+        events = pd.concat(events, ignore_index=True)
+        before = events[events["ts"].to_numpy() < first_ts]
+        state = before.sort_values(["ts", "Id"], kind="stable").drop_duplicates("Id", keep="last")
+        state = state.sort_values("Id", kind="stable").reset_index(drop=True)
+        # the initial load's state rows, a second apart in the first minutes of the month
+        state["ts"] = first_ts + np.arange(len(state)).astype("timedelta64[s]")
+        state["event_month"] = start
+        self._queue(pd.concat([state, events[events["ts"].to_numpy() >= first_ts]], ignore_index=True))
+        # the initial load writes the products with their deal's state row (an extract holds the
+        # line items created, i.e. loaded, in its month)
+        items = pd.concat(items, ignore_index=True)
+        loaded_at = state.set_index("Id")["ts"]
+        items["CreatedDate"] = loaded_at.loc[items["OpportunityId"]].to_numpy() + np.timedelta64(5, "s")
+        return items, pd.concat(planned, ignore_index=True)
+
+    def _hand_over_departures(self, month: int) -> None:
+        """Give the open deals of reps leaving (or moving away) on this month's 1st to their
+        successor: every queued change shows the new owner, and a deal with no change this
+        month gets an owner-change row so the month's extract carries it."""
+        workforce = self.company.workforce
+        r = cal.horizon_position(month)
+        successor = {
+            workforce.user_id[c.user]: workforce.user_id[c.successor]
+            for c in workforce.changes
+            if c.kind == "depart" and c.position == r and c.successor >= 0
+        }
+        if not successor:
+            return
+        for frames in self._pending.values():
+            for frame in frames:
+                frame["OwnerId"] = frame["OwnerId"].replace(successor)
+        if not len(self._open):
+            return
+        changing = set()
+        for frame in self._pending.get(month, []):
+            changing.update(frame["Id"])
+        handed = self._open[self._open["OwnerId"].isin(list(successor)) & ~self._open.index.isin(list(changing))]
+        if not len(handed):
+            return
+        handed = handed.sort_index().reset_index()
+        handed["OwnerId"] = handed["OwnerId"].replace(successor)
+        handed["ts"] = cal.first_day(month).astype("datetime64[s]") + np.arange(len(handed)).astype("timedelta64[s]")
+        handed["owner_change"] = True
+        self._pending.setdefault(month, []).insert(0, handed)
+
     # ------------------------------------------------------------------ creation
-    def _create(self, rng, month: int, market: MarketMonth):
+    def _create(self, rng, month: int, market: MarketMonth, as_of: int | None = None):
+        """The deals created in ``month``: their line items, every future change, their ERP orders.
+
+        ``as_of``: for a month before the first generated one, the month whose account owners,
+        catalogue and prices stand in for it (the master data starts with the first month)."""
         c = self.company
         book, products, workforce = c.accounts, c.products, c.workforce
-        r = cal.horizon_position(month)
+        r = cal.horizon_position(month if as_of is None else as_of)
         first = cal.first_day(month)
-        eligible = np.flatnonzero(book.in_crm & (book.created_at < first.astype("datetime64[s]")))
+        eligible = np.flatnonzero(
+            book.in_crm & (book.created_at < first.astype("datetime64[s]")) & (book.owner[:, r] >= 0)
+        )
         seg_of = book.segment[eligible]
         rate = (
             OPPORTUNITIES_PER_ACCOUNT_MONTH[seg_of]
@@ -128,7 +228,7 @@ class SalesPipeline:
 
         ids = identifiers.document_numbers(identifiers.OPPORTUNITY, cal.compact_label(month), range(1, n + 1), 6)
         items, main_family = self._line_items(
-            rng, month, ids, created_ts, acct, n_items, target_usd, discount, currency, fx
+            rng, month if as_of is None else as_of, ids, created_ts, acct, n_items, target_usd, discount, currency, fx
         )
         amount_cents = np.bincount(items["opp"].to_numpy(), weights=items["cents"].to_numpy(), minlength=n).astype(
             np.int64
@@ -156,6 +256,7 @@ class SalesPipeline:
         )
         events = self._trajectories(rng, created_ts, won, cycle, start_stage, optimism)
         events = static.iloc[events["opp"].to_numpy()].reset_index(drop=True).join(events)
+        events["owner_change"] = False
         events["event_month"] = cal.month_of(events["ts"].to_numpy())
 
         close_ts = created_ts + (cycle * 86400).astype("timedelta64[s]")
@@ -332,8 +433,12 @@ class SalesPipeline:
                     "ts",
                     "stage",
                     "close_date",
+                    "owner_change",
                 ]
             )
+        all_events = events
+        # an owner change is no OpportunityHistory row (that object tracks stage, amount, close date)
+        events = events[~events["owner_change"].to_numpy(dtype=bool)]
         stage = events["stage"].to_numpy(dtype=np.int64)
         amount = events["amount_cents"].to_numpy(dtype=np.int64) / 100.0
         history = pd.DataFrame(
@@ -350,7 +455,7 @@ class SalesPipeline:
                 "CreatedDate": events["ts"].to_numpy(dtype="datetime64[s]"),
             }
         )
-        last = events.drop_duplicates("Id", keep="last").sort_values("Id", kind="stable")
+        last = all_events.drop_duplicates("Id", keep="last").sort_values("Id", kind="stable")
         stage = last["stage"].to_numpy(dtype=np.int64)
         opps = pd.DataFrame(
             {
@@ -389,7 +494,8 @@ class SalesPipeline:
         seg = book.segment[accounts]
         win = WIN_RATE + float((TYPE_SHARE * TYPE_WIN_ADJUSTMENT).sum())
         mean_deal = DEAL_MEDIAN_USD * np.exp(DEAL_SIGMA**2 / 2) * _ROUNDING_UPLIFT
-        days_running = (cal.last_day(month) - cal.first_day(self.start_month)).astype(int) + 1
+        opening = cal.first_day(self.start_month - OPENING_PIPELINE_MONTHS)
+        days_running = (cal.last_day(month) - opening).astype(int) + 1
         maturity = np.clip((days_running - CYCLE_DAYS[:, 0]) / (CYCLE_DAYS[:, 1] - CYCLE_DAYS[:, 0]), 0.0, 1.0)
         per_account = (OPPORTUNITIES_PER_ACCOUNT_MONTH * win * mean_deal * maturity)[seg]
         per_account = (

@@ -1,6 +1,8 @@
--- The month calendar with a fiscal calendar: one row per month from the first to the last
--- month any source touches (order, invoice and FX months, opportunity creation and close
--- months, so future close dates of open opportunities find their month).
+-- The month calendar with a fiscal calendar: one row per month from the first month any source
+-- touches (order, invoice and FX months, opportunity creation and close months) to the later of
+-- the last such month (future close dates of open opportunities find their month) and the end of
+-- the fiscal year after the last FX month, the last month closed (so next year's sales plan has
+-- its twelve months).
 --
 -- The fiscal year starts in the month given by the dbt var `fiscal_year_start_month`
 -- (1 = January, the default: fiscal = calendar year). A fiscal year is named by the calendar
@@ -48,11 +50,26 @@ data_months as (
 
 ),
 
+last_closed as (
+
+    select cast(max(rate_month) as date) as closed_month from fx_rates
+
+),
+
 month_range as (
 
-    select min(month_start) as first_month, max(month_start) as last_month
-    from data_months
-    where month_start is not null
+    select
+        min(data_months.month_start) as first_month,
+        greatest(
+            max(data_months.month_start),
+            -- the last month of the fiscal year after the one the last closed month falls in
+            any_value(
+                last_closed.closed_month
+                + to_months(cast((({{ fiscal_start }} - 1 - month(last_closed.closed_month) + 12) % 12) + 12 as integer))
+            )
+        ) as last_month
+    from data_months, last_closed
+    where data_months.month_start is not null
 
 ),
 
