@@ -62,6 +62,7 @@ bench: install
 	$(SOP) forecast bench $(foreach s,$(BENCH_SCALES),--scale $(s))
 	$(PY) -m orchestration.benchmarks.supply $(foreach s,$(BENCH_SCALES),--scale $(s))
 	$(PY) -m orchestration.benchmarks.sop_cycle
+	$(PY) -m orchestration.benchmarks.sales_planning
 
 status: install
 	$(SOP) status

@@ -13,7 +13,14 @@ from orchestration.defs.forecast_assets import forecast_assets
 from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
 from orchestration.defs.quality_checks import quality_checks
 from orchestration.defs.raw_assets import raw_assets
-from orchestration.defs.resources import ForecastSettings, SmtpResource, SopDataResource, SupplySettings
+from orchestration.defs.resources import (
+    ForecastSettings,
+    SalesPlanningSettings,
+    SmtpResource,
+    SopDataResource,
+    SupplySettings,
+)
+from orchestration.defs.sales_planning_assets import sales_planning_assets
 from orchestration.defs.serving_assets import serving_marts
 from orchestration.defs.sop_cycle_assets import sop_cycle_assets
 from orchestration.defs.supply_assets import supply_assets, supply_checks
@@ -53,6 +60,7 @@ defs = Definitions(
         *forecast_assets,
         *supply_assets,
         *sop_cycle_assets,
+        *sales_planning_assets,
         sop_dbt_planning_models,
         serving_marts,
     ],
@@ -63,6 +71,7 @@ defs = Definitions(
         "sop_data": SopDataResource(),
         "forecast_settings": ForecastSettings(),
         "supply_settings": SupplySettings(),
+        "sales_planning_settings": SalesPlanningSettings(),
         "smtp": smtp_resource(),
         "dbt": DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE

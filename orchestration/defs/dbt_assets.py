@@ -128,8 +128,10 @@ translator = SopDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 
 #: the models over tables that Python assets write after the warehouse is built (the supply plan):
 #: they run in a dbt step of their own, after those assets
-AFTER_PYTHON_MODELS = (
-    "path:models/staging/supply path:models/marts/supply path:models/staging/sop_cycle path:models/marts/sop_cycle"
+AFTER_PYTHON_MODELS = " ".join(
+    f"path:models/{layer}/{area}"
+    for area in ("supply", "sop_cycle", "sales_planning")
+    for layer in ("staging", "marts")
 )
 
 

@@ -76,6 +76,30 @@ class SupplySettings(ConfigurableResource):
     )
 
 
+class SalesPlanningSettings(ConfigurableResource):
+    """The sales-planning method's parameters that are not in the planners' files (docs/sales_planning.md).
+
+    The planners own the company target, over-assignment and potential weight (``inputs/sales_targets.csv``),
+    the comp plans (``inputs/comp_plans.yaml``) and the rebalancing decisions; these are the data team's
+    knobs. Set them per run in the launchpad (``resources: sales_planning_settings: config: ...``).
+    """
+
+    plan_fiscal_year: int = Field(
+        default=0, ge=0, description="fiscal year to set quotas for; 0: the year after the closed month's"
+    )
+    attainable_share: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="share of the market the company can win; 0: today's share"
+    )
+    over_assignment_lower: float = Field(default=1.1, ge=1.0, description="lowest sum of quotas / target")
+    over_assignment_upper: float = Field(default=1.3, ge=1.0, description="highest sum of quotas / target")
+    balance_band: float = Field(
+        default=0.15, gt=0.0, lt=1.0, description="each rep's potential within ± this share of the region's mean"
+    )
+    max_account_moves: int = Field(default=80, ge=0, description="most accounts the rebalancing may move")
+    solver_time_limit_seconds: float = Field(default=8.0, gt=0.0, description="HiGHS time limit of the rebalancing")
+    time_to_fill_months: int = Field(default=3, ge=0, description="months from requisition to a hire's start")
+
+
 class SmtpResource(ConfigurableResource):
     """Where the S&OP summary is sent; nothing is sent while ``host`` is empty (the default).
 

@@ -1,4 +1,5 @@
-"""The demo company's planner files: KPI targets and an action register, as a planner would keep them.
+"""The demo company's planner files (KPI targets, action register, sales targets, comp plans and their
+what-if, territory decisions), as planners would keep them.
 
 ``sop demo`` writes them into ``inputs/`` when they are not there yet (it never replaces a planner's own
 file), so that the first pack already shows targets, statuses and actions: the examples of
@@ -13,7 +14,14 @@ from orchestration.settings import PROJECT_ROOT
 
 EXAMPLES_DIR = PROJECT_ROOT / "docs" / "examples"
 #: the planner files the demo starts with
-FILES = ("kpi_targets.csv", "sop_actions.csv")
+FILES = (
+    "kpi_targets.csv",
+    "sop_actions.csv",
+    "sales_targets.csv",
+    "comp_plans.yaml",
+    "comp_plans_what_if.yaml",
+    "territory_decisions.csv",
+)
 
 
 def write_planner_examples(inputs_dir: Path) -> list[Path]:

@@ -36,8 +36,9 @@ SECTIONS = (
     ("demand", "4. Demand review"),
     ("supply", "5. Supply review"),
     ("financials", "6. Financial view"),
-    ("decisions", "7. Decisions needed"),
-    ("register", "8. Action register"),
+    ("sales-plan", "7. Sales plan"),
+    ("decisions", "8. Decisions needed"),
+    ("register", "9. Action register"),
 )
 
 
@@ -65,6 +66,54 @@ def fmt(value, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return findings.amount(float(value), unit)
+
+
+def sales_plan_page(sales: dict[str, pd.DataFrame]) -> dict:
+    """What the sales-plan page shows: the bookings target against the S&OP plan and the quotas (one number),
+    territories top-down against bottom-up, the payout forecast, the sales KPIs, hires and the rebalancing."""
+    if not sales or sales.get("reconciliation") is None or sales["reconciliation"].empty:
+        return {}
+    reconciliation = sales["reconciliation"]
+    total = reconciliation[reconciliation["region_code"] == TOTAL].iloc[0]
+    band = f"{total['band_lower']:.2f}–{total['band_upper']:.2f}"
+    within = "within" if bool(total["within_band"]) else "outside"
+    source = {"file": "set by the planners", "sop_plan_growth": "S&OP plan", "sop_plan": "the S&OP plan"}
+    growth = total.get("growth_rate")
+    basis = (
+        f"S&OP revenue plan {fmt(total['sop_plan_usd'], 'USD')} + {float(growth) * 100:.1f}%"
+        if total["target_source"] == "sop_plan_growth" and growth is not None and not pd.isna(growth)
+        else source.get(total["target_source"], total["target_source"])
+    )
+    headline = (
+        f"FY{int(total['fiscal_year'])} bookings target {fmt(total['bookings_target_usd'], 'USD')} ({basis}); "
+        f"quotas {fmt(total['quota_usd'], 'USD')} = {float(total['over_assignment']):.2f}× target, {within} the "
+        f"band {band}"
+    )
+    territories = sales.get("territories", pd.DataFrame())
+    stretched = territories[territories["assessment"] == "stretch"] if not territories.empty else territories
+    payout = sales.get("payout_forecast", pd.DataFrame())
+    moves = sales.get("moves", pd.DataFrame())
+    balance = sales.get("balance", pd.DataFrame())
+    cv = []
+    if not balance.empty:
+        for region, rows in balance.groupby("region_code"):
+            by_state = dict(zip(rows["state"], rows["potential_cv"]))
+            cv.append({"region_code": region, "before": by_state.get("before"), "proposed": by_state.get("proposed")})
+    return {
+        "headline": headline,
+        "territory_finding": (
+            f"{len(stretched)} of {len(territories)} territories stretched more than 10% beyond their bottom-up number"
+            if not territories.empty
+            else ""
+        ),
+        "reconciliation": _records(reconciliation),
+        "territories": _records(territories),
+        "payout": _records(payout)[0] if not payout.empty else None,
+        "kpis": _records(sales.get("kpis", pd.DataFrame())),
+        "hires": _records(sales.get("hires", pd.DataFrame())),
+        "moves": _records(moves),
+        "balance": cv,
+    }
 
 
 def build_pack(inputs: PackInputs, future_targets: pd.DataFrame | None = None, generated: str = "") -> str:
@@ -187,6 +236,7 @@ def build_pack(inputs: PackInputs, future_targets: pd.DataFrame | None = None, g
         else inputs.plan_changes
     )
     red_total = [r["kpi"] for r in _records(total) if r.get("status") == "red"]
+    sales = sales_plan_page(inputs.sales_plan)
     data = {
         "cycle_month": f"{cycle:%Y-%m}",
         "previous_cycle_month": f"{inputs.previous_cycle:%Y-%m}" if inputs.previous_cycle is not None else None,
@@ -198,6 +248,7 @@ def build_pack(inputs: PackInputs, future_targets: pd.DataFrame | None = None, g
         ),
         "exceptions": _records(inputs.exceptions),
         "decisions": decisions,
+        "sales_plan": {k: v for k, v in sales.items() if k in ("reconciliation", "territories", "payout", "kpis")},
     }
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=jinja2.select_autoescape(["html", "j2"])
@@ -233,6 +284,7 @@ def build_pack(inputs: PackInputs, future_targets: pd.DataFrame | None = None, g
         supply_changes=_records(inputs.supply_changes),
         revenue_svg=revenue_svg,
         revenue_changes=_records(revenue_changes),
+        sales=sales,
         decisions=decisions,
         register=_records(actions),
         data_json=json.dumps(data, sort_keys=True).replace("</", "<\\/"),

@@ -43,6 +43,8 @@ class PackInputs:
     supply_changes: pd.DataFrame  # supply_plan_diff rows of the cycle
     revenue: pd.DataFrame  # month, forecast_usd, lo_80_usd, hi_80_usd, target_usd, last_year_usd
     extras: dict = field(default_factory=dict)
+    #: the sales-plan marts of the cycle (``read_sales_plan``): name -> rows; empty without a sales plan
+    sales_plan: dict = field(default_factory=dict)
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -63,6 +65,37 @@ def _df(con: duckdb.DuckDBPyConnection, table: str, sql: str, params: list | Non
             if frame[c].dtype == object or "date" in str(frame[c].dtype):
                 frame[c] = pd.to_datetime(frame[c], errors="coerce")
     return frame
+
+
+def read_sales_plan(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """The sales plan the cycle's run made: reconciliation with the S&OP plan, territories top-down against
+    bottom-up, the payout forecast's total, the sales KPIs, the hiring plan and the rebalancing's moves and
+    balance (marts of ``models/marts/sales_planning``)."""
+    day = pd.Timestamp(cycle).date()
+    queries = {
+        "reconciliation": "SELECT * FROM marts.quota_reconciliation WHERE cycle_month = ? "
+        "ORDER BY region_code = 'total', region_code",
+        "territories": "SELECT p.*, t.territory_name FROM marts.territory_quota_plan p "
+        "LEFT JOIN marts.dim_territory t USING (territory_id) WHERE p.cycle_month = ? ORDER BY p.territory_id",
+        "payout_forecast": "SELECT * FROM marts.payout_forecast WHERE cycle_month = ? AND rep_id = 'total'",
+        "kpis": "SELECT * FROM marts.sales_kpis WHERE cycle_month = ? ORDER BY region_code = 'total', region_code",
+        "hires": "SELECT region_code, requisition_month, start_month, sum(hires) AS hires FROM marts.hiring_plan "
+        "WHERE cycle_month = ? GROUP BY ALL ORDER BY region_code, start_month",
+        "moves": "SELECT decision, count(*) AS accounts, CAST(sum(potential_usd) AS DOUBLE) AS potential_usd "
+        "FROM marts.rebalance_proposal WHERE cycle_month = ? GROUP BY 1 ORDER BY 1",
+        "balance": "SELECT state, region_code, potential_cv FROM marts.territory_balance "
+        "WHERE cycle_month = ? AND level = 'region' ORDER BY region_code, state",
+    }
+    marts = {
+        "reconciliation": "marts.quota_reconciliation",
+        "territories": "marts.territory_quota_plan",
+        "payout_forecast": "marts.payout_forecast",
+        "kpis": "marts.sales_kpis",
+        "hires": "marts.hiring_plan",
+        "moves": "marts.rebalance_proposal",
+        "balance": "marts.territory_balance",
+    }
+    return {name: _df(con, marts[name], sql, [day]) for name, sql in queries.items()}
 
 
 def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> PackInputs:
@@ -233,6 +266,7 @@ def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> Pac
         [day, ahead],
     )
     return PackInputs(
+        sales_plan=read_sales_plan(con, c),
         cycle=c,
         previous_cycle=previous,
         scorecard=scorecard,

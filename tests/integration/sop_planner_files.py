@@ -1,7 +1,9 @@
-"""The planner files of the small test company (14 months, 2021-01 .. 2022-02): KPI targets and actions.
+"""The planner files of the small test company (14 months, 2021-01 .. 2022-02): KPI targets, actions, the
+sales targets, comp plans (and a what-if) and the territory decisions.
 
 ``built_company`` writes them into its ``inputs/`` before the run, so the S&OP cycle's scorecard, pack and
-summary are built with targets, statuses and actions (tests/integration/test_sop_cycle.py).
+summary are built with targets, statuses and actions (tests/integration/test_sop_cycle.py), and the sales plan
+with a target, payouts and a what-if (tests/integration/test_sales_planning.py).
 """
 
 TARGETS = """kpi,scope,period,target,amber_band,red_band,band_unit
@@ -25,7 +27,52 @@ A-5,2022-02,Bad row,ana.silva,2021-06-01,open,,,
 """
 
 
+#: FY2023 (the plan year of cycle 2022-02): the S&OP revenue plan + 5 %
+SALES_TARGETS = """fiscal_year,target_usd,growth_rate,over_assignment,potential_weight,note
+2023,,0.05,1.25,0.4,plan + 5 %
+"""
+SALES_GROWTH, OVER_ASSIGNMENT, POTENTIAL_WEIGHT = 0.05, 1.25, 0.4
+
+#: FY2022 (the year cycle 2022-02 pays): a decelerator, an accelerator, a cap and a SPIF in the paid months
+COMP_PLANS = """fiscal_year: 2022
+plans:
+  - id: AE-2022
+    role: Sales Rep
+    ote_usd: 120000
+    pay_mix: {base: 0.5, variable: 0.5}
+    measure: bookings
+    earnings_cap_usd: 240000
+    tiers:
+      - {from: 0.0, to: 0.5, rate: 0.5}
+      - {from: 0.5, to: 1.0, rate: 1.0}
+      - {from: 1.0, rate: 1.5}
+    spifs:
+      - {name: Winter push, from: 2022-01, to: 2022-02, opportunity_type: New Business, amount_per_deal_usd: 400}
+    clawback: {window_months: 3}
+"""
+COMP_PLAN = dict(ote=120000.0, base_share=0.5, cap=240000.0, tiers=((0.0, 0.5, 0.5), (0.5, 1.0, 1.0), (1.0, None, 1.5)))
+SPIF = dict(months=("2022-01", "2022-02"), opportunity_type="New Business", amount=400.0)
+
+COMP_WHAT_IF = """fiscal_year: 2022
+plans:
+  - id: AE-2022-flat
+    role: Sales Rep
+    ote_usd: 120000
+    pay_mix: {base: 0.7, variable: 0.3}
+    measure: bookings
+    earnings_cap_usd: 240000
+    tiers:
+      - {from: 0.0, rate: 1.0}
+"""
+
+TERRITORY_DECISIONS = "proposal_month,account_id,decision,decided_by,note\n"
+
+
 def write(inputs_dir) -> None:
     inputs_dir.mkdir(parents=True, exist_ok=True)
     (inputs_dir / "kpi_targets.csv").write_text(TARGETS)
     (inputs_dir / "sop_actions.csv").write_text(ACTIONS)
+    (inputs_dir / "sales_targets.csv").write_text(SALES_TARGETS)
+    (inputs_dir / "comp_plans.yaml").write_text(COMP_PLANS)
+    (inputs_dir / "comp_plans_what_if.yaml").write_text(COMP_WHAT_IF)
+    (inputs_dir / "territory_decisions.csv").write_text(TERRITORY_DECISIONS)

@@ -23,7 +23,9 @@ from orchestration.defs.raw_assets import raw_assets
 from orchestration.defs.resources import SopDataResource
 from orchestration.demo import generate_company
 from orchestration.demo.faults import Fault, apply_fault
+from orchestration.quality.engine import is_plan_version_mart
 from orchestration.quality.quarantine import quarantined_rows
+from orchestration.sales_planning import dbt_yaml as sales_dbt_yaml
 
 SCALE = 0.03
 FIRST, LAST = "2021-01", "2021-04"
@@ -207,9 +209,8 @@ def test_every_check_runs_and_passes_on_the_clean_company(built_company):
     for e in evaluations:
         if e.partition is not None:
             partitions[(e.asset_check_key.name, e.asset_check_key.asset_key.to_user_string())].add(e.partition)
-    # ... except the plan-version marts (the 9 supply marts, and the S&OP cycle's 4 marts keyed by cycle),
-    # checked whole once per run
-    from orchestration.quality.engine import is_plan_version_mart
+    # ... except the plan-version marts (the 9 supply marts, the S&OP cycle's 4 marts keyed by cycle and the
+    # sales plan's marts), checked whole once per run
 
     months = {f"{m}-01" for m in pd.period_range("2021-01", "2022-02", freq="M").astype(str)}
     whole = {
@@ -219,7 +220,9 @@ def test_every_check_runs_and_passes_on_the_clean_company(built_company):
     }
     sop_cycle = {"kpi_target_snapshots", "plan_comparison", "sop_action_snapshots", "sop_action_history"}
     assert sop_cycle <= {asset for _, asset in whole}
-    assert len(whole) == 9 + len(sop_cycle) and all(partitions[k] == set() for k in whole), whole
+    sales = {mart for mart, _ in sales_dbt_yaml.MARTS.values()}
+    assert sales <= {asset for _, asset in whole}
+    assert len(whole) == 9 + len(sop_cycle) + len(sales) and all(partitions[k] == set() for k in whole), whole
     partitioned = {k: p for k, p in partitions.items() if k[0].startswith("gx_") and k not in whole}
     assert all(p == months for p in partitioned.values()), partitioned
     assert (built_company.root / "reports" / "2022-02" / "data_docs" / "index.html").is_file()

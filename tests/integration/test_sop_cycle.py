@@ -166,6 +166,7 @@ def test_the_pack_opens_offline_and_shows_the_marts_numbers(browser, built_compa
         "demand",
         "supply",
         "financials",
+        "sales-plan",
         "decisions",
         "register",
     ]
@@ -177,6 +178,10 @@ def test_the_pack_opens_offline_and_shows_the_marts_numbers(browser, built_compa
     data = json.loads(page.locator("#pack-data").text_content())
     rows_shown = page.eval_on_selector_all(
         "#performance tr[data-kpi]", "els => els.map(e => [e.dataset.kpi, e.dataset.actual, e.dataset.status])"
+    )
+    sales_shown = page.eval_on_selector_all(
+        "#sales-plan tr[data-sales-region]",
+        "els => els.map(e => [e.dataset.salesRegion, e.dataset.target, e.dataset.quota])",
     )
     context.close()
     assert not off_machine and not console_errors, (off_machine, console_errors)
@@ -190,6 +195,15 @@ def test_the_pack_opens_offline_and_shows_the_marts_numbers(browser, built_compa
             row["actual"] is None and pd.isna(expected.actual)
         )
         assert row["status"] == (expected.status if isinstance(expected.status, str) else None)
+    # the sales-plan page shows the published reconciliation of the cycle, region by region
+    reconciliation = serving.execute(
+        "SELECT region_code, bookings_target_usd, quota_usd FROM quota_reconciliation "
+        f"WHERE cycle_month = DATE '{CYCLE}-01'"
+    ).df()
+    assert len(sales_shown) == len(reconciliation) >= 2
+    published = {r.region_code: (float(r.bookings_target_usd), float(r.quota_usd)) for r in reconciliation.itertuples()}
+    for region, target, quota in sales_shown:
+        assert (float(target), float(quota)) == pytest.approx(published[region], abs=0.005)
     red = sorted(month[(month["scope"] == "total") & (month["status"] == "red")]["kpi"])
     assert sorted(data["red_kpis"]) == red
     assert len(rows_shown) == len(month[month["scope"] == "total"])

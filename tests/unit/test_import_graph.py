@@ -24,6 +24,7 @@ DOMAIN = (
     "forecasting",
     "supply",
     "sop_cycle",
+    "sales_planning",
     "dbt_area",
     "demo",
 )

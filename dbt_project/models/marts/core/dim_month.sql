@@ -65,7 +65,12 @@ month_range as (
             -- the last month of the fiscal year after the one the last closed month falls in
             any_value(
                 last_closed.closed_month
-                + to_months(cast((({{ fiscal_start }} - 1 - month(last_closed.closed_month) + 12) % 12) + 12 as integer))
+                + to_months(
+                    cast(
+                        (({{ fiscal_start }} - 1 - month(last_closed.closed_month) + 12) % 12) + 12
+                        as integer
+                    )
+                )
             )
         ) as last_month
     from data_months, last_closed

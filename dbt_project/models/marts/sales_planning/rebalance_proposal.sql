@@ -1,0 +1,3 @@
+-- The territory rebalancing proposal.
+
+select * from {{ ref('stg_sales_planning__rebalance_proposal') }}

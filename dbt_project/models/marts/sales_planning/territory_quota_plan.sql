@@ -1,0 +1,3 @@
+-- Top-down against bottom-up per territory.
+
+select * from {{ ref('stg_sales_planning__territory_plan') }}
