@@ -66,14 +66,25 @@ opportunity_spans as (
 
     -- the months an opportunity can appear in: from its creation to the month it closed
     -- for good (its latest history row closes it), or to the last month while it is open
+    -- created_at is the opportunity's own creation: a deal of the CRM's initial load was created
+    -- before its first history row (the state it was loaded in)
     select
-        opportunity_id,
-        min(changed_at) as created_at,
-        min(changed_month) as created_month,
-        max(case when is_latest and is_closed then changed_month end) as final_close_month
+        stage_history.opportunity_id,
+        coalesce(
+            cast(min(opportunities.created_date) as timestamp), min(stage_history.changed_at)
+        ) as created_at,
+        min(stage_history.changed_month) as created_month,
+        max(
+            case
+                when stage_history.is_latest and stage_history.is_closed
+                    then stage_history.changed_month
+            end
+        ) as final_close_month
 
     from stage_history
-    group by opportunity_id
+    left join opportunities
+        on stage_history.opportunity_id = opportunities.opportunity_id
+    group by stage_history.opportunity_id
 
 ),
 
