@@ -126,7 +126,7 @@ def sales_planning_tables(
         "over_assignment_within_band": bool(plan.over_assignment["within_band"]),
         "rebalancing": plan.rebalance_status,
         "planner_files": MetadataValue.md("\n".join(f"- `{sop_data.paths.inputs / name}`" for name in PLANNER_FILES)),
-        **{key: value for key, value in plan.headline.items()},
+        **plan.headline,
     }
     for name, key in TABLE_KEYS.items():
         metadata = {"dagster/row_count": int(rows.get(name, 0)), **summary}

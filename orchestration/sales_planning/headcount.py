@@ -32,23 +32,16 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
+
+from orchestration.sales_planning.frames import month_start, require_columns, to_cents, to_usd
 
 REP_COLUMNS = ("rep_id", "territory_id", "hire_date", "leave_date")
 DEFAULT_RAMP = (0.25, 0.5, 0.75)
 
 
 # ---- months and the ramp (shared with quota) ----
-
-
-def month_start(value) -> date:
-    """The first day of the month of ``value`` (a date, datetime, pandas Timestamp or ISO text)."""
-    stamp = pd.Timestamp(value)
-    if pd.isna(stamp):
-        raise ValueError(f"{value!r} is not a date")
-    return date(stamp.year, stamp.month, 1)
 
 
 def optional_month_start(value) -> date | None:
@@ -115,21 +108,6 @@ def ramp_factor(hire_date, leave_date, month, ramp: Sequence[float]) -> float:
 # ---- money ----
 
 
-def _cents(amount: float) -> int:
-    """``amount`` USD in whole cents, rounded half up."""
-    return int((Decimal(str(float(amount))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _usd(cents: int) -> float:
-    return float(Decimal(int(cents)) / 100)
-
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what}: missing columns {', '.join(missing)}")
-
-
 # ---- the policy ----
 
 
@@ -167,7 +145,7 @@ def ramped_productivity(rep_months: pd.DataFrame, ramp_months: int, *, regions: 
     bookings_usd, productivity_usd_per_rep_month, basis`` (``region``, or ``company`` when the region had no
     ramped rep-month and takes the company-wide mean).
     """
-    _require(rep_months, ("rep_id", "region_code", "month", "bookings_usd", "months_employed"), "rep_months")
+    require_columns(rep_months, ("rep_id", "region_code", "month", "bookings_usd", "months_employed"), "rep_months")
     frame = rep_months.assign(month=[month_start(m) for m in rep_months["month"]])
     frame = frame.groupby(["rep_id", "region_code", "month"], as_index=False).agg(
         bookings_usd=("bookings_usd", "sum"), months_employed=("months_employed", "max")
@@ -199,7 +177,7 @@ def attrition_rate(reps_history: pd.DataFrame, months: Iterable) -> pd.DataFrame
     leavers, average_headcount, window_months, annual_attrition`` (4 decimals; 0 for a region without
     headcount).
     """
-    _require(reps_history, ("rep_id", "region_code", "hire_date", "leave_date"), "reps_history")
+    require_columns(reps_history, ("rep_id", "region_code", "hire_date", "leave_date"), "reps_history")
     window = fiscal_months(months)
     rows = []
     for region, reps in reps_history.groupby("region_code", sort=True):
@@ -219,7 +197,7 @@ def attrition_rate(reps_history: pd.DataFrame, months: Iterable) -> pd.DataFrame
 
 
 def _productivity_by_region(productivity: pd.DataFrame) -> dict[str, float]:
-    _require(productivity, ("region_code", "productivity_usd_per_rep_month"), "productivity")
+    require_columns(productivity, ("region_code", "productivity_usd_per_rep_month"), "productivity")
     return dict(zip(productivity["region_code"], productivity["productivity_usd_per_rep_month"].astype(float)))
 
 
@@ -247,12 +225,12 @@ def rep_capacity(
     territories to report even without reps (capacity 0). Returns ``territory_id, region_code, reps`` (reps
     employed in at least one month), ``ramped_rep_months`` (Σ ramp factor, 4 decimals), ``capacity_usd``.
     """
-    _require(reps, ("rep_id", "territory_id", "region_code", "hire_date", "leave_date"), "reps")
+    require_columns(reps, ("rep_id", "territory_id", "region_code", "hire_date", "leave_date"), "reps")
     window = fiscal_months(months)
     by_region = _productivity_by_region(productivity)
     totals: dict[tuple, list] = {}
     if territories is not None:
-        _require(territories, ("territory_id", "region_code"), "territories")
+        require_columns(territories, ("territory_id", "region_code"), "territories")
         for t in territories.itertuples(index=False):
             totals[(t.territory_id, t.region_code)] = [0, 0.0]
     for rep in reps.itertuples(index=False):
@@ -262,7 +240,7 @@ def rep_capacity(
         entry[1] += sum(factors)
     rows = []
     for (territory, region), (count, rep_months) in sorted(totals.items(), key=lambda kv: str(kv[0][0])):
-        capacity = _usd(_cents(rep_months * _region_productivity(by_region, region))) if rep_months else 0.0
+        capacity = to_usd(to_cents(rep_months * _region_productivity(by_region, region))) if rep_months else 0.0
         rows.append((territory, region, int(count), round(rep_months, 4), capacity))
     return pd.DataFrame(rows, columns=["territory_id", "region_code", "reps", "ramped_rep_months", "capacity_usd"])
 
@@ -276,7 +254,7 @@ def _annual_attrition_by_region(attrition: pd.DataFrame | None, policy: Headcoun
         return {}, float(policy.annual_attrition)
     if attrition is None or attrition.empty:
         return {}, 0.0
-    _require(attrition, ("region_code", "annual_attrition"), "attrition")
+    require_columns(attrition, ("region_code", "annual_attrition"), "attrition")
     rates = dict(zip(attrition["region_code"], attrition["annual_attrition"].astype(float)))
     if "average_headcount" in attrition.columns and attrition["average_headcount"].sum() > 0:
         fallback = float((attrition["annual_attrition"] * attrition["average_headcount"]).sum())
@@ -316,8 +294,8 @@ def hiring_plan(
     expected_reps, expected_ramped_fte, expected_capacity_usd, cumulative_capacity_usd``, hires included) and
     ``hires`` (``territory_id, region_code, requisition_month, start_month, hires``; territories hiring only).
     """
-    _require(territories, ("territory_id", "region_code", "target_usd"), "territories")
-    _require(reps, REP_COLUMNS, "reps")
+    require_columns(territories, ("territory_id", "region_code", "target_usd"), "territories")
+    require_columns(reps, REP_COLUMNS, "reps")
     window = fiscal_months(months)
     plan = month_start(plan_month)
     by_region = _productivity_by_region(productivity)
@@ -354,9 +332,9 @@ def hiring_plan(
             hire_fte.append(factor * survive)
 
         def capacity_cents(h: int) -> list[int]:
-            return [_cents(per_rep_month * (team_fte[i] + h * hire_fte[i])) for i in range(len(window))]
+            return [to_cents(per_rep_month * (team_fte[i] + h * hire_fte[i])) for i in range(len(window))]
 
-        target_cents = _cents(territory.target_usd)
+        target_cents = to_cents(territory.target_usd)
         without = sum(capacity_cents(0))
         hires_needed = 0
         if without < target_cents and any(f > 0 for f in hire_fte):
@@ -373,11 +351,11 @@ def hiring_plan(
                 "territory_id": territory.territory_id,
                 "region_code": region,
                 "reps_now": reps_now,
-                "target_usd": _usd(target_cents),
-                "capacity_without_hires_usd": _usd(without),
+                "target_usd": to_usd(target_cents),
+                "capacity_without_hires_usd": to_usd(without),
                 "hires_needed": hires_needed,
-                "capacity_with_hires_usd": _usd(with_hires),
-                "coverage_gap_usd": _usd(target_cents - with_hires),
+                "capacity_with_hires_usd": to_usd(with_hires),
+                "coverage_gap_usd": to_usd(target_cents - with_hires),
                 "reps_needed_fte": round(fte_needed, 2),
             }
         )
@@ -391,8 +369,8 @@ def hiring_plan(
                     "month": m,
                     "expected_reps": round(team_heads[i] + hires_needed * hire_heads[i], 4),
                     "expected_ramped_fte": round(team_fte[i] + hires_needed * hire_fte[i], 4),
-                    "expected_capacity_usd": _usd(plan_cents[i]),
-                    "cumulative_capacity_usd": _usd(cumulative),
+                    "expected_capacity_usd": to_usd(plan_cents[i]),
+                    "cumulative_capacity_usd": to_usd(cumulative),
                 }
             )
         if hires_needed:

@@ -41,6 +41,7 @@ from orchestration.sales_planning import (
 )
 from orchestration.sales_planning import rebalance as rebalancing
 from orchestration.sales_planning.errors import PlannerFileError
+from orchestration.sales_planning.frames import month_start
 from orchestration.sales_planning.headcount import HeadcountPolicy
 from orchestration.sales_planning.plan_data import PlanData
 from orchestration.sales_planning.quota import QuotaPolicy
@@ -77,16 +78,12 @@ class SalesPlan:
     headline: dict  # a few figures for the run's metadata
 
 
-def _as_month(value) -> date:
-    return pd.Timestamp(value).to_period("M").to_timestamp().date()
-
-
 def complete_plan(revenue_plan: pd.DataFrame, months: list[date], regions: list[str]) -> pd.DataFrame:
     """The S&OP revenue plan over all ``months``: a month beyond the forecast's horizon takes the
     forecast of the same month a year before (the last year of the forecast repeated), so the plan
     year is whole even when the horizon ends inside it."""
     plan = revenue_plan.copy()
-    plan["month"] = [_as_month(m) for m in plan["month"]]
+    plan["month"] = [month_start(m) for m in plan["month"]]
     rows = []
     for region in regions:
         own = plan[plan["region_code"] == region].set_index("month")
@@ -153,7 +150,7 @@ def plan_quotas(data: PlanData, targets_file: Path, policy: SalesPlanningPolicy)
     plan_by_region = plan_by_region.rename(columns={"p50_usd": "sop_plan_usd"})
     reconciliation = quota.reconcile_with_revenue_plan(company, targets_by_territory, plan_by_region)
 
-    trailing = sorted({_as_month(m) for m in data.rep_months["month"]}) or [data.as_of]
+    trailing = sorted({month_start(m) for m in data.rep_months["month"]}) or [data.as_of]
     attrition = headcount.attrition_rate(data.reps_history, trailing)
     summary, monthly, hires = headcount.hiring_plan(
         targets_by_territory[["territory_id", "region_code", "target_usd"]],
@@ -216,8 +213,8 @@ def quota_tables(data: PlanData, q: dict) -> dict[str, pd.DataFrame]:
     monthly = q["headcount_monthly"].copy()
     hires = q["hires"]
     starting = hires.groupby(["territory_id", "start_month"])["hires"].sum() if len(hires) else pd.Series(dtype=int)
-    keys = list(zip(monthly["territory_id"], [_as_month(m) for m in monthly["month"]]))
-    starting.index = [(t, _as_month(m)) for t, m in starting.index]
+    keys = list(zip(monthly["territory_id"], [month_start(m) for m in monthly["month"]]))
+    starting.index = [(t, month_start(m)) for t, m in starting.index]
     monthly["hires_starting"] = [int(starting.get(k, 0)) for k in keys]
     monthly = monthly.assign(**year)
 
@@ -328,7 +325,7 @@ def plan_territories(
     balance = []
     for state, state_book in (
         ("before", book),
-        ("proposed", _with_moves(book, result.moves)),
+        ("proposed", rebalancing.apply_moves(book, result.moves)),
         ("decided", decided_book),
     ):
         coverage = territory_balance.territory_coverage(state_book, reps).assign(level="territory")
@@ -338,23 +335,7 @@ def plan_territories(
         frame = pd.concat([coverage, regions], ignore_index=True)
         frame.insert(0, "state", state)
         balance.append(frame)
-    status = (
-        "; ".join(f"{r}: {s}" for r, s in sorted(result.status.items()))
-        if isinstance(result.status, dict)
-        else str(result.status)
-    )
-    return {"territory_balance": pd.concat(balance, ignore_index=True), "rebalance_proposal": moves}, status
-
-
-def _with_moves(book: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
-    out = book.copy()
-    if len(moves):
-        to_rep = dict(zip(moves["account_id"], moves["to_rep_id"]))
-        to_territory = dict(zip(moves["account_id"], moves["to_territory_id"]))
-        moved = out["account_id"].isin(list(to_rep))
-        out.loc[moved, "owner_rep_id"] = out.loc[moved, "account_id"].map(to_rep)
-        out.loc[moved, "territory_id"] = out.loc[moved, "account_id"].map(to_territory)
-    return out
+    return {"territory_balance": pd.concat(balance, ignore_index=True), "rebalance_proposal": moves}, result.status
 
 
 def full_year_quotas(data: PlanData) -> pd.DataFrame:
@@ -362,7 +343,7 @@ def full_year_quotas(data: PlanData) -> pd.DataFrame:
     month the mean monthly quota so far of every rep still carrying one at the cycle month (the CRM holds a
     month's quota from that month on; the comp plan's base rate needs the year's)."""
     actual = data.current_quotas[["rep_id", "month", "quota_usd"]].copy()
-    actual["month"] = [_as_month(m) for m in actual["month"]]
+    actual["month"] = [month_start(m) for m in actual["month"]]
     later = [m for m in data.current_months if m > data.as_of]
     active = set(data.reps["rep_id"]) & set(actual["rep_id"])
     if not later or not active:
@@ -380,16 +361,16 @@ def rep_bookings_forecast(data: PlanData, quotas: pd.DataFrame) -> pd.DataFrame:
     month split over the region's reps by their share of the region's quota in that month (the reps of a
     region move together: the forecast's uncertainty is the region's)."""
     columns = ["rep_id", "month", "p10_usd", "p50_usd", "p90_usd"]
-    later = quotas[[_as_month(m) > data.as_of for m in quotas["month"]]]
+    later = quotas[[month_start(m) > data.as_of for m in quotas["month"]]]
     if data.revenue_rest_of_year.empty or later.empty:
         return pd.DataFrame(columns=columns)
     region = dict(zip(data.reps["rep_id"], data.reps["region_code"]))
     rows = later[later["rep_id"].isin(list(region))].copy()
-    rows["month"] = [_as_month(m) for m in rows["month"]]
+    rows["month"] = [month_start(m) for m in rows["month"]]
     rows["region_code"] = rows["rep_id"].map(region)
     rows["share"] = rows["quota_usd"] / rows.groupby(["region_code", "month"])["quota_usd"].transform("sum")
     plan = data.revenue_rest_of_year.copy()
-    plan["month"] = [_as_month(m) for m in plan["month"]]
+    plan["month"] = [month_start(m) for m in plan["month"]]
     rows = rows.merge(plan, on=["region_code", "month"])
     # the blend scaled by the statistical interval: keep P10 <= P50 <= P90 where the scaling crosses
     rows["p10_usd"] = np.minimum(rows["p10_usd"], rows["p50_usd"])
@@ -417,7 +398,7 @@ def plan_payouts(data: PlanData, comp_file: Path, what_if_file: Path, notes: lis
     quotas, credits = full_year_quotas(data), data.current_credits
     year = {"fiscal_year": data.current_year}
     paid = payouts.compute_payouts(book, reps, quotas, credits)
-    paid = paid[[_as_month(m) <= data.as_of for m in paid["month"]]].reset_index(drop=True)
+    paid = paid[[month_start(m) <= data.as_of for m in paid["month"]]].reset_index(drop=True)
     out = {
         "comp_payouts": paid.assign(**year),
         "cost_of_sales": payouts.cost_of_sales(paid).assign(**year),

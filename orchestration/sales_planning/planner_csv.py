@@ -1,7 +1,8 @@
 """Reading a planner-owned CSV file of sales planning: the exact header, then every non-blank row with its line.
 
-The files are read, never written. A wrong header stops the file at once (nothing else can be read right);
-rows are returned with the line they start on (a quoted note may span lines), for the caller's rules.
+The files are read, never written. A wrong header stops the file at once (nothing else can be read right); a
+row with another number of fields than the header is refused (rule bad_row_length); the other rows are returned
+as records with the line they start on (a quoted note may span lines), for the caller's own rules.
 """
 
 from __future__ import annotations
@@ -31,3 +32,17 @@ def read_rows(path: Path, columns: list[str], display_name: str) -> list[tuple[i
                 continue
             records.append((line, values))
     return records
+
+
+def read_records(path: Path, columns: list[str], display_name: str) -> tuple[list[tuple[int, dict]], list[str]]:
+    """``(line, record)`` of every row of ``path`` with as many fields as ``columns`` (values stripped), and the
+    problems of the rows without (``row N: rule bad_row_length: ...``)."""
+    records, problems = [], []
+    for line, values in read_rows(path, columns, display_name):
+        if len(values) != len(columns):
+            problems.append(
+                f"row {line}: rule bad_row_length: the row has {len(values)} fields, the header {len(columns)}"
+            )
+            continue
+        records.append((line, dict(zip(columns, (v.strip() for v in values)))))
+    return records, problems

@@ -23,22 +23,16 @@ a market row without accounts has nobody to carry it and is left out.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
+from orchestration.sales_planning.frames import require_columns
 from orchestration.sales_planning.quota import allocate_cents
 
 ACCOUNT_COLUMNS = ["account_id", "region_code", "segment", "trailing_bookings_usd"]
 MARKET_COLUMNS = ["region_code", "market_size_usd"]
-
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what}: missing columns {', '.join(missing)}")
 
 
 def _attainable_cents(market_size_usd: float, attainable_share: float) -> int:
@@ -72,8 +66,8 @@ def account_potential(accounts: pd.DataFrame, market: pd.DataFrame, attainable_s
     share = float(attainable_share)
     if not math.isfinite(share) or not 0 < share <= 1:
         raise ValueError(f"account_potential: attainable_share {attainable_share!r} must be in (0, 1]")
-    _require(accounts, ACCOUNT_COLUMNS, "accounts")
-    _require(market, MARKET_COLUMNS, "market")
+    require_columns(accounts, ACCOUNT_COLUMNS, "accounts")
+    require_columns(market, MARKET_COLUMNS, "market")
     if accounts["account_id"].duplicated().any():
         dup = accounts.loc[accounts["account_id"].duplicated(), "account_id"].iloc[0]
         raise ValueError(f"accounts: account {dup} appears twice")

@@ -35,6 +35,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from orchestration.sales_planning.frames import require_columns, to_cents, to_usd
 from orchestration.sales_planning.headcount import (
     DEFAULT_RAMP,
     fiscal_months,
@@ -113,15 +114,6 @@ def policy_for_year(company: dict, base: QuotaPolicy = QuotaPolicy()) -> QuotaPo
 # ---- money in whole cents ----
 
 
-def _cents(amount) -> int:
-    """``amount`` USD in whole cents, rounded half up."""
-    return int((Decimal(str(float(amount))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _usd(cents: int) -> float:
-    return float(Decimal(int(cents)) / 100)
-
-
 def allocate_cents(total_cents: int, weights: Sequence[float]) -> list[int]:
     """Split ``total_cents`` over ``weights`` pro rata in whole cents that sum to it exactly (largest remainder).
 
@@ -152,12 +144,6 @@ def allocate_cents(total_cents: int, weights: Sequence[float]) -> list[int]:
     return floors
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what}: missing columns {', '.join(missing)}")
-
-
 # ---- top-down ----
 
 
@@ -168,7 +154,7 @@ def territory_targets(company_target_usd: float, territories: pd.DataFrame, poli
     potential, the trailing twelve months' bookings). Returns ``TERRITORY_COLUMNS`` in territory_id order;
     Σ target_usd == the company target to the cent. A share of a total that is 0 is reported as 0.
     """
-    _require(territories, ("territory_id", "region_code", "potential_usd", "history_usd"), "territories")
+    require_columns(territories, ("territory_id", "region_code", "potential_usd", "history_usd"), "territories")
     if territories.empty:
         raise ValueError("territories: no territory to split the company target over")
     if territories["territory_id"].duplicated().any():
@@ -178,7 +164,7 @@ def territory_targets(company_target_usd: float, territories: pd.DataFrame, poli
     history = frame["history_usd"].astype(float)
     if (potential < 0).any() or (history < 0).any() or potential.isna().any() or history.isna().any():
         raise ValueError("territories: potential_usd and history_usd must be numbers ≥ 0")
-    target_cents = _cents(company_target_usd)
+    target_cents = to_cents(company_target_usd)
     if target_cents < 0:
         raise ValueError(f"company target {company_target_usd} < 0")
     potential_share = potential / potential.sum() if potential.sum() > 0 else potential * 0.0
@@ -199,13 +185,13 @@ def territory_targets(company_target_usd: float, territories: pd.DataFrame, poli
     out["potential_share"] = potential_share
     out["history_share"] = history_share
     out["blended_share"] = blended
-    out["target_usd"] = [_usd(c) for c in cents]
+    out["target_usd"] = [to_usd(c) for c in cents]
     return out[TERRITORY_COLUMNS]
 
 
 def _season_weights(seasonality: pd.DataFrame, months: list) -> dict:
     """{(region, month): weight}; a region present must have a weight > 0 for every month of the year."""
-    _require(seasonality, ("region_code", "month", "weight"), "seasonality")
+    require_columns(seasonality, ("region_code", "month", "weight"), "seasonality")
     weights: dict = {}
     for row in seasonality.itertuples(index=False):
         month = month_start(row.month)
@@ -245,8 +231,8 @@ def rep_monthly_quotas(
     territory's ``TBH:<territory_id>`` placeholder (months_employed 0, ramp 1.0) when nobody is employed
     in the year. Σ quota_usd per territory == its pool exactly.
     """
-    _require(targets, ("territory_id", "region_code", "target_usd"), "targets")
-    _require(reps, ("rep_id", "territory_id", "hire_date", "leave_date"), "reps")
+    require_columns(targets, ("territory_id", "region_code", "target_usd"), "targets")
+    require_columns(reps, ("rep_id", "territory_id", "hire_date", "leave_date"), "reps")
     window = fiscal_months(months)
     if reps["rep_id"].duplicated().any():
         raise ValueError("reps: rep_id must be unique")
@@ -271,13 +257,13 @@ def rep_monthly_quotas(
             cells = [(placeholder, m, 0, 1.0, season.get((region, m), 1.0), True) for m in window]
         cents = allocate_cents(pool, [factor * weight for _, _, _, factor, weight, _ in cells])
         for (rep_id, m, k, factor, weight, is_placeholder), c in zip(cells, cents):
-            rows.append((rep_id, territory.territory_id, region, m, k, factor, weight, _usd(c), is_placeholder))
+            rows.append((rep_id, territory.territory_id, region, m, k, factor, weight, to_usd(c), is_placeholder))
     return pd.DataFrame(rows, columns=QUOTA_COLUMNS)
 
 
 def _pool_cents(target_usd: float, policy: QuotaPolicy) -> int:
     """A territory's quota pool in cents: target × over-assignment, rounded half up to the cent."""
-    exact = Decimal(_cents(target_usd)) * Decimal(str(policy.over_assignment))
+    exact = Decimal(to_cents(target_usd)) * Decimal(str(policy.over_assignment))
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -286,8 +272,8 @@ def over_assignment_check(rep_quotas: pd.DataFrame, company_target_usd: float, b
     ``quota_total_usd``, ``company_target_usd``. The pools are rounded per territory, so the ratio may differ
     from the policy's over-assignment by a cent's worth."""
     lower, upper = float(band[0]), float(band[1])
-    quota_cents = sum(_cents(q) for q in rep_quotas["quota_usd"])
-    target_cents = _cents(company_target_usd)
+    quota_cents = sum(to_cents(q) for q in rep_quotas["quota_usd"])
+    target_cents = to_cents(company_target_usd)
     if target_cents <= 0:
         raise ValueError(f"company target {company_target_usd} must be > 0 to compare quotas with it")
     ratio = round(quota_cents / target_cents, 4)
@@ -296,8 +282,8 @@ def over_assignment_check(rep_quotas: pd.DataFrame, company_target_usd: float, b
         "lower": lower,
         "upper": upper,
         "within_band": bool(lower <= ratio <= upper),
-        "quota_total_usd": _usd(quota_cents),
-        "company_target_usd": _usd(target_cents),
+        "quota_total_usd": to_usd(quota_cents),
+        "company_target_usd": to_usd(target_cents),
     }
 
 
@@ -316,7 +302,7 @@ def bottom_up(territories: pd.DataFrame, policy_months: int = 12) -> pd.DataFram
     (whichever gave the demand; a tie is ``run_rate``).
     """
     columns = ("territory_id", "region_code", "run_rate_usd", "open_pipeline_usd", "win_rate", "rep_capacity_usd")
-    _require(territories, columns, "bottom-up territories")
+    require_columns(territories, columns, "bottom-up territories")
     if isinstance(policy_months, bool) or not isinstance(policy_months, int) or not 1 <= policy_months <= 12:
         raise ValueError(f"policy_months: {policy_months!r} must be a whole number of months in 1..12")
     out = territories.copy()
@@ -326,13 +312,13 @@ def bottom_up(territories: pd.DataFrame, policy_months: int = 12) -> pd.DataFram
             raise ValueError(f"territory {row.territory_id}: win_rate {row.win_rate!r} must be in [0, 1]")
         if min(row.run_rate_usd, row.open_pipeline_usd, row.rep_capacity_usd) < 0:
             raise ValueError(f"territory {row.territory_id}: amounts must be ≥ 0")
-        run_rate = _cents(row.run_rate_usd * policy_months / 12)
-        pipeline = _cents(row.open_pipeline_usd * row.win_rate)
-        capacity = _cents(row.rep_capacity_usd)
+        run_rate = to_cents(row.run_rate_usd * policy_months / 12)
+        pipeline = to_cents(row.open_pipeline_usd * row.win_rate)
+        capacity = to_cents(row.rep_capacity_usd)
         wanted, source = (pipeline, "pipeline") if pipeline > run_rate else (run_rate, "run_rate")
-        expected.append(_usd(pipeline))
-        demand.append(_usd(wanted))
-        result.append(_usd(min(wanted, capacity)))
+        expected.append(to_usd(pipeline))
+        demand.append(to_usd(wanted))
+        result.append(to_usd(min(wanted, capacity)))
         limited.append("capacity" if capacity < wanted else source)
     out["pipeline_expected_usd"] = expected
     out["demand_usd"] = demand
@@ -347,15 +333,15 @@ def compare_top_down_bottom_up(
     """Top-down target against bottom-up per territory: ``territory_id, region_code, top_down_target_usd,
     quota_pool_usd, bottom_up_usd, gap_usd`` (top-down − bottom-up), ``gap_pct`` (gap / top-down, 4 decimals),
     ``assessment``: ``stretch`` when gap_pct > 10%, ``sandbagged`` when < −10%, else ``aligned``."""
-    _require(targets, ("territory_id", "region_code", "target_usd"), "targets")
-    _require(bottom_up_frame, ("territory_id", "bottom_up_usd"), "bottom-up")
+    require_columns(targets, ("territory_id", "region_code", "target_usd"), "targets")
+    require_columns(bottom_up_frame, ("territory_id", "bottom_up_usd"), "bottom-up")
     by_territory = dict(zip(bottom_up_frame["territory_id"], bottom_up_frame["bottom_up_usd"]))
     missing = sorted(str(t) for t in targets["territory_id"] if t not in by_territory)
     if missing:
         raise ValueError(f"bottom-up: no bottom-up number for territories {', '.join(missing)}")
     rows = []
     for t in sorted(targets.itertuples(index=False), key=lambda t: str(t.territory_id)):
-        top, bottom = _cents(t.target_usd), _cents(by_territory[t.territory_id])
+        top, bottom = to_cents(t.target_usd), to_cents(by_territory[t.territory_id])
         gap = top - bottom
         if top > 0:
             pct = Fraction(gap, top)
@@ -371,10 +357,10 @@ def compare_top_down_bottom_up(
             (
                 t.territory_id,
                 t.region_code,
-                _usd(top),
-                _usd(_pool_cents(t.target_usd, policy)),
-                _usd(bottom),
-                _usd(gap),
+                to_usd(top),
+                to_usd(_pool_cents(t.target_usd, policy)),
+                to_usd(bottom),
+                to_usd(gap),
                 round(float(pct), 4) if top > 0 else math.nan,
                 assessment,
             )
@@ -405,20 +391,20 @@ def reconcile_with_revenue_plan(company: dict, targets: pd.DataFrame, sop_plan_b
     Returns ``region_code, bookings_target_usd, sop_plan_usd, difference_usd`` (target − plan),
     ``target_to_plan_ratio`` (4 decimals; NaN for a plan of 0), regions in code order, then ``total``.
     """
-    _require(targets, ("region_code", "target_usd"), "targets")
-    _require(sop_plan_by_region, ("region_code", "sop_plan_usd"), "sop_plan_by_region")
-    company_cents = _cents(company["target_usd"])
+    require_columns(targets, ("region_code", "target_usd"), "targets")
+    require_columns(sop_plan_by_region, ("region_code", "sop_plan_usd"), "sop_plan_by_region")
+    company_cents = to_cents(company["target_usd"])
     target_by_region: dict[str, int] = {}
     for region, amount in zip(targets["region_code"], targets["target_usd"]):
-        target_by_region[region] = target_by_region.get(region, 0) + _cents(amount)
+        target_by_region[region] = target_by_region.get(region, 0) + to_cents(amount)
     if sum(target_by_region.values()) != company_cents:
         raise ValueError(
-            f"targets: the territories add up to {_usd(sum(target_by_region.values())):.2f}, "
-            f"not the company target {_usd(company_cents):.2f}"
+            f"targets: the territories add up to {to_usd(sum(target_by_region.values())):.2f}, "
+            f"not the company target {to_usd(company_cents):.2f}"
         )
     plan_by_region: dict[str, int] = {}
     for region, amount in zip(sop_plan_by_region["region_code"], sop_plan_by_region["sop_plan_usd"]):
-        plan_by_region[region] = plan_by_region.get(region, 0) + _cents(amount)
+        plan_by_region[region] = plan_by_region.get(region, 0) + to_cents(amount)
     rows = []
     regions = sorted(set(target_by_region) | set(plan_by_region), key=str)
     totals = (company_cents, sum(plan_by_region.values()))
@@ -427,7 +413,7 @@ def reconcile_with_revenue_plan(company: dict, targets: pd.DataFrame, sop_plan_b
         ("total", totals),
     ]:
         ratio = round(target / plan, 4) if plan else math.nan
-        rows.append((region, _usd(target), _usd(plan), _usd(target - plan), ratio))
+        rows.append((region, to_usd(target), to_usd(plan), to_usd(target - plan), ratio))
     return pd.DataFrame(
         rows, columns=["region_code", "bookings_target_usd", "sop_plan_usd", "difference_usd", "target_to_plan_ratio"]
     )

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.sales_planning.errors import PlannerFileError
-from orchestration.sales_planning.planner_csv import read_rows
+from orchestration.sales_planning.planner_csv import read_records
 from orchestration.sales_planning.rebalance import apply_moves
 
 DECISIONS_FILE = "territory_decisions.csv"
@@ -53,22 +53,15 @@ def read_rebalance_decisions(path: Path | str, *, display_name: str = "inputs/te
     path = Path(path)
     if not path.exists():
         return _empty()
-    records = read_rows(path, COLUMNS, display_name)
-
-    problems: list[str] = []
+    records, problems = read_records(path, COLUMNS, display_name)
     rows: list[dict] = []
     first_row: dict[tuple[str, str], int] = {}
-    for line, values in records:
+    for line, record in records:
         errors: list[str] = []
 
         def fail(rule: str, text: str) -> None:
             errors.append(f"row {line}: rule {rule}: {text}")
 
-        if len(values) != len(COLUMNS):
-            fail("bad_row_length", f"the row has {len(values)} fields, the header {len(COLUMNS)}")
-            problems.extend(errors)
-            continue
-        record = dict(zip(COLUMNS, (v.strip() for v in values)))
         month, account = record["proposal_month"], record["account_id"]
         if not MONTH.fullmatch(month):
             fail("bad_month", f"proposal_month {month!r} is not a month YYYY-MM")

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.sales_planning.errors import PlannerFileError
-from orchestration.sales_planning.planner_csv import read_rows
+from orchestration.sales_planning.planner_csv import read_records
 
 TARGETS_FILE = "sales_targets.csv"
 COLUMNS = ["fiscal_year", "target_usd", "growth_rate", "over_assignment", "potential_weight", "note"]
@@ -75,22 +75,14 @@ def read_sales_targets(
     path = Path(path)
     if not path.exists():
         return _empty()
-    records = read_rows(path, COLUMNS, display_name)
-
-    problems: list[str] = []
+    records, problems = read_records(path, COLUMNS, display_name)
     rows: list[dict] = []
     first_row_of_year: dict[int, int] = {}
-    for line, values in records:
+    for line, record in records:
         errors: list[str] = []
 
         def fail(rule: str, text: str) -> None:
             errors.append(f"row {line}: rule {rule}: {text}")
-
-        if len(values) != len(COLUMNS):
-            fail("bad_row_length", f"the row has {len(values)} fields, the header {len(COLUMNS)}")
-            problems.extend(errors)
-            continue
-        record = dict(zip(COLUMNS, (v.strip() for v in values)))
 
         year_text = record["fiscal_year"]
         year: int | None = int(year_text) if re.fullmatch(r"[0-9]+", year_text) else None

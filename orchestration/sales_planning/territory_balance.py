@@ -23,10 +23,10 @@ Amounts are rounded to the cent; ratios are not rounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
+
+from orchestration.sales_planning.frames import require_columns
 
 TOTAL = "total"
 BOOK_COLUMNS = [
@@ -58,16 +58,10 @@ TERRITORY_COLUMNS = ["territory_id", "region_code", *MEASURE_COLUMNS]
 REGION_COLUMNS = ["region_code", *MEASURE_COLUMNS]
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what}: missing columns {', '.join(missing)}")
-
-
 def check_book(book: pd.DataFrame, reps: pd.DataFrame) -> None:
     """Raise ValueError when the book or the reps lack a column, or name an account or a rep twice."""
-    _require(book, BOOK_COLUMNS, "book")
-    _require(reps, REP_COLUMNS, "reps")
+    require_columns(book, BOOK_COLUMNS, "book")
+    require_columns(reps, REP_COLUMNS, "reps")
     for frame, key, what in ((book, "account_id", "book"), (reps, "rep_id", "reps")):
         if frame[key].duplicated().any():
             raise ValueError(f"{what}: {key} {frame.loc[frame[key].duplicated(), key].iloc[0]} appears twice")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from orchestration.forecasting.warehouse import replace_cycle
 from orchestration.sales_planning import tables
+from orchestration.sales_planning.frames import month_start
 from orchestration.sales_planning.plan_data import PlanData
 
 #: the CRM role that carries a quota
@@ -25,20 +26,16 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
     return con.execute(sql, params or []).df()
 
 
-def _month(value) -> date:
-    return pd.Timestamp(value).to_period("M").to_timestamp().date()
-
-
 def trailing_window(as_of) -> tuple[date, date]:
     """First and last month of the twelve months ending with ``as_of``."""
-    last = pd.Timestamp(_month(as_of))
+    last = pd.Timestamp(month_start(as_of))
     return (last - pd.DateOffset(months=11)).date(), last.date()
 
 
 def fiscal_year_of(con: duckdb.DuckDBPyConnection, month) -> int:
-    row = con.execute("SELECT fiscal_year FROM marts.dim_month WHERE month_start = ?", [_month(month)]).fetchone()
+    row = con.execute("SELECT fiscal_year FROM marts.dim_month WHERE month_start = ?", [month_start(month)]).fetchone()
     if row is None:
-        raise ValueError(f"{_month(month):%Y-%m} is not in the calendar (marts.dim_month)")
+        raise ValueError(f"{month_start(month):%Y-%m} is not in the calendar (marts.dim_month)")
     return int(row[0])
 
 
@@ -47,7 +44,7 @@ def fiscal_months(con: duckdb.DuckDBPyConnection, fiscal_year: int) -> list[date
     frame = _df(
         con, "SELECT month_start FROM marts.dim_month WHERE fiscal_year = ? ORDER BY month_start", [int(fiscal_year)]
     )
-    return [_month(m) for m in frame["month_start"]]
+    return [month_start(m) for m in frame["month_start"]]
 
 
 def calendar_fiscal_years(con: duckdb.DuckDBPyConnection) -> set[int]:
@@ -62,7 +59,7 @@ def quota_reps(con: duckdb.DuckDBPyConnection, as_of) -> pd.DataFrame:
         "CAST(NULL AS DATE) AS leave_date FROM marts.dim_rep "
         "WHERE role = ? AND is_active AND valid_from_month <= ? AND (valid_to_month IS NULL OR valid_to_month > ?) "
         "ORDER BY rep_id",
-        [REP_ROLE, _month(as_of), _month(as_of)],
+        [REP_ROLE, month_start(as_of), month_start(as_of)],
     )
 
 
@@ -93,7 +90,7 @@ def rep_months(con: duckdb.DuckDBPyConnection, first, last) -> pd.DataFrame:
         "FROM marts.sales_performance_monthly p "
         "JOIN marts.dim_rep r ON r.rep_version_key = p.rep_version_key "
         "WHERE r.role = ? AND p.performance_month BETWEEN ? AND ? ORDER BY month, rep_id",
-        [REP_ROLE, _month(first), _month(last)],
+        [REP_ROLE, month_start(first), month_start(last)],
     )
     month = pd.to_datetime(frame["month"]).dt.to_period("M")
     hired = pd.to_datetime(frame["hire_date"]).dt.to_period("M")
@@ -128,7 +125,7 @@ def account_book(con: duckdb.DuckDBPyConnection, as_of) -> pd.DataFrame:
         WHERE c.crm_account_id IS NOT NULL
         ORDER BY c.crm_account_id
         """,
-        [first, last, _month(as_of)],
+        [first, last, month_start(as_of)],
     )
 
 
@@ -201,7 +198,7 @@ def territory_history(con: duckdb.DuckDBPyConnection, as_of, fiscal_months_: lis
             last,
             first,
             last,
-            _month(as_of),
+            month_start(as_of),
             fiscal_months_[0],
             (pd.Timestamp(fiscal_months_[-1]) + pd.offsets.MonthEnd(0)).date(),
         ],
@@ -228,7 +225,7 @@ def revenue_plan(con: duckdb.DuckDBPyConnection, as_of, months: list[date] | Non
         WHERE f.cycle_month = cycle.c AND (? OR f.forecast_month IN (SELECT unnest(?::DATE[])))
         ORDER BY f.region_code, f.forecast_month
         """,
-        [_month(as_of), months is None, list(months or [])],
+        [month_start(as_of), months is None, list(months or [])],
     )
 
 
@@ -281,7 +278,7 @@ def credits(con: duckdb.DuckDBPyConnection, months: list[date]) -> pd.DataFrame:
 def read_plan_data(con: duckdb.DuckDBPyConnection, as_of, plan_year: int | None = None):
     """Everything ``plan.plan_sales`` needs for the run closing ``as_of``: the plan year (default: the
     fiscal year after the one ``as_of`` falls in) and the current fiscal year's payout inputs."""
-    as_of = _month(as_of)
+    as_of = month_start(as_of)
     current_year = fiscal_year_of(con, as_of)
     plan_year = current_year + 1 if plan_year is None else int(plan_year)
     years = calendar_fiscal_years(con)
