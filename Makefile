@@ -63,6 +63,7 @@ bench: install
 	$(PY) -m orchestration.benchmarks.supply $(foreach s,$(BENCH_SCALES),--scale $(s))
 	$(PY) -m orchestration.benchmarks.sop_cycle
 	$(PY) -m orchestration.benchmarks.sales_planning
+	$(PY) -m orchestration.benchmarks.connectors
 
 status: install
 	$(SOP) status

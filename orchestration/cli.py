@@ -277,6 +277,8 @@ def cmd_demo(args) -> int:
 
     for path in write_planner_examples(paths.inputs):
         _say(f"      planner file for the demo: {path} (edit it, or `sop actions` for the register)")
+    if args.erp:
+        _erp_through_postgres(args.erp, paths, args.start, args.through)
     t_gen = time.perf_counter() - started
     log_path = paths.logs / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
     cycles = args.forecast_cycles or DEMO_FORECAST_CYCLES
@@ -301,6 +303,59 @@ def cmd_demo(args) -> int:
     _say(f"Done in {total:.0f}s (generate {t_gen:.0f}s, pipeline {total - t_gen:.0f}s)")
     _say(verdict_line(True, args.start, args.through, paths.serve_db, total))
     return 0
+
+
+#: the schema ``sop demo --erp <url>`` writes the demo ERP into, unless the URL names one (it is dropped first)
+DEMO_ERP_SCHEMA = "sop_demo_erp"
+
+
+def _erp_through_postgres(target: str, paths, start: str, through: str) -> None:
+    """Move the demo's ERP files aside as the ERP's own data, replay them month by month into
+    PostgreSQL (``local``: a throwaway server under the data root) and extract every month back
+    into the landing zone through the PostgreSQL connector (``orchestration.demo.erp_replay``)."""
+    import dataclasses
+    import secrets
+    import shutil
+    from datetime import timedelta
+
+    from orchestration.connectors.postgres import PostgresConnection, PostgresConnector
+    from orchestration.demo.calendar import months_between
+    from orchestration.demo.erp_replay import replay_erp
+    from orchestration.demo.local_postgres import LocalPostgres
+
+    export = paths.root / "demo_erp_export"
+    shutil.rmtree(export, ignore_errors=True)
+    export.mkdir(parents=True)
+    shutil.move(str(paths.landing / "erp"), str(export / "erp"))
+    server = None
+    if target == "local":
+        server = LocalPostgres(paths.root / "erp_postgres", password=secrets.token_urlsafe(24)).start()
+        connection = dataclasses.replace(server.create_database("erp"), schema="erp")
+    else:
+        connection = PostgresConnection.from_url(target, password=os.environ.get("SOP_ERP_DATABASE_PASSWORD"))
+        if "schema=" not in target:
+            connection = dataclasses.replace(connection, schema=DEMO_ERP_SCHEMA)
+    _say(
+        f"      the ERP in PostgreSQL: {connection.describe()} schema {connection.schema}; "
+        "each month applied to it, then extracted into the landing zone"
+    )
+    try:
+        summary = replay_erp(
+            PostgresConnector(connection),
+            export,
+            paths.landing,
+            months_between(start, through),
+            timedelta(hours=3),
+            progress=lambda line: _say(f"      {line}"),
+        )
+    finally:
+        if server is not None:
+            server.stop()
+    _say(
+        f"      {summary.rows_applied:,} rows applied in {summary.load_seconds:.0f}s, "
+        f"{sum(summary.rows_extracted.values()):,} extracted in {summary.extract_seconds:.0f}s "
+        f"(landing/erp/*/<month>/_extract.json records each extract)"
+    )
 
 
 #: the demo forecasts its last 4 months, so that the first cycle has a lag-3 actual and the
@@ -499,6 +554,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"forecast the last N months of the history as S&OP cycles (default "
         f"{DEMO_FORECAST_CYCLES}: lag-1 and lag-3 accuracy)",
+    )
+    p.add_argument(
+        "--erp",
+        metavar="local|URL",
+        default=None,
+        help="run the ERP through PostgreSQL: 'local' starts a throwaway server under the data root, or "
+        "postgresql://user@host:port/db[?schema=...] (password from SOP_ERP_DATABASE_PASSWORD); each month "
+        "is applied to the database and extracted back through the connector",
     )
     p.set_defaults(func=cmd_demo, fault=None)
 

@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from orchestration.deleted_records import DELETED_FILE, read_tombstones, replace_deleted_records
 from orchestration.quality.quarantine import QUARANTINE_TABLE, replace_quarantine
 from orchestration.sources import LINEAGE_COLUMNS, RAW_SCHEMA, SourceEntity
 
@@ -76,6 +77,7 @@ INGEST_RULES = {
     "schema.no_unexpected_columns": "the file has no column the catalog does not declare",
     "schema.types": "Parquet values have the catalog's types",
     "csv.well_formed": "every CSV line is one record with as many fields as the header",
+    "tombstones.readable": "a connector's _deleted.json is JSON listing the entity's deleted keys and versions",
 }
 _LOG = logging.getLogger(__name__)
 
@@ -172,6 +174,8 @@ class LoadResult:
     rejected: list[RejectedLine] = field(default_factory=list)
     #: columns not in the catalog that were left out (only with ``allow_unexpected_columns``)
     ignored_columns: list[str] = field(default_factory=list)
+    #: keys the source marked deleted in the month (``_deleted.json``), loaded into ``raw.deleted_records``
+    deleted: int = 0
 
 
 def raw_table(entity: SourceEntity) -> str:
@@ -505,6 +509,13 @@ def load_month(
             f"no {entity.file_format} extract for {month} (expected *{entity.file_suffix} in {folder})",
         )
     check_one_extract(entity, month, files, reader.root())
+    folder = files[0].parent
+    try:
+        tombstones = read_tombstones(entity, folder)
+    except (ValueError, KeyError) as exc:
+        raise IngestionError.of(
+            entity.name, _relative(folder / DELETED_FILE, reader.root()), "tombstones.readable", str(exc)
+        ) from exc
     partition_month = datetime.strptime(month, "%Y-%m").date()
     tables, rel_files, rejected, ignored = [], [], [], []
     for path in files:
@@ -536,6 +547,10 @@ def load_month(
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {raw_table(entity)} WHERE _partition_month = ?", [partition_month])
+        if entity.extract != "snapshot":
+            replace_deleted_records(
+                con, entity, month, tombstones, load_id, _relative(folder / DELETED_FILE, reader.root())
+            )
         for rel, t in tables:
             con.register("_extract", t)
             try:
@@ -561,7 +576,9 @@ def load_month(
             f"{entity.name}: {r.source_file} row {r.source_row}: rule {MALFORMED_RULE} — {r.reason}; "
             f"line set aside in quarantine: {r.text[:200]}"
         )
-    return LoadResult(entity.name, month, rows, rel_files, load_id, time.perf_counter() - started, rejected, ignored)
+    return LoadResult(
+        entity.name, month, rows, rel_files, load_id, time.perf_counter() - started, rejected, ignored, len(tombstones)
+    )
 
 
 def month_row_count(con: duckdb.DuckDBPyConnection, entity: SourceEntity, month: str) -> int:

@@ -9,6 +9,7 @@ months only, and records row counts and files as metadata: each partition gets i
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from orchestration.connectors.deliveries import deliver_months, delivery_metadata, describe_deliveries, latest_cursor
 from orchestration.defs.partitions import WAREHOUSE_POOL, month_of, monthly_partitions, single_run_backfill
 from orchestration.defs.resources import SopDataResource
 from orchestration.ingestion import load_month, raw_table
@@ -35,8 +36,16 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
     def _raw_asset(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
         months = [month_of(k) for k in context.partition_keys]
         reader = sop_data.reader_for(entity)
+        connector = sop_data.connector_for(entity)
         load_id = f"{context.run_id}:{entity.name}"
-        results = []
+        results, extracts = [], {}
+        if connector is not None:
+            extracts = deliver_months(
+                connector, entity, months, sop_data.paths.landing, sop_data.extract_lag, sop_data.sources.reextract
+            )
+            context.log.info(
+                f"{entity.name}: {describe_deliveries(extracts, months)} from {connector.describe(entity)}"
+            )
         with sop_data.warehouse() as con:
             for month in months:
                 results.append(load_month(con, entity, month, reader, load_id, log=context.log.warning))
@@ -52,9 +61,14 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
         )
         for r in results:
             context.add_asset_metadata(
-                {"dagster/row_count": r.rows, "files_of_month": ", ".join(r.files) or "none"},
+                {
+                    "dagster/row_count": r.rows,
+                    "files_of_month": ", ".join(r.files) or "none",
+                    **delivery_metadata(extracts.get(r.month)),
+                },
                 partition_key=f"{r.month}-01",
             )
+        source = connector.describe(entity) if connector is not None else f"landing files ({entity.file_format})"
         return MaterializeResult(
             metadata={
                 "rows_loaded_in_run": total,
@@ -66,6 +80,9 @@ def build_raw_asset(entity: SourceEntity) -> AssetsDefinition:
                 "rows_by_month": MetadataValue.md(per_month),
                 "seconds": round(sum(r.seconds for r in results), 2),
                 "quarantined_lines": len(rejected),
+                "source": source,
+                "deleted_keys": sum(r.deleted for r in results),
+                **({"cursor": latest_cursor(extracts)} if extracts else {}),
                 **(
                     {
                         "malformed_lines": MetadataValue.md(

@@ -2,40 +2,101 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from typing import Optional
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import Config, ConfigurableResource
 from pydantic import Field
 
+from orchestration.connectors.extract import Connector
+from orchestration.connectors.market_http import HttpSourceConnection, MarketHttpConnector
+from orchestration.connectors.postgres import PostgresConnection, PostgresConnector
+from orchestration.connectors.salesforce import SalesforceConnection, SalesforceConnector
 from orchestration.ingestion import LandingFolderReader, SourceReader
 from orchestration.settings import DataPaths, data_paths
 from orchestration.sources import SourceEntity
 
 
-class SopDataResource(ConfigurableResource):
-    """The data root (``SOP_DATA_DIR`` unless set here) and per-entity source readers.
+class PostgresSource(Config):
+    """A source system in PostgreSQL (the ERP): where it is and how much to read at a time."""
 
-    ``connectors`` maps an entity name (``crm_opportunities``) to ``"module:Factory"``; the
-    factory is called with the landing root and returns a ``SourceReader``. Entities not
-    listed read the landing folder (demo files or real exports dropped there).
+    host: str = Field(description="database host")
+    port: int = Field(default=5432, description="database port")
+    database: str = Field(description="database name")
+    user: str = Field(description="a read-only user of the source tables")
+    password: str = Field(default="", description="a secret: set it with EnvVar (run config {env: VAR}), never here")
+    db_schema: str = Field(default="erp", description="the schema holding one table per entity")
+    chunk_rows: int = Field(default=50_000, ge=1, description="rows per fetch of the server-side cursor")
+
+
+class SalesforceSource(Config):
+    """A Salesforce-style CRM API: OAuth2 client credentials, SOQL queries, paging and rate limits."""
+
+    login_url: str = Field(description="where the token is asked for, e.g. https://login.salesforce.com")
+    client_id: str = Field(description="the connected app's client id (EnvVar)")
+    client_secret: str = Field(default="", description="a secret: set it with EnvVar, never here")
+    api_version: str = Field(default="v60.0", description="REST API version")
+    page_size: int = Field(default=2000, ge=200, le=2000, description="records per page (batchSize)")
+    max_requests_per_second: float = Field(default=25.0, gt=0, description="the client's own rate limit")
+
+
+class HttpSource(Config):
+    """A market-data provider's HTTP endpoint (CSV or JSON per entity)."""
+
+    base_url: str = Field(description="e.g. https://data.vendor.example/v1")
+    token: str = Field(default="", description="a bearer token, if the provider wants one (EnvVar)")
+
+
+class SourceSystems(Config):
+    """Which entities a real system delivers, and how to reach each system (docs/connectors.md).
+
+    ``entities`` maps an entity (``erp_sales_order_lines``) or a whole system (``erp``) to a
+    connector: ``postgres``, ``salesforce`` or ``http``. Entities not listed read the landing
+    folder (demo files or exports dropped there). A month already in the landing zone is not
+    read again unless ``reextract``: the landing zone is the record of what was delivered.
+    """
+
+    entities: dict[str, str] = Field(default={}, description="entity or system -> postgres | salesforce | http")
+    objects: dict[str, str] = Field(
+        default={}, description="entity -> its table, object or path in the source, where not the default"
+    )
+    lag_minutes: int = Field(default=180, ge=0, le=27 * 24 * 60, description="re-read window for late commits")
+    reextract: bool = Field(default=False, description="extract months already in the landing zone again")
+    postgres: Optional[PostgresSource] = None
+    salesforce: Optional[SalesforceSource] = None
+    http: Optional[HttpSource] = None
+
+
+class SopDataResource(ConfigurableResource):
+    """The data root (``SOP_DATA_DIR`` unless set here) and where each entity comes from.
+
+    Entities that ``sources`` assigns to a connector are extracted from their system into the
+    landing zone first; every entity is then loaded from the landing zone.
     """
 
     data_dir: str = ""
-    connectors: dict[str, str] = {}
+    sources: SourceSystems = SourceSystems()
 
     @property
     def paths(self) -> DataPaths:
         return data_paths(self.data_dir or None)
 
     def reader_for(self, entity: SourceEntity) -> SourceReader:
-        spec = self.connectors.get(entity.name)
-        if not spec:
-            return LandingFolderReader(self.paths.landing)
-        module_name, _, factory = spec.partition(":")
-        return getattr(importlib.import_module(module_name), factory)(self.paths.landing)
+        return LandingFolderReader(self.paths.landing)
+
+    def connector_for(self, entity: SourceEntity) -> Connector | None:
+        """The connector that delivers ``entity``, or ``None`` when it comes as files."""
+        kind = self.sources.entities.get(entity.name) or self.sources.entities.get(entity.system)
+        if not kind:
+            return None
+        return build_connector(kind, entity, self.sources)
+
+    @property
+    def extract_lag(self) -> timedelta:
+        return timedelta(minutes=self.sources.lag_minutes)
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -134,3 +195,34 @@ class SmtpResource(ConfigurableResource):
             password=self.password or None,
             starttls=self.starttls,
         )
+
+
+def build_connector(kind: str, entity: SourceEntity, sources: SourceSystems) -> Connector:
+    """The connector of ``kind`` for ``entity``, from the systems' configuration."""
+    objects = {k: v for k, v in sources.objects.items() if k == entity.name}
+    if kind == "postgres":
+        if sources.postgres is None:
+            raise ValueError(f"{entity.name} is assigned to postgres, but sources.postgres is not configured")
+        pg = sources.postgres
+        connection = PostgresConnection(
+            host=pg.host, port=pg.port, database=pg.database, user=pg.user, password=pg.password, schema=pg.db_schema
+        )
+        return PostgresConnector(connection, chunk_rows=pg.chunk_rows, tables=objects)
+    if kind == "salesforce":
+        if sources.salesforce is None:
+            raise ValueError(f"{entity.name} is assigned to salesforce, but sources.salesforce is not configured")
+        sf = sources.salesforce
+        connection = SalesforceConnection(
+            login_url=sf.login_url,
+            client_id=sf.client_id,
+            client_secret=sf.client_secret,
+            api_version=sf.api_version,
+            page_size=sf.page_size,
+            max_requests_per_second=sf.max_requests_per_second,
+        )
+        return SalesforceConnector(connection, objects=objects)
+    if kind == "http":
+        if sources.http is None:
+            raise ValueError(f"{entity.name} is assigned to http, but sources.http is not configured")
+        return MarketHttpConnector(HttpSourceConnection(sources.http.base_url, token=sources.http.token), paths=objects)
+    raise ValueError(f"{entity.name}: unknown connector {kind!r}; use postgres, salesforce or http")

@@ -10,10 +10,11 @@ month by month, into the landing folder laid out by the source catalog
                                faults=[Fault("duplicate_keys", "erp_invoices", "2024-06")])
 """
 
+from orchestration.connectors.landing_files import extract_path
+
 from .calendar import HISTORY_EPOCH, HORIZON_END
 from .faults import FAULT_KINDS, Fault, apply_fault
 from .generator import GenerationSummary, generate_company
-from .writer import extract_path
 
 __all__ = [
     "FAULT_KINDS",

@@ -19,10 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.connectors.landing_files import decimal_places, extract_path
+
 from .. import sources
 from ..sources import SourceEntity
 from . import calendar as cal
-from .writer import decimal_places, extract_path
 
 STALE_DAYS = 45
 UNKNOWN_CURRENCY = "XXX"

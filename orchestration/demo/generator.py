@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from orchestration.connectors.landing_files import write_extract
+
 from ..sources import CATALOG
 from . import calendar as cal
 from .company import build_company
 from .faults import Fault, apply_fault
 from .simulation import CompanySimulation
-from .writer import write_extract
 
 MAX_SCALE = 20.0
 

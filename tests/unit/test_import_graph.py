@@ -26,6 +26,8 @@ DOMAIN = (
     "sop_cycle",
     "sales_planning",
     "dbt_area",
+    "connectors",
+    "deleted_records",
     "demo",
 )
 

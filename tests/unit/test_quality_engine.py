@@ -313,7 +313,7 @@ def test_an_open_deal_may_expect_a_close_date_before_its_creation_and_a_clean_ro
 
 # ------------------------------------------------------------------ per-column date windows
 def _items_landing(tmp_path: Path, month: str, frame: pd.DataFrame):
-    from orchestration.demo.writer import write_extract
+    from orchestration.connectors.landing_files import write_extract
 
     items = BY_NAME["erp_items"]
     landing = tmp_path / "landing"
@@ -407,7 +407,7 @@ def _demo_month_frames(month: str) -> dict[str, pd.DataFrame]:
 
 
 def _landing_of(tmp_path: Path, entity, extracts: dict[str, pd.DataFrame]):
-    from orchestration.demo.writer import write_extract
+    from orchestration.connectors.landing_files import write_extract
 
     landing = tmp_path / "landing"
     con = duckdb.connect()

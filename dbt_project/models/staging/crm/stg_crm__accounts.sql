@@ -8,6 +8,7 @@ source as (
 
     select * from {{ source('crm', 'accounts') }} as raw_rows
     where {{ exclude_quarantined('crm_accounts') }}
+      and {{ exclude_deleted('crm_accounts', ['Id'], 'LastModifiedDate') }}
 
 ),
 

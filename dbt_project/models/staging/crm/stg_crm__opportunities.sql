@@ -8,6 +8,7 @@ source as (
 
     select * from {{ source('crm', 'opportunities') }} as raw_rows
     where {{ exclude_quarantined('crm_opportunities') }}
+      and {{ exclude_deleted('crm_opportunities', ['Id'], 'LastModifiedDate') }}
 
 ),
 

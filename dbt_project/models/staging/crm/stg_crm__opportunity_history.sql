@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('crm', 'opportunity_history') }} as raw_rows
     where {{ exclude_quarantined('crm_opportunity_history') }}
+      and {{ exclude_deleted('crm_opportunity_history', ['Id'], 'CreatedDate') }}
 
 ),
 

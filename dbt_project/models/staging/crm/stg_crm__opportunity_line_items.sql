@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('crm', 'opportunity_line_items') }} as raw_rows
     where {{ exclude_quarantined('crm_opportunity_line_items') }}
+      and {{ exclude_deleted('crm_opportunity_line_items', ['Id'], 'CreatedDate') }}
 
 ),
 

@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('crm', 'quotas') }} as raw_rows
     where {{ exclude_quarantined('crm_quotas') }}
+      and {{ exclude_deleted('crm_quotas', ['Id'], 'LastModifiedDate') }}
 
 ),
 

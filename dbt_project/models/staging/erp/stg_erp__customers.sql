@@ -8,6 +8,7 @@ source as (
 
     select * from {{ source('erp', 'customers') }} as raw_rows
     where {{ exclude_quarantined('erp_customers') }}
+      and {{ exclude_deleted('erp_customers', ['customer_number'], 'updated_at') }}
 
 ),
 

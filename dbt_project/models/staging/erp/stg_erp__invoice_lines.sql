@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('erp', 'invoice_lines') }} as raw_rows
     where {{ exclude_quarantined('erp_invoice_lines') }}
+      and {{ exclude_deleted('erp_invoice_lines', ['invoice_number', 'invoice_line'], 'updated_at') }}
 
 ),
 

@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('erp', 'invoices') }} as raw_rows
     where {{ exclude_quarantined('erp_invoices') }}
+      and {{ exclude_deleted('erp_invoices', ['invoice_number'], 'updated_at') }}
 
 ),
 

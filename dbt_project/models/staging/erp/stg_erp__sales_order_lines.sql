@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('erp', 'sales_order_lines') }} as raw_rows
     where {{ exclude_quarantined('erp_sales_order_lines') }}
+      and {{ exclude_deleted('erp_sales_order_lines', ['order_number', 'line_number'], 'updated_at') }}
 
 ),
 

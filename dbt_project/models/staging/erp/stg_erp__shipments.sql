@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('erp', 'shipments') }} as raw_rows
     where {{ exclude_quarantined('erp_shipments') }}
+      and {{ exclude_deleted('erp_shipments', ['shipment_number'], 'updated_at') }}
 
 ),
 

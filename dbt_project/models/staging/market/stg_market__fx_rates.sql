@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('market', 'fx_rates') }} as raw_rows
     where {{ exclude_quarantined('market_fx_rates') }}
+      and {{ exclude_deleted('market_fx_rates', ['rate_month', 'currency_code'], 'published_at') }}
 
 ),
 

@@ -7,6 +7,7 @@ source as (
 
     select * from {{ source('market', 'market_size') }} as raw_rows
     where {{ exclude_quarantined('market_market_size') }}
+      and {{ exclude_deleted('market_market_size', ['period_month', 'region_code', 'product_family'], 'published_at') }}
 
 ),
 

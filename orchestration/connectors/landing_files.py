@@ -1,4 +1,7 @@
-"""Writes a month's extract of one catalog entity into the landing folder.
+"""The landing contract: how one month's extract of a catalog entity is written.
+
+The demo generator and every connector write through this module, so a file delivered by a
+real system is byte for byte what the demo would have written for the same rows.
 
 The file goes to ``<landing_root>/<system>/<entity>/<YYYY-MM>/<entity>_<YYYYMM>.<csv|parquet>``
 with exactly the catalog's columns in the catalog's order. CSV: UTF-8, comma-separated, a
@@ -21,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..sources import SourceEntity
+from orchestration.sources import SourceEntity
 
 #: decimal places written per decimal column; money and everything else: 2
 DECIMAL_PLACES: dict[str, int] = {
@@ -66,7 +69,7 @@ def write_extract(landing_root, entity: SourceEntity, month: str, frame: pd.Data
 
 
 # ---------------------------------------------------------------------- CSV
-def _text_column(values: np.ndarray, type_: str, column: str) -> list:
+def text_column(values: np.ndarray, type_: str, column: str) -> list:
     if type_ == "string":
         return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
     if type_ == "integer":
@@ -95,7 +98,7 @@ def _text_column(values: np.ndarray, type_: str, column: str) -> list:
 
 def csv_bytes(entity: SourceEntity, frame: pd.DataFrame) -> bytes:
     columns = [
-        _text_column(frame[c.name].to_numpy(dtype=object if c.type == "string" else None), c.type, c.name)
+        text_column(frame[c.name].to_numpy(dtype=object if c.type == "string" else None), c.type, c.name)
         for c in entity.columns
     ]
     buffer = io.StringIO()
