@@ -326,5 +326,5 @@ class SalesforceConnector:
             except StopIteration:
                 return
             except SalesforceApiError as exc:
-                raise ConnectorError(entity.name, window.month, exc.where, exc.detail, self.secrets()) from exc
+                raise ConnectorError(entity.name, window.month, exc.where, exc.detail, self.secrets()) from None
             yield page_frame(entity, records)

@@ -47,9 +47,9 @@ def test_table_has_the_agreed_columns_and_creation_is_idempotent():
 def test_every_delta_and_event_staging_model_leaves_out_deleted_keys():
     staging = DBT_PROJECT_DIR / "models" / "staging"
     for entity in CATALOG:
-        sql = (staging / entity.system / f"stg_{entity.system}__{entity.entity}.sql").read_text()
-        keys = ", ".join(f"'{k}'" for k in entity.key)
-        call = f"exclude_deleted('{entity.name}', [{keys}], '{entity.updated_at}')"
+        sql = "".join((staging / entity.system / f"stg_{entity.system}__{entity.entity}.sql").read_text().split())
+        keys = ",".join(f"'{k}'" for k in entity.key)
+        call = f"exclude_deleted('{entity.name}',[{keys}],'{entity.updated_at}')"
         assert sql.count(call) == (0 if entity.extract == "snapshot" else 1), entity.name
 
 

@@ -7,7 +7,9 @@ source as (
 
     select * from {{ source('market', 'macro_indicators') }} as raw_rows
     where {{ exclude_quarantined('market_macro_indicators') }}
-      and {{ exclude_deleted('market_macro_indicators', ['period_month', 'region_code', 'indicator_code'], 'published_at') }}
+      and {{ exclude_deleted(
+          'market_macro_indicators', ['period_month', 'region_code', 'indicator_code'], 'published_at'
+      ) }}
 
 ),
 
