@@ -3,11 +3,11 @@
 DuckDB lets one process write a file and nobody read it meanwhile, so BI never opens the
 build database. Publishing instead:
 
-1. copies the declared tables of the build database's ``marts`` schema (the dbt marts and
-   seeds, and the forecast tables declared as the dbt source ``forecasting``: the serving
-   asset passes the list) into a *new* DuckDB file next to the serving file, checkpoints and
-   closes it. A declared table that is missing stops the publication; a table the schema holds
-   but nobody declared is not published;
+1. copies the declared tables of the build database (the dbt marts and seeds of schema
+   ``marts``, and the forecast tables of schema ``forecast`` declared as the dbt source
+   ``forecasting``: the serving asset passes the list) into a *new* DuckDB file next to the
+   serving file, each under its own table name, checkpoints and closes it. A declared table
+   that is missing stops the publication; a table nobody declared is not published;
 2. renames it over ``serve/sop.duckdb`` (``os.replace``: atomic on POSIX). A reader that is
    connected keeps the old file (its open inode) until it reconnects; a new reader gets the
    new one; nobody ever sees half a publication;
@@ -37,6 +37,22 @@ import duckdb
 
 MARTS_SCHEMA = "marts"
 PUBLICATION_TABLE = "sop_publication"
+#: the columns of ``sop_publication`` (one row: the publication in the file), with what each means;
+#: declared to dbt as the source ``serving`` (``dbt_project/models/staging/serving/_serving__sources.yml``,
+#: kept equal by ``tests/unit/test_publishing.py``)
+PUBLICATION_COLUMNS: dict[str, tuple[str, str]] = {
+    "published_at": ("TIMESTAMP", "UTC time the publication was made."),
+    "version": (
+        "VARCHAR",
+        "Version of the publication, v<UTC stamp>: also the Parquet folder serve/parquet/<version>.",
+    ),
+    "run_id": ("VARCHAR", "Dagster run that built and published it."),
+    "first_month": ("DATE", "First month the published marts hold (revenue_by_region_family_monthly)."),
+    "last_month": ("DATE", "Last month the published marts hold: the latest closed month."),
+    "run_first_month": ("DATE", "First month the publishing run rebuilt."),
+    "run_last_month": ("DATE", "Last month the publishing run rebuilt."),
+    "tables": ("JSON", "Every published table with its row count, as a JSON object."),
+}
 PARQUET_VERSIONS_KEPT = 3
 #: the mart and column whose months are the months a publication holds (one row per closed month)
 MONTHS_HELD = ("revenue_by_region_family_monthly", "revenue_month")
@@ -72,6 +88,22 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str = MART
     return [_safe_identifier(r[0]) for r in rows]
 
 
+def _published_sources(con: duckdb.DuckDBPyConnection, declared: Sequence[str] | None) -> dict[str, str]:
+    """Published table name -> its schema in the attached warehouse. A declared name is a table of
+    ``marts`` or ``<schema>.<table>``; without a declaration, every table of ``marts``."""
+    if declared is None:
+        return {name: MARTS_SCHEMA for name in mart_tables(con, "warehouse")}
+    wanted: dict[str, str] = {}
+    for entry in declared:
+        schema, _, name = entry.rpartition(".")
+        wanted[name] = schema or MARTS_SCHEMA
+    held = {(schema, name) for schema in set(wanted.values()) for name in mart_tables(con, "warehouse", schema)}
+    missing = sorted(f"{schema}.{name}" for name, schema in wanted.items() if (schema, name) not in held)
+    if missing:
+        raise PublishError(f"declared tables missing from the build database: {', '.join(missing)}")
+    return dict(sorted(wanted.items()))
+
+
 def publish_marts(
     warehouse_db: Path,
     serve_dir: Path,
@@ -81,8 +113,9 @@ def publish_marts(
     before_swap: Callable[[Path], None] | None = None,
     declared: Sequence[str] | None = None,
 ) -> PublishResult:
-    """Publish the ``declared`` tables of ``marts`` in ``warehouse_db`` to ``serve_dir`` (every
-    table of the schema when ``declared`` is None).
+    """Publish the ``declared`` tables of ``warehouse_db`` (``table`` of schema ``marts``, or
+    ``schema.table``) to ``serve_dir`` under their table names (every table of ``marts`` when
+    ``declared`` is None).
 
     ``months`` is the (first, last) partition month the run built; the publication table records
     it beside the months the published marts hold (``MONTHS_HELD``). ``before_swap`` is called with
@@ -104,19 +137,12 @@ def publish_marts(
     con = duckdb.connect(str(tmp_db))
     try:
         con.execute(f"ATTACH '{_sql_path(warehouse_db)}' AS warehouse (READ_ONLY)")
-        names = mart_tables(con, "warehouse")
-        if not names:
+        sources = _published_sources(con, declared)
+        if not sources:
             raise PublishError(f"no tables in schema {MARTS_SCHEMA!r} of {warehouse_db}: nothing to publish")
-        if declared is not None:
-            missing = sorted(set(declared) - set(names))
-            if missing:
-                raise PublishError(
-                    f"declared marts missing from schema {MARTS_SCHEMA!r} of {warehouse_db}: {', '.join(missing)}"
-                )
-            names = [name for name in names if name in set(declared)]
         tmp_version_dir.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM warehouse.{MARTS_SCHEMA}.{name}")
+        for name, schema in sources.items():
+            con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM warehouse.{schema}.{name}")
             tables[name] = con.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
             con.execute(
                 f"COPY main.{name} TO '{_sql_path(tmp_version_dir / (name + '.parquet'))}' "
@@ -128,11 +154,8 @@ def publish_marts(
             if held_table in tables
             else (None, None)
         )
-        con.execute(
-            f"CREATE TABLE main.{PUBLICATION_TABLE} (published_at TIMESTAMP, version VARCHAR, "
-            "run_id VARCHAR, first_month DATE, last_month DATE, run_first_month DATE, run_last_month DATE, "
-            "tables JSON)"
-        )
+        columns = ", ".join(f"{name} {sql_type}" for name, (sql_type, _) in PUBLICATION_COLUMNS.items())
+        con.execute(f"CREATE TABLE main.{PUBLICATION_TABLE} ({columns})")
         con.execute(
             f"INSERT INTO main.{PUBLICATION_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -158,7 +158,7 @@ def demand_history(con: duckdb.DuckDBPyConnection, landing: Path, cycle: pd.Time
 
 
 def stand_in_consensus(history: pd.DataFrame, cycle: pd.Timestamp) -> pd.DataFrame:
-    """``marts.consensus_demand`` sku_region rows of ``cycle``: each SKU × region with demand in the
+    """``forecast.consensus_demand`` sku_region rows of ``cycle``: each SKU × region with demand in the
     last 12 months gets the mean of those months (the months its series has) for each of the 18
     months after the cycle."""
     first = add_months(cycle, -(CONSENSUS_BASE_MONTHS - 1))

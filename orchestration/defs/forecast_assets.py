@@ -69,7 +69,8 @@ DEMAND_DEPS = [AssetKey("demand_history_monthly")]
     **CYCLE_ASSET,
     description="Statistical demand forecast, 18 months, for every level of the hierarchy (total, region, "
     "family x region, SKU x region): models chosen per series by rolling-origin backtest, reconciled "
-    "top-down by forecast proportions and coherent to the cent, with 80/95% intervals. Table `marts.demand_forecast`.",
+    "top-down by forecast proportions and coherent to the cent, with 80/95% intervals. "
+    "Table `forecast.demand_forecast`.",
     deps=DEMAND_DEPS,
     kinds={"duckdb", "python"},
     metadata={"table": wh.DEMAND_FORECAST.name, "dagster/column_schema": table_schema(wh.DEMAND_FORECAST.columns)},
@@ -137,7 +138,7 @@ def demand_forecast(
     **CYCLE_ASSET,
     description="Consensus demand: the statistical forecast with the planners' overrides "
     f"(`inputs/{OVERRIDES_FILE}`, read-only) applied and re-aggregated coherently. Tables "
-    "`marts.consensus_demand` and `marts.forecast_override_log` (every file row: applied or refused, and why).",
+    "`forecast.consensus_demand` and `forecast.forecast_override_log` (every file row: applied or refused, and why).",
     deps=[AssetKey("demand_forecast")],
     kinds={"duckdb", "csv"},
     metadata={
@@ -157,7 +158,7 @@ def consensus_demand(
             forecast = wh.read_cycle(con, wh.DEMAND_FORECAST, cycle)
         if forecast.empty:
             raise RuntimeError(
-                f"marts.demand_forecast has no rows for cycle {cycle:%Y-%m}: materialize demand_forecast"
+                f"forecast.demand_forecast has no rows for cycle {cycle:%Y-%m}: materialize demand_forecast"
             )
         try:
             check = check_overrides(path, forecast)
@@ -203,7 +204,7 @@ def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
     **CYCLE_ASSET,
     description="Bookings forecast per region x month: statistical (engine on bookings history), pipeline "
     "(open opportunities x win rate by stage and age, in the expected close month), their horizon-weighted "
-    "blend, and the reps' commit side by side. Table `marts.revenue_forecast`.",
+    "blend, and the reps' commit side by side. Table `forecast.revenue_forecast`.",
     deps=[AssetKey("revenue_monthly"), AssetKey("fct_pipeline_snapshot_monthly")],
     kinds={"duckdb", "python"},
     metadata={"table": wh.REVENUE_FORECAST.name, "dagster/column_schema": table_schema(wh.REVENUE_FORECAST.columns)},
@@ -307,10 +308,10 @@ def forecast_snapshots(
     **CYCLE_ASSET,
     description="Accuracy of past forecast snapshots against actual demand at lag 1 and lag 3, per series and "
     "per level: WAPE, bias, MASE, 80/95% coverage for statistical, seasonal naive and consensus, and forecast "
-    "value added. Table `marts.forecast_accuracy`, rebuilt from all snapshots.",
+    "value added. Table `forecast.forecast_accuracy`, rebuilt from all snapshots.",
     deps=[AssetKey("forecast_snapshots"), AssetKey("demand_history_monthly")],
     kinds={"duckdb"},
-    metadata={"table": "marts.forecast_accuracy", "dagster/column_schema": table_schema(wh.accuracy_spec().columns)},
+    metadata={"table": "forecast.forecast_accuracy", "dagster/column_schema": table_schema(wh.accuracy_spec().columns)},
 )
 def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     spec = wh.accuracy_spec()
@@ -360,7 +361,7 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
     description="Accuracy of every stored revenue cycle against bookings at lag 1 and lag 3, per region and for "
     "all regions summed: actual, statistical, pipeline, blend and the reps' commit side by side, with absolute "
     "error, WAPE, bias, MASE, the statistical forecast's 80/95% coverage and forecast value added. Table "
-    "`marts.revenue_forecast_accuracy`, rebuilt from all cycles of `marts.revenue_forecast`.",
+    "`forecast.revenue_forecast_accuracy`, rebuilt from all cycles of `forecast.revenue_forecast`.",
     deps=[AssetKey("revenue_forecast"), AssetKey("revenue_monthly")],
     kinds={"duckdb"},
     metadata={

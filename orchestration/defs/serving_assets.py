@@ -17,11 +17,9 @@ MART_KEYS = [
     for spec in dbt_models.specs
     if (spec.group_name or "").startswith("marts") or spec.group_name == "seeds"
 ]
-#: What is published, and nothing else: the dbt marts and seeds, and the forecast tables the
-#: dbt source ``forecasting`` declares (written by the forecast assets into schema marts).
-PUBLISHED_TABLES = sorted(
-    {key.path[-1] for key in MART_KEYS} | {spec.name.split(".")[-1] for spec in published_specs()}
-)
+#: What is published, and nothing else: the dbt marts and seeds (schema marts), and the forecast
+#: tables the dbt source ``forecasting`` declares (written by the forecast assets into schema forecast).
+PUBLISHED_TABLES = sorted({key.path[-1] for key in MART_KEYS} | {spec.name for spec in published_specs()})
 
 
 @asset(

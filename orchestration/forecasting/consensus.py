@@ -26,7 +26,7 @@ def check_overrides(path: Path, forecast_rows: pd.DataFrame) -> OverrideCheck:
 
 
 def consensus_rows(forecast_rows: pd.DataFrame, check: OverrideCheck) -> pd.DataFrame:
-    """``marts.consensus_demand`` rows of one cycle from its ``marts.demand_forecast`` rows."""
+    """``forecast.consensus_demand`` rows of one cycle from its ``forecast.demand_forecast`` rows."""
     hierarchy = hierarchy_of(forecast_rows)
     bottom = forecast_rows[forecast_rows["level"] == "sku_region"].copy()
     stat = pd.DataFrame(

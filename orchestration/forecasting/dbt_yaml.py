@@ -34,9 +34,10 @@ def sources_yaml() -> str:
         "  - name: forecasting",
         "    description: >",
         "      The forecast tables the forecast assets (orchestration/defs/forecast_assets.py) write into",
-        "      schema marts, one row set per S&OP cycle, and publish with the marts. Generated from",
-        "      orchestration/forecasting/warehouse.py (python -m orchestration.forecasting.dbt_yaml --write).",
-        "    schema: marts",
+        "      schema forecast, one row set per S&OP cycle, published with the marts under their own names.",
+        "      Generated from orchestration/forecasting/warehouse.py (python -m orchestration.forecasting.dbt_yaml",
+        "      --write).",
+        "    schema: forecast",
         "    tables:",
     ]
     for spec in published_specs():

@@ -43,7 +43,7 @@ class DemandCycle:
     hierarchy: Hierarchy
     history: pd.DataFrame  # every node: unique_id, ds, y (up to the cycle)
     engine: ForecastResult  # base forecasts, selection and backtest of every node
-    forecast: pd.DataFrame  # marts.demand_forecast layout
+    forecast: pd.DataFrame  # forecast.demand_forecast layout
 
 
 def active_keys(history: pd.DataFrame, cycle: pd.Timestamp) -> pd.DataFrame:
@@ -98,7 +98,7 @@ def forecast_demand(
 
 
 def demand_forecast_rows(cycle: pd.Timestamp, coherent: pd.DataFrame, engine: ForecastResult) -> pd.DataFrame:
-    """Coherent forecasts in the ``marts.demand_forecast`` layout."""
+    """Coherent forecasts in the ``forecast.demand_forecast`` layout."""
     sel = engine.selection[["unique_id", "demand_class", "fallback", "backtest_mase", "seasonal_naive_mase"]]
     df = coherent.merge(sel, on="unique_id", how="left")
     ds = pd.to_datetime(df["ds"])
@@ -130,7 +130,7 @@ def demand_forecast_rows(cycle: pd.Timestamp, coherent: pd.DataFrame, engine: Fo
 
 
 def hierarchy_of(rows: pd.DataFrame) -> Hierarchy:
-    """The hierarchy of a cycle's forecast rows (marts.demand_forecast layout)."""
+    """The hierarchy of a cycle's forecast rows (forecast.demand_forecast layout)."""
     bottom = rows[rows["level"] == "sku_region"]
     keys = bottom[["sku", "region_code", "product_family"]].drop_duplicates()
     return build_hierarchy(keys.rename(columns={"region_code": "region", "product_family": "family"}))

@@ -1,6 +1,6 @@
 """Revenue forecast accuracy: every stored cycle's bookings forecasts against what was booked.
 
-The S&OP meeting sees four bookings forecasts per region and month (``marts.revenue_forecast``):
+The S&OP meeting sees four bookings forecasts per region and month (``forecast.revenue_forecast``):
 statistical, pipeline, their blend and the reps' commit. This module scores each of them, at
 lag 1 and lag 3, against the bookings that followed, so the meeting can see which one calls
 bookings best and whether the blend and the commit add value.
@@ -27,7 +27,7 @@ with y the row's actual and ŷ the row's forecast (one month, summed over region
 - MASE = |y − ŷ| / scale, scale = the in-sample seasonal naive MAE (m = 12,
   ``metrics.seasonal_naive_scale``) of the row's monthly bookings from the first month up to
   the cycle month: the region's series, or the sum of the cycle's regions for the total;
-- coverage (statistical only: ``marts.revenue_forecast`` stores its 80/95% bounds; pipeline,
+- coverage (statistical only: ``forecast.revenue_forecast`` stores its 80/95% bounds; pipeline,
   blend and commit have none) = the share of the row's regions whose actual lies in
   [lo, hi]; for the total row the share over its regions (region bounds do not add up to an
   interval of the sum);
@@ -35,7 +35,7 @@ with y the row's actual and ŷ the row's forecast (one month, summed over region
   blend over statistical, blend over pipeline, and commit over blend.
 
 **Why no separate snapshot table** (demand has ``forecast.forecast_snapshots``): every
-``marts.revenue_forecast`` row already carries its ``cycle_month``, and the table is written
+``forecast.revenue_forecast`` row already carries its ``cycle_month``, and the table is written
 only by ``warehouse.replace_cycle``, which deletes and inserts the rows of one cycle in one
 transaction: a later cycle, or a re-run of one, never touches an earlier cycle's rows. The
 stored cycles are the snapshot. The MASE scale is recomputed from the bookings up to the cycle
@@ -56,7 +56,7 @@ from orchestration.forecasting.backtest import month_number
 from orchestration.forecasting.warehouse import REVENUE_FORECAST, REVENUE_FORECAST_ACCURACY
 
 LAGS = (1, 3)
-#: forecast name -> column of marts.revenue_forecast.
+#: forecast name -> column of forecast.revenue_forecast.
 FORECASTS = {
     "statistical": "statistical_usd",
     "pipeline": "pipeline_usd",
@@ -90,7 +90,7 @@ class RevenueForecastRowsError(ValueError):
 
 
 def check_forecast_rows(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """Validate ``marts.revenue_forecast`` rows and return them with typed dates and floats.
+    """Validate ``forecast.revenue_forecast`` rows and return them with typed dates and floats.
 
     Rules: the scored columns are present; cycle, region and forecast month are set; one row
     per cycle x region x forecast month; ``horizon_step`` = months from the cycle to the
@@ -183,9 +183,9 @@ def _score(g: pd.DataFrame, scale: float) -> dict:
 
 
 def revenue_forecast_accuracy(forecasts: pd.DataFrame, bookings: pd.DataFrame, lags=LAGS) -> pd.DataFrame:
-    """The mart ``marts.revenue_forecast_accuracy`` from all stored forecast rows and the bookings.
+    """The mart ``forecast.revenue_forecast_accuracy`` from all stored forecast rows and the bookings.
 
-    ``forecasts``: rows of ``marts.revenue_forecast`` (any number of cycles); ``bookings``:
+    ``forecasts``: rows of ``forecast.revenue_forecast`` (any number of cycles); ``bookings``:
     region_code, ds, y per region x month up to the last closed month. Returns one row per
     cycle x lag x region plus one ``total`` row per cycle x lag, columns as
     ``warehouse.REVENUE_FORECAST_ACCURACY`` (empty, with those columns, before any actual).

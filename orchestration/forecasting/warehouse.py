@@ -4,10 +4,10 @@ Every forecast table is declared here once (``TableSpec``: SQL type and descript
 column); the same declaration creates the table, orders the columns on write and feeds the
 column schema shown in the Dagster UI and documented in docs/forecasting.md.
 
-Tables holding one set of rows per cycle (``marts.demand_forecast``, ``marts.consensus_demand``,
-``marts.revenue_forecast``, ``marts.forecast_override_log``) are written per cycle with
+Tables holding one set of rows per cycle (``forecast.demand_forecast``, ``forecast.consensus_demand``,
+``forecast.revenue_forecast``, ``forecast.forecast_override_log``) are written per cycle with
 ``DELETE WHERE cycle_month = ?`` + ``INSERT`` (re-running a cycle replaces it, other cycles stay);
-``marts.forecast_accuracy`` is derived from all snapshots and ``marts.revenue_forecast_accuracy``
+``forecast.forecast_accuracy`` is derived from all snapshots and ``forecast.revenue_forecast_accuracy``
 from all stored revenue cycles; both are replaced as a whole.
 """
 
@@ -50,7 +50,7 @@ _NODE = {
 }
 
 DEMAND_FORECAST = TableSpec(
-    "marts.demand_forecast",
+    "forecast.demand_forecast",
     {
         **_NODE,
         "model": ("VARCHAR", "Model of the node's base forecast chosen by backtest (RecentMean/Zero = fallback)."),
@@ -80,10 +80,10 @@ DEMAND_FORECAST = TableSpec(
 )
 
 CONSENSUS_DEMAND = TableSpec(
-    "marts.consensus_demand",
+    "forecast.consensus_demand",
     {
         **_NODE,
-        "statistical_units": ("DECIMAL(18,2)", "Statistical forecast (marts.demand_forecast.forecast_units)."),
+        "statistical_units": ("DECIMAL(18,2)", "Statistical forecast (forecast.demand_forecast.forecast_units)."),
         "consensus_units": (
             "DECIMAL(18,2)",
             "Consensus: statistical with the valid planner overrides, re-aggregated as exact sums of SKU x region.",
@@ -96,7 +96,7 @@ CONSENSUS_DEMAND = TableSpec(
 )
 
 OVERRIDE_LOG = TableSpec(
-    "marts.forecast_override_log",
+    "forecast.forecast_override_log",
     {
         "cycle_month": ("DATE", "Cycle that read the file."),
         "file": ("VARCHAR", "Path of the overrides file read."),
@@ -116,7 +116,7 @@ OVERRIDE_LOG = TableSpec(
 )
 
 REVENUE_FORECAST = TableSpec(
-    "marts.revenue_forecast",
+    "forecast.revenue_forecast",
     {
         "cycle_month": ("DATE", "S&OP cycle that made the forecast."),
         "region_code": ("VARCHAR", "Sales region."),
@@ -154,7 +154,7 @@ def accuracy_spec() -> TableSpec:
         "n_series": "INTEGER",
     }
     return TableSpec(
-        "marts.forecast_accuracy",
+        "forecast.forecast_accuracy",
         {c: (types.get(c, "DOUBLE"), d) for c, d in COLUMNS.items()},
         "Accuracy of past forecast snapshots at lag 1 and 3: WAPE, bias, MASE, coverage, FVA.",
     )
@@ -168,9 +168,9 @@ _REVENUE_FORECASTS = {
 }
 
 REVENUE_FORECAST_ACCURACY = TableSpec(
-    "marts.revenue_forecast_accuracy",
+    "forecast.revenue_forecast_accuracy",
     {
-        "cycle_month": ("DATE", "Cycle that made the forecast (marts.revenue_forecast.cycle_month)."),
+        "cycle_month": ("DATE", "Cycle that made the forecast (forecast.revenue_forecast.cycle_month)."),
         "lag": ("INTEGER", "Months between the cycle and the target month (1 or 3): the forecast's horizon_step."),
         "target_month": ("DATE", "Forecast month compared with its bookings; only months the bookings history covers."),
         "level": ("VARCHAR", "'region' (one region) or 'total' (all regions the cycle forecast, summed first)."),
@@ -379,7 +379,7 @@ def pipeline_snapshots(con: duckdb.DuckDBPyConnection, through: pd.Timestamp) ->
 
 
 def published_specs() -> tuple[TableSpec, ...]:
-    """The forecast tables written into schema ``marts`` and published with the marts (what dbt
+    """The forecast tables written into schema ``forecast`` and published with the marts (what dbt
     declares as the source ``forecasting``)."""
     return (
         DEMAND_FORECAST,

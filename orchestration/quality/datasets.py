@@ -16,8 +16,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from orchestration.quality.checks_file import month_start
 from orchestration.quality.quarantine import QUARANTINE_TABLE
-from orchestration.quality.settings import month_start
 from orchestration.sources import SourceEntity
 
 LINEAGE = ("_partition_month", "_load_id", "_source_file", "_source_row")

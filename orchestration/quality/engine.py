@@ -29,9 +29,9 @@ import duckdb
 import pandas as pd
 
 from orchestration.quality import datasets
+from orchestration.quality.checks_file import freshness_threshold, run_parameters, settings
 from orchestration.quality.data_docs import run_name, site_dir_for, site_lock, update_index
 from orchestration.quality.quarantine import ingest_error_rows, replace_quarantine
-from orchestration.quality.settings import freshness_threshold, run_parameters, settings
 from orchestration.quality.validation import MAX_SAMPLES, Failure, Sample, Validation, load_suite_json, runner
 from orchestration.sources import SourceEntity
 

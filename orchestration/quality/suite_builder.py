@@ -5,7 +5,7 @@ under ``dbt_project/models/marts/`` with an enforced contract: ``mart_<model>``)
 cross-table accuracy rule. Each expectation carries its rule in ``meta``:
 ``{"rule": ..., "severity": "error"|"warn", "row_level": bool, "column": ...}``; values that
 depend on the month are ``{"$PARAMETER": ...}`` references filled in at run time (see
-``orchestration.quality.settings.run_parameters``). Expectations with
+``orchestration.quality.checks_file.run_parameters``). Expectations with
 ``meta.batch == "month"`` (freshness) judge each month's newest update: on a one-row summary
 per month when a run covers several months, on the rows themselves (summary column added) when
 it covers one; the rest run on the rows of the run's months.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.quality.settings import (
+from orchestration.quality.checks_file import (
     EXPECTATIONS_DIR,
     DatePair,
     QualitySettings,

@@ -214,14 +214,14 @@ def revenue_plan(con: duckdb.DuckDBPyConnection, as_of, months: list[date] | Non
     return _df(
         con,
         """
-        WITH cycle AS (SELECT max(cycle_month) AS c FROM marts.revenue_forecast WHERE cycle_month <= ?)
+        WITH cycle AS (SELECT max(cycle_month) AS c FROM forecast.revenue_forecast WHERE cycle_month <= ?)
         SELECT f.cycle_month, f.region_code, CAST(f.forecast_month AS DATE) AS month,
                CAST(f.blended_usd AS DOUBLE) AS p50_usd,
                CAST(f.blended_usd * coalesce(f.statistical_lo_80_usd / nullif(f.statistical_usd, 0), 1) AS DOUBLE)
                    AS p10_usd,
                CAST(f.blended_usd * coalesce(f.statistical_hi_80_usd / nullif(f.statistical_usd, 0), 1) AS DOUBLE)
                    AS p90_usd
-        FROM marts.revenue_forecast f, cycle
+        FROM forecast.revenue_forecast f, cycle
         WHERE f.cycle_month = cycle.c AND (? OR f.forecast_month IN (SELECT unnest(?::DATE[])))
         ORDER BY f.region_code, f.forecast_month
         """,

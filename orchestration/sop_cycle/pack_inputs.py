@@ -105,7 +105,7 @@ def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> Pac
     first = (c - pd.DateOffset(months=HISTORY_MONTHS - 1)).date()
     ahead = (c + pd.DateOffset(months=AHEAD_MONTHS)).date()
     previous = con.execute(
-        "SELECT max(cycle_month) FROM marts.consensus_demand WHERE cycle_month < ?", [day]
+        "SELECT max(cycle_month) FROM forecast.consensus_demand WHERE cycle_month < ?", [day]
     ).fetchone()[0]
     previous = pd.Timestamp(previous) if previous is not None else None
     scorecard = _df(con, "marts.kpi_scorecard", "SELECT * FROM marts.kpi_scorecard WHERE month = ?", [day])
@@ -141,8 +141,8 @@ def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> Pac
             ),
             _df(
                 con,
-                "marts.forecast_override_log",
-                "SELECT 'forecast overrides' AS source, file, row, error FROM marts.forecast_override_log "
+                "forecast.forecast_override_log",
+                "SELECT 'forecast overrides' AS source, file, row, error FROM forecast.forecast_override_log "
                 "WHERE cycle_month = ? AND status = 'refused' ORDER BY row",
                 [day],
             ),
@@ -159,9 +159,9 @@ def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> Pac
     misses = (
         _df(
             con,
-            "marts.consensus_demand",
+            "forecast.consensus_demand",
             "WITH f AS (SELECT product_family, region_code, sum(consensus_units) AS forecast FROM "
-            "marts.consensus_demand WHERE cycle_month = ? AND level = 'family_region' AND forecast_month = ? "
+            "forecast.consensus_demand WHERE cycle_month = ? AND level = 'family_region' AND forecast_month = ? "
             "GROUP BY 1, 2), a AS (SELECT p.product_family, h.region_code, sum(h.ordered_units) AS actual "
             "FROM marts.demand_history_monthly h JOIN marts.dim_product p USING (sku) WHERE h.demand_month = ? "
             "GROUP BY 1, 2) SELECT f.product_family, f.region_code, CAST(f.forecast AS DOUBLE) AS forecast_units, "
@@ -184,11 +184,11 @@ def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> Pac
     def total_forecast(cycle_day) -> pd.DataFrame:
         return _df(
             con,
-            "marts.consensus_demand",
+            "forecast.consensus_demand",
             "SELECT c.forecast_month AS month, CAST(c.consensus_units AS DOUBLE) AS units, "
             "CAST(d.lo_80_units + c.override_units AS DOUBLE) AS lo_80, "
-            "CAST(d.hi_80_units + c.override_units AS DOUBLE) AS hi_80 FROM marts.consensus_demand c "
-            "JOIN marts.demand_forecast d USING (cycle_month, series_id, forecast_month) "
+            "CAST(d.hi_80_units + c.override_units AS DOUBLE) AS hi_80 FROM forecast.consensus_demand c "
+            "JOIN forecast.demand_forecast d USING (cycle_month, series_id, forecast_month) "
             "WHERE c.cycle_month = ? AND c.level = 'total' ORDER BY 1",
             [cycle_day],
         )
@@ -197,15 +197,15 @@ def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> Pac
     demand_previous = total_forecast(previous.date())[["month", "units"]] if previous is not None else pd.DataFrame()
     overrides = _df(
         con,
-        "marts.forecast_override_log",
-        "SELECT row, level, item, region, month, kind, value, author, reason FROM marts.forecast_override_log "
+        "forecast.forecast_override_log",
+        "SELECT row, level, item, region, month, kind, value, author, reason FROM forecast.forecast_override_log "
         "WHERE cycle_month = ? AND status = 'applied' ORDER BY row",
         [day],
     )
     fva = _df(
         con,
-        "marts.forecast_accuracy",
-        "SELECT target_month AS month, fva_consensus_wape, wape_stat, wape_consensus FROM marts.forecast_accuracy "
+        "forecast.forecast_accuracy",
+        "SELECT target_month AS month, fva_consensus_wape, wape_stat, wape_consensus FROM forecast.forecast_accuracy "
         "WHERE lag = 1 AND level = 'sku_region' AND scope = 'level' AND target_month <= ? ORDER BY 1",
         [day],
     )
@@ -253,10 +253,10 @@ def read_pack_inputs(con: duckdb.DuckDBPyConnection, cycle: pd.Timestamp) -> Pac
     )
     revenue = _df(
         con,
-        "marts.revenue_forecast",
+        "forecast.revenue_forecast",
         "WITH f AS (SELECT forecast_month AS month, sum(blended_usd) AS forecast_usd, "
         "sum(statistical_lo_80_usd - statistical_usd + blended_usd) AS lo_80_usd, "
-        "sum(statistical_hi_80_usd - statistical_usd + blended_usd) AS hi_80_usd FROM marts.revenue_forecast "
+        "sum(statistical_hi_80_usd - statistical_usd + blended_usd) AS hi_80_usd FROM forecast.revenue_forecast "
         "WHERE cycle_month = ? AND forecast_month <= ? GROUP BY 1), "
         "ly AS (SELECT revenue_month + INTERVAL 12 MONTH AS month, sum(bookings_usd) AS last_year_usd "
         "FROM marts.revenue_monthly GROUP BY 1) "

@@ -1,6 +1,6 @@
 """This cycle's plans against the previous cycle's stored versions, and the main reason for each change.
 
-Stored cycles are immutable (``forecast`` snapshots, ``marts.consensus_demand``, ``marts.revenue_forecast``),
+Stored cycles are immutable (``forecast`` snapshots, ``forecast.consensus_demand``, ``forecast.revenue_forecast``),
 so any two cycles compare. The comparison covers the forecast months both versions hold (the months
 after this cycle, up to the end of the previous cycle's horizon):
 

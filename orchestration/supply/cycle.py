@@ -69,7 +69,7 @@ class SupplyInputError(ValueError):
 class CycleData:
     """What one cycle plans from, as of the end of ``cycle`` (column names as in ``frames``).
 
-    - consensus: ``marts.consensus_demand`` rows of the cycle;
+    - consensus: ``forecast.consensus_demand`` rows of the cycle;
     - history: sku, region, ds, y (monthly ordered units, ``marts.demand_history_monthly``) up to the cycle;
     - forecast_errors: sku, region, ds, error (lag-1 consensus − actual of the stored snapshots; may be empty);
     - items: sku, family, unit_cost, unit_price, eol_date (the item master of the cycle's snapshot);
@@ -306,7 +306,7 @@ def plan_cycle(
     cycle = pd.Timestamp(data.cycle)
     demand_region = consensus_to_demand(data.consensus, cycle)
     if demand_region.empty:
-        raise SupplyInputError(f"marts.consensus_demand has no SKU × region rows for cycle {cycle:%Y-%m}")
+        raise SupplyInputError(f"forecast.consensus_demand has no SKU × region rows for cycle {cycle:%Y-%m}")
     months = sorted(pd.Timestamp(m) for m in demand_region["month"].unique())
     if months[0] != add_months(cycle, 1):
         raise SupplyInputError(

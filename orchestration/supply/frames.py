@@ -6,7 +6,7 @@ Every supply function takes and returns pandas DataFrames with these column name
 ``sku``            stock-keeping unit
 ``site``           stocking site code (US01, DE01, ...); a plant is also a site
 ``plant``          site code of the work center(s) that make a SKU
-``region``         sales region code (NAM, EUR, ...), the level of ``marts.consensus_demand``
+``region``         sales region code (NAM, EUR, ...), the level of ``forecast.consensus_demand``
 ``family``         product family code (PMP, VLV, ...)
 ``work_center``    work center id (WC-DE01-ASSY, ...)
 ``month``          first day of a month (``pd.Timestamp``); every bucket is a calendar month

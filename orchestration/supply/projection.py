@@ -13,7 +13,7 @@ The small functions before ``project_balance`` turn the extracts into its inputs
 - ``bucket_receipts``: open purchase and work orders into plan months (past-due ones into the
   first month, flagged);
 - ``consensus_to_demand`` and ``site_demand``: the consensus forecast (SKU × region, from
-  ``marts.consensus_demand``) into demand per SKU × stocking site.
+  ``forecast.consensus_demand``) into demand per SKU × stocking site.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def receipts_by_month(bucketed: pd.DataFrame) -> pd.DataFrame:
 
 
 def consensus_to_demand(consensus: pd.DataFrame, cycle_month=None) -> pd.DataFrame:
-    """sku, region, month, units from ``marts.consensus_demand`` rows.
+    """sku, region, month, units from ``forecast.consensus_demand`` rows.
 
     Keeps the sku_region level (the bottom of the hierarchy, so nothing is counted twice) of
     ``cycle_month`` (or of the only cycle present).

@@ -171,9 +171,9 @@ def ran_copy(ran, tmp_path):
 
 def test_range_run_forecasts_last_three_cycles(ran):
     root, _ = ran
-    cycles = _q(root, "SELECT DISTINCT strftime(cycle_month, '%Y-%m') c FROM marts.demand_forecast ORDER BY c")["c"]
+    cycles = _q(root, "SELECT DISTINCT strftime(cycle_month, '%Y-%m') c FROM forecast.demand_forecast ORDER BY c")["c"]
     assert list(cycles) == ["2023-04", "2023-05", "2023-06"]
-    n = _q(root, "SELECT count(*) n FROM marts.demand_forecast WHERE cycle_month = '2023-06-01'")["n"].item()
+    n = _q(root, "SELECT count(*) n FROM forecast.demand_forecast WHERE cycle_month = '2023-06-01'")["n"].item()
     assert n == (1 + 2 + 4 + 20) * 18
     assert set(FORECAST_MART_KEYS) == {a.key for a in forecast_assets} - {
         a.key for a in forecast_assets if a.key.path == ["forecast_snapshots"]
@@ -185,7 +185,7 @@ def test_demand_forecast_is_coherent_to_the_cent(ran):
     diff = _q(
         root,
         """
-        WITH bottom AS (SELECT * FROM marts.demand_forecast WHERE level = 'sku_region'),
+        WITH bottom AS (SELECT * FROM forecast.demand_forecast WHERE level = 'sku_region'),
         sums AS (
             SELECT cycle_month, forecast_month, 'total' AS series_id, sum(forecast_units) s FROM bottom GROUP BY ALL
             UNION ALL SELECT cycle_month, forecast_month, 'region=' || region_code, sum(forecast_units)
@@ -193,11 +193,11 @@ def test_demand_forecast_is_coherent_to_the_cent(ran):
             UNION ALL SELECT cycle_month, forecast_month, 'family=' || product_family || '|region=' || region_code,
                              sum(forecast_units) FROM bottom GROUP BY ALL)
         SELECT count(*) AS nodes, max(abs(f.forecast_units - sums.s)) AS max_diff, min(f.forecast_units) AS min_value
-        FROM sums JOIN marts.demand_forecast f USING (cycle_month, forecast_month, series_id)""",
+        FROM sums JOIN forecast.demand_forecast f USING (cycle_month, forecast_month, series_id)""",
     )
     assert diff["nodes"].item() == 3 * 18 * 7
     assert diff["max_diff"].item() == 0
-    assert _q(root, "SELECT min(forecast_units) m FROM marts.demand_forecast")["m"].item() >= 0
+    assert _q(root, "SELECT min(forecast_units) m FROM forecast.demand_forecast")["m"].item() >= 0
 
 
 def test_consensus_applies_valid_overrides_and_logs_refused(ran):
@@ -205,7 +205,7 @@ def test_consensus_applies_valid_overrides_and_logs_refused(ran):
     c = _q(
         root,
         """SELECT series_id, CAST(statistical_units AS DOUBLE) stat, CAST(consensus_units AS DOUBLE) cons,
-                    override_rows FROM marts.consensus_demand
+                    override_rows FROM forecast.consensus_demand
                     WHERE cycle_month = '2023-06-01' AND forecast_month = '2023-08-01'""",
     ).set_index("series_id")
     assert c.loc["sku=P1|region=EUR", "cons"] == 500.0 and c.loc["sku=P1|region=EUR", "override_rows"] == "2"
@@ -214,12 +214,13 @@ def test_consensus_applies_valid_overrides_and_logs_refused(ran):
     sep = _q(
         root,
         """SELECT series_id, CAST(statistical_units AS DOUBLE) stat, CAST(consensus_units AS DOUBLE) cons
-                      FROM marts.consensus_demand WHERE cycle_month = '2023-06-01' AND forecast_month = '2023-09-01'
+                      FROM forecast.consensus_demand WHERE cycle_month = '2023-06-01' AND forecast_month = '2023-09-01'
                       AND series_id = 'family=Valves|region=NAM'""",
     ).iloc[0]
     assert abs(sep["cons"] - round(sep["stat"] * 0.5, 2)) <= 0.01
     log = _q(
-        root, "SELECT row, status, error FROM marts.forecast_override_log WHERE cycle_month = '2023-06-01' ORDER BY row"
+        root,
+        "SELECT row, status, error FROM forecast.forecast_override_log WHERE cycle_month = '2023-06-01' ORDER BY row",
     )
     assert list(log["status"]) == ["applied", "applied", "refused"]
     assert "forecast_overrides.csv: row 4: unknown sku 'ZZ9'" in log["error"].iloc[2]
@@ -233,7 +234,7 @@ def test_revenue_forecast_rows(ran):
     assert "| step | weight | origins | source |" in weights
     r = _q(
         root,
-        "SELECT * FROM marts.revenue_forecast WHERE cycle_month = '2023-06-01' ORDER BY region_code, forecast_month",
+        "SELECT * FROM forecast.revenue_forecast WHERE cycle_month = '2023-06-01' ORDER BY region_code, forecast_month",
     )
     assert len(r) == 2 * 18
     first = r[r["horizon_step"] == 1].iloc[0]
@@ -258,7 +259,7 @@ def test_metadata_in_the_ui(ran):
 
 def test_accuracy_and_snapshots_across_cycles(ran):
     root, _ = ran
-    acc = _q(root, "SELECT * FROM marts.forecast_accuracy WHERE scope = 'level' ORDER BY cycle_month, level")
+    acc = _q(root, "SELECT * FROM forecast.forecast_accuracy WHERE scope = 'level' ORDER BY cycle_month, level")
     assert set(acc["lag"]) == {1}  # lag 3 needs three months after the first cycle
     assert sorted(acc["cycle_month"].dt.strftime("%Y-%m").unique()) == ["2023-04", "2023-05"]
     total = acc[(acc["level"] == "total") & (acc["cycle_month"] == "2023-05-01")].iloc[0]
@@ -282,7 +283,7 @@ def test_accuracy_and_snapshots_across_cycles(ran):
 
 def test_revenue_accuracy_scores_cycles_with_actuals(ran):
     root, result = ran
-    acc = _q(root, "SELECT * FROM marts.revenue_forecast_accuracy ORDER BY cycle_month, lag, level, region_code")
+    acc = _q(root, "SELECT * FROM forecast.revenue_forecast_accuracy ORDER BY cycle_month, lag, level, region_code")
     # cycles 2023-04 and 2023-05 have their lag-1 month booked; lag 3 and cycle 2023-06 have no actuals yet
     keys = list(zip(acc["cycle_month"].dt.strftime("%Y-%m"), acc["lag"], acc["level"], acc["region_code"].fillna("-")))
     assert keys == [
@@ -293,7 +294,7 @@ def test_revenue_accuracy_scores_cycles_with_actuals(ran):
     # the total row against the stored forecasts and the bookings, summed independently
     fc = _q(
         root,
-        "SELECT sum(blended_usd) f, sum(commit_usd) c FROM marts.revenue_forecast "
+        "SELECT sum(blended_usd) f, sum(commit_usd) c FROM forecast.revenue_forecast "
         "WHERE cycle_month = '2023-05-01' AND horizon_step = 1",
     ).iloc[0]
     y = float(
@@ -315,9 +316,9 @@ def test_revenue_accuracy_scores_cycles_with_actuals(ran):
 def test_rerun_of_last_cycle_keeps_earlier_snapshots(ran_copy):
     root, _ = ran_copy
     sql = "SELECT * FROM forecast.forecast_snapshots WHERE cycle_month = ? ORDER BY series_id, ds"
-    revenue_sql = "SELECT * FROM marts.revenue_forecast WHERE cycle_month = ? ORDER BY region_code, forecast_month"
+    revenue_sql = "SELECT * FROM forecast.revenue_forecast WHERE cycle_month = ? ORDER BY region_code, forecast_month"
     revenue_acc_sql = (
-        "SELECT * FROM marts.revenue_forecast_accuracy WHERE cycle_month = ? ORDER BY lag, level, region_code"
+        "SELECT * FROM forecast.revenue_forecast_accuracy WHERE cycle_month = ? ORDER BY lag, level, region_code"
     )
     cycles = ("2023-04-01", "2023-05-01")
     before = {(q, c): _q(root, q, [c]) for q in (sql, revenue_sql, revenue_acc_sql) for c in cycles}
@@ -382,12 +383,12 @@ def test_unreadable_overrides_file_is_reported_and_consensus_is_statistical(ran_
     result = _run(root, partition_key="2023-06-01", selection=["consensus_demand"])
     meta = result.asset_materializations_for_node("consensus_demand")[0].metadata
     assert meta["overrides_applied"].value == 0 and meta["overrides_refused"].value == 1
-    log = _q(root, "SELECT row, status, error FROM marts.forecast_override_log WHERE cycle_month = '2023-06-01'")
+    log = _q(root, "SELECT row, status, error FROM forecast.forecast_override_log WHERE cycle_month = '2023-06-01'")
     assert len(log) == 1 and log["status"].item() == "refused"
     assert "forecast_overrides.csv: missing column(s) author, reason" in log["error"].item()
     diff = _q(
         root,
-        "SELECT max(abs(consensus_units - statistical_units)) d, count(*) n FROM marts.consensus_demand "
+        "SELECT max(abs(consensus_units - statistical_units)) d, count(*) n FROM forecast.consensus_demand "
         "WHERE cycle_month = '2023-06-01'",
     )
     assert diff["d"].item() == 0 and diff["n"].item() == 27 * 18

@@ -169,18 +169,18 @@ def test_no_actuals_gives_an_empty_mart_with_its_columns():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda f: f.drop(columns=["commit_usd"]), "marts.revenue_forecast: missing column(s) commit_usd"),
+        (lambda f: f.drop(columns=["commit_usd"]), "forecast.revenue_forecast: missing column(s) commit_usd"),
         (
             lambda f: pd.concat([f, f.iloc[[1]]], ignore_index=True),
-            "marts.revenue_forecast: row 10: second row for cycle 2025-01, region NAM, month 2025-02",
+            "forecast.revenue_forecast: row 10: second row for cycle 2025-01, region NAM, month 2025-02",
         ),
         (
             lambda f: f.assign(horizon_step=f["horizon_step"].where(f.index != 3, 2)),
-            "marts.revenue_forecast: row 4: horizon_step 2 but 2025-04 is 3 month(s) after cycle 2025-01",
+            "forecast.revenue_forecast: row 4: horizon_step 2 but 2025-04 is 3 month(s) after cycle 2025-01",
         ),
         (
             lambda f: f.assign(region_code=f["region_code"].where(f.index != 5, None)),
-            "marts.revenue_forecast: row 6: region_code is empty",
+            "forecast.revenue_forecast: row 6: region_code is empty",
         ),
     ],
 )
@@ -191,7 +191,7 @@ def test_bad_stored_rows_are_refused_naming_row_and_rule(change, message):
 
 
 def _stored_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Forecast rows with every column of marts.revenue_forecast."""
+    """Forecast rows with every column of forecast.revenue_forecast."""
     out = frame.copy()
     for c in wh.REVENUE_FORECAST.columns:
         if c not in out:

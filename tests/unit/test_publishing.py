@@ -147,7 +147,47 @@ def test_only_the_declared_tables_are_published_and_a_missing_one_stops_the_publ
         published = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
     assert "pipeline" not in published and "revenue" in published
     assert sorted(p.stem for p in result.parquet_dir.glob("*.parquet")) == ["revenue"]
-    with pytest.raises(PublishError, match="declared marts missing .*forecast_accuracy"):
+    with pytest.raises(PublishError, match="declared tables missing .*marts.forecast_accuracy"):
         publish_marts(wh, tmp_path / "serve", run_id="r2", declared=["revenue", "forecast_accuracy"])
     with duckdb.connect(str(result.serve_db), read_only=True) as con:
         assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == "r1"
+
+
+def test_a_declared_table_of_another_schema_is_published_under_its_own_name(tmp_path):
+    wh = tmp_path / "wh.duckdb"
+    build_warehouse(wh, 10.0)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("CREATE SCHEMA forecast")
+        con.execute("CREATE TABLE forecast.demand_forecast AS SELECT 42 AS forecast_units")
+        # a table of the same name in marts is not what was declared
+        con.execute("CREATE TABLE marts.demand_forecast AS SELECT -1 AS forecast_units")
+    result = publish_marts(wh, tmp_path / "serve", run_id="r1", declared=["revenue", "forecast.demand_forecast"])
+    assert result.tables == {"demand_forecast": 1, "revenue": result.tables["revenue"]}
+    with duckdb.connect(str(result.serve_db), read_only=True) as con:
+        assert con.execute("SELECT forecast_units FROM demand_forecast").fetchone() == (42,)
+    with pytest.raises(PublishError, match="declared tables missing .*forecast.revenue_forecast"):
+        publish_marts(wh, tmp_path / "serve", run_id="r2", declared=["revenue", "forecast.revenue_forecast"])
+
+
+def test_the_publication_table_is_declared_to_dbt_column_by_column(tmp_path):
+    import yaml
+
+    from orchestration.publishing import PUBLICATION_COLUMNS
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    declared = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/serving/_serving__sources.yml").read_text())
+    (table,) = declared["sources"][0]["tables"]
+    assert table["name"] == "sop_publication"
+    assert [(c["name"], c["data_type"], c["description"]) for c in table["columns"]] == [
+        (name, sql_type.lower(), text) for name, (sql_type, text) in PUBLICATION_COLUMNS.items()
+    ]
+    # and the table a publication writes has exactly those columns
+    wh = tmp_path / "wh.duckdb"
+    build_warehouse(wh, 1.0)
+    result = publish_marts(wh, tmp_path / "serve", run_id="r1")
+    with duckdb.connect(str(result.serve_db), read_only=True) as con:
+        written = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'sop_publication' ORDER BY ordinal_position"
+        ).fetchall()
+    assert written == [(name, sql_type) for name, (sql_type, _) in PUBLICATION_COLUMNS.items()]

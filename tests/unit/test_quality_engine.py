@@ -19,9 +19,9 @@ import pytest
 
 from orchestration.ingestion import LandingFolderReader, load_month
 from orchestration.quality import datasets
+from orchestration.quality.checks_file import freshness_threshold, run_parameters
 from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_mart_suite, run_raw_suite
 from orchestration.quality.quarantine import quarantined_rows
-from orchestration.quality.settings import freshness_threshold, run_parameters
 from orchestration.quality.validation import Failure, Sample
 from orchestration.sources import BY_NAME
 

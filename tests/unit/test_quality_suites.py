@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from orchestration.quality.settings import CHECKS_FILE, dbt_reference_lists, load_settings
+from orchestration.quality.checks_file import CHECKS_FILE, dbt_reference_lists, load_settings
 from orchestration.quality.suite_builder import (
     MAPPING_FILE,
     SUITES_DIR,
