@@ -157,7 +157,7 @@ def run_forecast_bench(
         }
     }
     if history_csv is not None:
-        from orchestration.forecasting.evaluate import read_series_csv
+        from orchestration.evaluation.evaluate import read_series_csv
 
         history = read_series_csv(history_csv)
         label = Path(history_csv).stem

@@ -1,16 +1,15 @@
 """Forecast assets: demand and revenue forecasts, consensus, snapshots, and demand and revenue accuracy.
 
 ``forecast_assets`` is the list the code location loads (``orchestration.definitions``);
-``FORECAST_MART_KEYS`` are the forecast tables in the ``marts`` schema that publishing waits for.
+``FORECAST_MART_KEYS`` are the published forecast tables (schema ``forecast``) publishing waits for.
 
 The cycle month is the partition month. A run over a range of months forecasts the last
 ``forecast_settings.backfill_cycles`` months of the range (default 3) that the demand history
 reaches, each cycle seeing history up to its own month only, so a fresh demo already has
-lag-1 accuracy rows. The work is in ``orchestration.forecasting``; these assets read the
-marts, call it, write the tables and attach metadata (docs/forecasting.md).
+lag-1 accuracy rows. Each cycle step is one function of ``orchestration.forecasting.cycle``
+(read, forecast, write); these assets choose the cycles, call it and attach metadata
+(docs/forecasting.md).
 """
-
-import time
 
 import pandas as pd
 from dagster import (
@@ -24,27 +23,17 @@ from dagster import (
 from orchestration.defs.metadata import md_table, table_schema
 from orchestration.defs.partitions import CYCLE_ASSET, cycles_of_run
 from orchestration.defs.resources import ForecastSettings, SopDataResource
-from orchestration.forecasting import revenue, revenue_accuracy
+from orchestration.forecasting import cycle as forecast_cycle
+from orchestration.forecasting import revenue_accuracy
 from orchestration.forecasting import warehouse as wh
-from orchestration.forecasting.accuracy import forecast_accuracy
 from orchestration.forecasting.charts import forecast_chart, markdown_image, top_series
-from orchestration.forecasting.consensus import check_overrides, consensus_rows
-from orchestration.forecasting.demand import backtest_scores, forecast_demand, hierarchy_of, model_mix
-from orchestration.forecasting.engine import ForecastConfig, forecast_series, production_config
-from orchestration.forecasting.hierarchy import RECONCILIATION_METHOD, aggregate_history, build_hierarchy
-from orchestration.forecasting.overrides import OVERRIDES_FILE, OverrideCheck, OverridesFileError
+from orchestration.forecasting.demand import backtest_scores, model_mix
+from orchestration.forecasting.hierarchy import RECONCILIATION_METHOD
+from orchestration.forecasting.overrides import OVERRIDES_FILE
 from orchestration.forecasting.snapshots import COLUMNS as SNAPSHOT_COLUMNS
 from orchestration.forecasting.snapshots import TABLE as SNAPSHOT_TABLE
-from orchestration.forecasting.snapshots import (
-    mase_scales,
-    read_snapshots,
-    seasonal_naive_bounds,
-    snapshot_frame,
-    write_snapshot,
-)
 
 GROUP = "forecasts"
-FORECAST_HORIZON = ForecastConfig().horizon
 
 
 def _cycles(
@@ -83,18 +72,16 @@ def demand_forecast(
     last = None
     for cycle in cycles:
         with sop_data.warehouse() as con:
-            history = wh.demand_history(con, through=cycle)
-        started = time.perf_counter()
-        n_series = history.loc[history["ds"] == cycle, ["sku", "region"]].drop_duplicates().shape[0]
-        dc = forecast_demand(history, cycle, production_config(2 * n_series))  # + upper levels, at most as many
-        seconds += time.perf_counter() - started
-        series += len(dc.hierarchy.nodes)
-        with sop_data.warehouse() as con:
-            total_rows += wh.replace_cycle(con, wh.DEMAND_FORECAST, cycle, dc.forecast)
-        context.log.info(
-            f"demand forecast {cycle:%Y-%m}: {len(dc.hierarchy.nodes)} series in {time.perf_counter() - started:.1f}s"
+            run = forecast_cycle.demand_cycle(con, cycle)
+        total_rows, seconds, series = (
+            total_rows + run.rows,
+            seconds + run.seconds,
+            series + len(run.result.hierarchy.nodes),
         )
-        last = dc
+        context.log.info(
+            f"demand forecast {cycle:%Y-%m}: {len(run.result.hierarchy.nodes)} series in {run.seconds:.1f}s"
+        )
+        last = run.result
     metadata = {
         "dagster/row_count": total_rows,
         "dagster/column_schema": table_schema(wh.DEMAND_FORECAST.columns),
@@ -155,29 +142,13 @@ def consensus_demand(
     rows, applied, refused, errors = 0, 0, 0, []
     for cycle in cycles:
         with sop_data.warehouse() as con:
-            forecast = wh.read_cycle(con, wh.DEMAND_FORECAST, cycle)
-        if forecast.empty:
-            raise RuntimeError(
-                f"forecast.demand_forecast has no rows for cycle {cycle:%Y-%m}: materialize demand_forecast"
-            )
-        try:
-            check = check_overrides(path, forecast)
-            log = check.log()
-        except OverridesFileError as exc:
-            context.log.error(str(exc))
-            check = OverrideCheck(path=path)
-            log = pd.DataFrame([{"row": 1, "status": "refused", "error": str(exc)}])
-        for r in check.refused:
+            run = forecast_cycle.consensus_cycle(con, cycle, path)
+        if run.file_error:
+            context.log.error(run.file_error)
+        for r in run.check.refused:
             context.log.warning(r["error"])
-        consensus = consensus_rows(forecast, check)
-        log = log.reindex(columns=[c for c in wh.OVERRIDE_LOG.columns if c not in ("cycle_month", "file")])
-        log.insert(0, "file", str(path))
-        log.insert(0, "cycle_month", cycle)
-        with sop_data.warehouse() as con:
-            rows += wh.replace_cycle(con, wh.CONSENSUS_DEMAND, cycle, consensus)
-            wh.replace_cycle(con, wh.OVERRIDE_LOG, cycle, log)
-        applied, refused = len(check.valid), int((log["status"] == "refused").sum())
-        errors = list(log.loc[log["status"] == "refused", "error"])
+        rows += run.rows
+        applied, refused, errors = len(run.check.valid), len(run.refused), run.refused
     return MaterializeResult(
         metadata={
             "dagster/row_count": rows,
@@ -190,13 +161,6 @@ def consensus_demand(
             "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
         }
     )
-
-
-def _bookings_forecaster(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """The engine on bookings per region (region_code, ds, y) -> region_code, ds, yhat, ..."""
-    config = production_config(history["region_code"].nunique(), horizon)
-    result = forecast_series(history.rename(columns={"region_code": "unique_id"}), config)
-    return result.forecasts.rename(columns={"unique_id": "region_code"})
 
 
 @asset(
@@ -213,44 +177,37 @@ def revenue_forecast(
     context: AssetExecutionContext, sop_data: SopDataResource, forecast_settings: ForecastSettings
 ) -> MaterializeResult:
     cycles = _cycles(context, sop_data, forecast_settings)
-    rows, last, rates, weights = 0, None, None, None
+    rows, last = 0, None
     for cycle in cycles:
         with sop_data.warehouse() as con:
-            bookings = wh.bookings_history(con, through=cycle)
-            snapshots = wh.pipeline_snapshots(con, through=cycle)
-        if bookings.empty:
+            run = forecast_cycle.revenue_cycle(con, cycle)
+        if run is None:
             context.log.warning(f"no bookings history up to {cycle:%Y-%m}: revenue forecast skipped")
             continue
-        backtest = revenue.blend_backtest(bookings, snapshots, cycle, _bookings_forecaster, steps=revenue.BLEND_STEPS)
-        weights = revenue.choose_pipeline_weights(backtest)
-        stat = _bookings_forecaster(bookings, FORECAST_HORIZON)
-        table, rates = revenue.revenue_forecast(
-            stat, snapshots, cycle, FORECAST_HORIZON, weights=tuple(weights["weight"])
-        )
-        table = table.rename(columns={"ds": "forecast_month"})
-        with sop_data.warehouse() as con:
-            rows += wh.replace_cycle(con, wh.REVENUE_FORECAST, cycle, table)
+        rows += run.rows
         context.log.info(
-            f"revenue forecast {cycle:%Y-%m}: pipeline weights by step {list(weights['weight'])} "
-            f"({', '.join(sorted(set(weights['source'])))})"
+            f"revenue forecast {cycle:%Y-%m}: pipeline weights by step {list(run.weights['weight'])} "
+            f"({', '.join(sorted(set(run.weights['source'])))})"
         )
-        last = table
+        last = run
     metadata = {
         "dagster/row_count": rows,
         "dagster/column_schema": table_schema(wh.REVENUE_FORECAST.columns),
         "cycles": ", ".join(f"{c:%Y-%m}" for c in cycles) or "none",
     }
     if last is not None:
-        near = last[last["horizon_step"] <= 3].copy()
+        near = last.table[last.table["horizon_step"] <= 3].copy()
         near["forecast_month"] = near["forecast_month"].dt.strftime("%Y-%m")
         cols = ["region_code", "forecast_month", "statistical_usd", "pipeline_usd", "blended_usd", "commit_usd"]
         metadata["next_3_months"] = MetadataValue.md(md_table(near[cols], floats="{:,.0f}"))
         metadata["win_rates"] = MetadataValue.md(
-            md_table(rates[["stage_name", "age_bucket", "closed_opportunities", "win_rate", "win_rate_source"]])
+            md_table(
+                last.win_rates[["stage_name", "age_bucket", "closed_opportunities", "win_rate", "win_rate_source"]]
+            )
         )
         metadata["blend_weights"] = MetadataValue.md(
             "Pipeline weight in the blend by horizon step (backtest over past origins; default when too few)\n\n"
-            + md_table(weights)
+            + md_table(last.weights)
         )
     return MaterializeResult(metadata=metadata)
 
@@ -271,29 +228,7 @@ def forecast_snapshots(
     per_cycle = {}
     for cycle in cycles:
         with sop_data.warehouse() as con:
-            forecast = wh.read_cycle(con, wh.DEMAND_FORECAST, cycle)
-            consensus = wh.read_cycle(con, wh.CONSENSUS_DEMAND, cycle)
-            history = wh.demand_history(con, through=cycle)
-        if forecast.empty or consensus.empty:
-            raise RuntimeError(f"no forecast or consensus rows for cycle {cycle:%Y-%m}: materialize them first")
-        node_history = aggregate_history(history, hierarchy_of(forecast))
-        scales = mase_scales(node_history)
-        f = forecast.rename(
-            columns={
-                "series_id": "unique_id",
-                "forecast_month": "ds",
-                "forecast_units": "yhat",
-                "lo_80_units": "lo_80",
-                "hi_80_units": "hi_80",
-                "lo_95_units": "lo_95",
-                "hi_95_units": "hi_95",
-                "seasonal_naive_units": "yhat_seasonal_naive",
-            }
-        )
-        c = consensus.rename(columns={"series_id": "unique_id", "forecast_month": "ds", "consensus_units": "consensus"})
-        rows = snapshot_frame(cycle, f, c, scales, seasonal_naive_bounds(node_history, f))
-        with sop_data.warehouse() as con:
-            per_cycle[f"{cycle:%Y-%m}"] = write_snapshot(con, cycle, rows)
+            per_cycle[f"{cycle:%Y-%m}"] = forecast_cycle.snapshot_cycle(con, cycle)
     return MaterializeResult(
         metadata={
             "dagster/row_count": sum(per_cycle.values()),
@@ -313,18 +248,11 @@ def forecast_snapshots(
     kinds={"duckdb"},
     metadata={"table": "forecast.forecast_accuracy", "dagster/column_schema": table_schema(wh.accuracy_spec().columns)},
 )
-def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
+def forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     spec = wh.accuracy_spec()
     with sop_data.warehouse() as con:
-        snapshots = read_snapshots(con)
-        history = wh.demand_history(con)
-    if history.empty:
-        actuals = pd.DataFrame(columns=["unique_id", "ds", "y"])
-    else:
-        actuals = aggregate_history(history, build_hierarchy(history[["sku", "region", "family"]]))
-    acc = forecast_accuracy(snapshots, actuals)
-    with sop_data.warehouse() as con:
-        rows = wh.replace_table(con, spec, acc)
+        acc = forecast_cycle.rebuild_demand_accuracy(con)
+    rows = len(acc)
     levels = acc[acc["scope"] == "level"].copy() if not acc.empty else acc
     summary = "_no cycle has actuals yet_"
     if not levels.empty:
@@ -372,18 +300,14 @@ def forecast_accuracy_mart(context: AssetExecutionContext, sop_data: SopDataReso
 def revenue_forecast_accuracy(context: AssetExecutionContext, sop_data: SopDataResource) -> MaterializeResult:
     spec = wh.REVENUE_FORECAST_ACCURACY
     with sop_data.warehouse() as con:
-        forecasts = wh.read_table(con, wh.REVENUE_FORECAST)
-        last = wh.last_bookings_month(con)
-        bookings = wh.bookings_history(con, through=last) if last is not None else pd.DataFrame()
-    acc = revenue_accuracy.revenue_forecast_accuracy(forecasts, bookings)
-    with sop_data.warehouse() as con:
-        rows = wh.replace_table(con, spec, acc)
+        acc, cycles_stored = forecast_cycle.rebuild_revenue_accuracy(con)
+    rows = len(acc)
     summary = revenue_accuracy.summary_by_cycle(acc)
     return MaterializeResult(
         metadata={
             "dagster/row_count": rows,
             "dagster/column_schema": table_schema(spec.columns),
-            "cycles_stored": int(forecasts["cycle_month"].nunique()) if not forecasts.empty else 0,
+            "cycles_stored": cycles_stored,
             "cycles_scored": int(acc["cycle_month"].nunique()) if not acc.empty else 0,
             "wape_by_cycle": MetadataValue.md(
                 (
@@ -402,7 +326,7 @@ forecast_assets: list = [
     consensus_demand,
     revenue_forecast,
     forecast_snapshots,
-    forecast_accuracy_mart,
+    forecast_accuracy,
     revenue_forecast_accuracy,
 ]
 FORECAST_MART_KEYS: list = [

@@ -47,7 +47,7 @@ def test_generate_then_status(tmp_path):
 
 
 def test_a_failure_message_becomes_one_block_per_problem():
-    from orchestration.cli import problem_blocks
+    from orchestration.cli.main import problem_blocks
 
     message = (
         "crm/opportunities/2024-03/opportunities_202403.csv row 17: "
@@ -67,7 +67,7 @@ def test_a_failure_message_becomes_one_block_per_problem():
 
 
 def test_the_checks_sample_rows_of_the_same_rule_and_file_are_listed_with_the_row():
-    from orchestration.cli import problem_blocks
+    from orchestration.cli.main import problem_blocks
 
     path = "crm/opportunities/2024-03/opportunities_202403.csv"
     samples = [
@@ -83,7 +83,7 @@ def test_the_checks_sample_rows_of_the_same_rule_and_file_are_listed_with_the_ro
 
 
 def test_an_ingestion_error_and_a_crash_are_shown_whole():
-    from orchestration.cli import problem_blocks
+    from orchestration.cli.main import problem_blocks
 
     (block,) = problem_blocks(
         "raw_crm_users",
@@ -99,7 +99,7 @@ def test_an_ingestion_error_and_a_crash_are_shown_whole():
 def test_the_blocked_report_says_what_stays_published(tmp_path):
     import duckdb
 
-    from orchestration.cli import _publication_line, blocked_report
+    from orchestration.cli.main import _publication_line, blocked_report
     from orchestration.runner import CycleRun, RunFailure
 
     assert _publication_line(tmp_path / "none.duckdb") == "Published version: nothing is published yet."
@@ -138,7 +138,7 @@ def test_the_blocked_report_says_what_stays_published(tmp_path):
 def test_demo_forecasts_four_cycles_and_run_three_unless_told(tmp_path):
     from dagster import validate_run_config
 
-    from orchestration.cli import DEMO_FORECAST_CYCLES, build_parser
+    from orchestration.cli.main import DEMO_FORECAST_CYCLES, build_parser
     from orchestration.definitions import defs
     from orchestration.runner import cycle_run_config
 
@@ -162,7 +162,7 @@ def test_demo_forecasts_four_cycles_and_run_three_unless_told(tmp_path):
 
 
 def test_a_block_says_how_many_of_the_rows_it_lists():
-    from orchestration.cli import problem_blocks
+    from orchestration.cli.main import problem_blocks
 
     path = "erp/invoice_lines/2024-03/invoice_lines_202403.csv"
     samples = [{"rule": "values.non_negative", "source_file": path, "source_row": r, "value": -1} for r in (2, 3, 5)]
@@ -189,7 +189,7 @@ def test_version_plain_help_and_a_closed_pipe():
 def test_verdict_lines_name_the_version_the_months_and_the_time(tmp_path):
     import duckdb
 
-    from orchestration.cli import verdict_line
+    from orchestration.cli.main import verdict_line
 
     serve = tmp_path / "sop.duckdb"
     assert (
@@ -224,7 +224,7 @@ def test_verdict_lines_name_the_version_the_months_and_the_time(tmp_path):
     ],
 )
 def test_a_file_name_with_spaces_brackets_or_accents_is_shown_whole(path):
-    from orchestration.cli import problem_blocks
+    from orchestration.cli.main import problem_blocks
 
     (block,) = problem_blocks("raw_erp_sales_order_lines", "gx_suite", f"{path} row 3: rule keys.unique (k); 2 rows")
     assert f"      file    {path}\n" in block and "      row     3 (1 of 2 rows shown)" in block

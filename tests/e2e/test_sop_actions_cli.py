@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from orchestration.sop_cycle.actions import read_actions
 
 

@@ -42,7 +42,7 @@ def test_sop_today_pins_the_clock_and_a_bad_value_is_named(monkeypatch):
 
 @pytest.mark.today_sensitive
 def test_cli_defaults_close_the_last_complete_month():
-    from orchestration.cli import build_parser
+    from orchestration.cli.main import build_parser
 
     expected = previous_month(clock.today())
     parser = build_parser()

@@ -4,15 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.forecasting import metrics
-from orchestration.forecasting.engine import ForecastConfig, forecast_series
-from orchestration.forecasting.evaluate import (
+from orchestration.evaluation.evaluate import (
     evaluate,
     is_seasonal,
     naive2_benchmark,
     read_series_csv,
     seasonal_indices,
 )
+from orchestration.forecasting import metrics
+from orchestration.forecasting.engine import ForecastConfig, forecast_series
 
 HORIZON = 6
 PATTERN = np.array([30.0, 45, 80, 20, 55, 60, 35, 90, 25, 40, 70, 50])

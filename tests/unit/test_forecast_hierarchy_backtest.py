@@ -4,9 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.forecasting.engine import ForecastResult
-from orchestration.forecasting.hierarchy import build_hierarchy
-from orchestration.forecasting.hierarchy_backtest import (
+from orchestration.evaluation.hierarchy_backtest import (
     HierarchyEvaluation,
     Origin,
     evaluate_origin,
@@ -14,6 +12,8 @@ from orchestration.forecasting.hierarchy_backtest import (
     node_actuals,
     score_levels,
 )
+from orchestration.forecasting.engine import ForecastResult
+from orchestration.forecasting.hierarchy import build_hierarchy
 
 # one region, one family, two SKUs: nodes total, region=R, family=F|region=R, sku=a|region=R, sku=b|region=R
 KEYS = pd.DataFrame({"sku": ["a", "b"], "region": ["R", "R"], "family": ["F", "F"]})
@@ -187,7 +187,7 @@ def test_forecast_demand_reconciles_with_the_chosen_method(method):
 def test_hierarchy_eval_arguments_are_checked():
     import argparse
 
-    from orchestration.cli_forecast import _cycles, _methods
+    from orchestration.cli.forecast import _cycles, _methods
 
     assert _cycles("2024-10, 2025-01") == ["2024-10-01", "2025-01-01"]
     assert _methods("wls_struct,top_down_proportions") == ["wls_struct", "top_down_proportions"]

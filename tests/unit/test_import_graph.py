@@ -29,6 +29,8 @@ DOMAIN = (
     "connectors",
     "deleted_records",
     "demo",
+    "evaluation",
+    "benchmarks",
 )
 
 
@@ -134,5 +136,39 @@ def test_domain_code_imports_no_dagster(domain):
 
 
 def test_the_graph_sees_imports_inside_functions():
-    # orchestration.cli imports the runner inside its command functions only
-    assert "orchestration.runner" in GRAPH["orchestration.cli"]
+    # orchestration.cli.main imports the runner inside its command functions only
+    assert "orchestration.runner" in GRAPH["orchestration.cli.main"]
+
+
+#: the modules that may import Dagster: its wiring, the code location, the in-process runner, the CLI
+DAGSTER_LAYER = ("orchestration.defs", "orchestration.definitions", "orchestration.runner", "orchestration.cli")
+
+
+def _in_dagster_layer(name: str) -> bool:
+    return any(name == layer or name.startswith(layer + ".") for layer in DAGSTER_LAYER)
+
+
+def test_only_the_dagster_layer_imports_dagster():
+    offenders = [
+        name
+        for name, path in MODULES.items()
+        if not _in_dagster_layer(name) and {"dagster", "dagster_dbt"} & _imports(name, path)[1]
+    ]
+    assert offenders == []
+
+
+def test_domain_code_never_imports_the_dagster_layer():
+    offenders = {
+        name: sorted(t for t in targets if _in_dagster_layer(t))
+        for name, targets in GRAPH.items()
+        if not _in_dagster_layer(name) and any(_in_dagster_layer(t) for t in targets)
+    }
+    assert offenders == {}
+
+
+def test_every_package_is_either_domain_code_or_the_dagster_layer():
+    packages = {".".join(n.split(".")[:2]) for n in MODULES if n.count(".") >= 1}
+    unclassified = sorted(
+        p for p in packages if not _in_dagster_layer(p) and p.removeprefix("orchestration.") not in DOMAIN
+    )
+    assert unclassified == []

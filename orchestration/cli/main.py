@@ -23,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.cli_arguments import month as _month
-from orchestration.cli_arguments import positive_int as _positive_int
+from orchestration.cli.arguments import month as _month
+from orchestration.cli.arguments import positive_int as _positive_int
 from orchestration.clock import last_complete_month
 from orchestration.settings import data_paths, history_start
 
@@ -634,10 +634,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     p.set_defaults(func=cmd_dev)
 
-    from orchestration.cli_forecast import add_forecast_commands
+    from orchestration.cli.forecast import add_forecast_commands
 
     add_forecast_commands(sub)
-    from orchestration.cli_actions import add_actions_commands
+    from orchestration.cli.actions import add_actions_commands
 
     add_actions_commands(sub)
     return parser

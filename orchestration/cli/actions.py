@@ -22,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from orchestration.cli_arguments import month as _month
+from orchestration.cli.arguments import month as _month
 
 DATA_DIR_HELP = "data root (default: $SOP_DATA_DIR or ./data)"
 LINK_HELP = "kpi:<scorecard KPI id> (e.g. kpi:fill_rate) or exception:<text> (e.g. 'exception:stockout SKU-1 DE01')"

@@ -17,8 +17,8 @@ import math
 import sys
 from pathlib import Path
 
-from orchestration.cli_arguments import month as _month
-from orchestration.cli_arguments import positive_int as _positive_int
+from orchestration.cli.arguments import month as _month
+from orchestration.cli.arguments import positive_int as _positive_int
 
 
 def _candidates(text: str) -> tuple[str, ...]:
@@ -55,7 +55,7 @@ def _json_safe(value):
 
 
 def cmd_evaluate(args) -> int:
-    from orchestration.forecasting.evaluate import evaluate, format_report, read_series_csv
+    from orchestration.evaluation.evaluate import evaluate, format_report, read_series_csv
 
     per_series = {} if args.per_series else None
     try:
@@ -135,7 +135,7 @@ def _methods(text: str) -> list[str]:
 def cmd_hierarchy_eval(args) -> int:
     import duckdb
 
-    from orchestration.forecasting.hierarchy_backtest import evaluate_hierarchy, format_report
+    from orchestration.evaluation.hierarchy_backtest import evaluate_hierarchy, format_report
     from orchestration.forecasting.warehouse import demand_history
 
     path = Path(args.warehouse)
