@@ -1,18 +1,31 @@
 {#
     The filter of the incremental facts: true for the months of the partition range the
-    orchestration is building (dbt vars `min_month` .. `max_month`, first days of months).
+    orchestration is building (first days of months).
+
+    The orchestration writes the range into `pipeline.build_window` just before its dbt step
+    (orchestration/build_window.py): passing it as vars would change the vars of every run, and
+    dbt re-parses the whole project whenever they change. An empty table means every month, so
+    `dbt build` by hand rebuilds all months; `--vars '{"min_month": ..., "max_month": ...}'` by
+    hand wins over the table.
 
     Only applied to an incremental run of an existing table. The first build of a table
     (or `--full-refresh`) ignores the range and builds every month, so a warehouse that
     gains a new fact while closing a single month never ends up with that month alone.
-    Without vars the defaults cover every month, so `dbt build` rebuilds all months.
 
     Usage: where {{ in_partition_range('order_month') }}
 #}
 {% macro in_partition_range(month_expression) -%}
     {%- if is_incremental() -%}
-        {{ month_expression }} between cast('{{ var("min_month") }}' as date)
-            and cast('{{ var("max_month") }}' as date)
+        {%- if var('min_month', none) is not none -%}
+            {{ month_expression }} between cast('{{ var("min_month") }}' as date)
+                and cast('{{ var("max_month", "9999-12-01") }}' as date)
+        {%- else -%}
+            {{ month_expression }} between coalesce(
+                (select min(window_row.min_month) from pipeline.build_window as window_row), date '1900-01-01'
+            ) and coalesce(
+                (select max(window_row.max_month) from pipeline.build_window as window_row), date '9999-12-01'
+            )
+        {%- endif -%}
     {%- else -%}
         true
     {%- endif -%}

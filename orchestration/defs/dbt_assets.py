@@ -1,19 +1,25 @@
 """The dbt project as Dagster assets (staging, intermediate, marts) with dbt tests as checks.
 
 dbt sources are mapped onto the ingestion assets (``raw_<system>_<entity>``), so the asset
-graph shows one lineage from the landing files to the marts. A run passes its partition range
-to dbt as the vars ``min_month``/``max_month``, and the build database as ``warehouse_db``.
+graph shows one lineage from the landing files to the marts. A run hands its partition range
+to dbt in the table ``pipeline.build_window`` (``orchestration.build_window``) and the build
+database as the var ``warehouse_db``; every dbt step of a data root uses the same target folder
+(``<data>/warehouse/dbt``). Vars and target stay the same from run to run, so dbt keeps its
+partially parsed project instead of parsing every file again in each step.
 """
 
 import json
 import os
 import re
 from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.build_window import build_window
 from orchestration.defs.partitions import WAREHOUSE_POOL, monthly_partitions, single_run_backfill
 from orchestration.defs.resources import SopDataResource
 from orchestration.settings import DBT_PROJECT_DIR
@@ -135,17 +141,16 @@ AFTER_PYTHON_MODELS = " ".join(
 )
 
 
-def _dbt_vars(context: AssetExecutionContext, sop_data: SopDataResource) -> str:
-    window = context.partition_time_window
-    return json.dumps(
-        {
-            "min_month": window.start.strftime("%Y-%m-01"),
-            # the window end is exclusive: the last month built is the one before it
-            "max_month": context.partition_keys[-1],
-            # the profile (profiles.yml) reads the build database's path from this var
-            "warehouse_db": str(sop_data.paths.warehouse_db),
-        }
-    )
+def _dbt_vars(sop_data: SopDataResource) -> str:
+    """The same for every run of a data root: the profile (profiles.yml) reads the build
+    database's path from this var."""
+    return json.dumps({"warehouse_db": str(sop_data.paths.warehouse_db)})
+
+
+def _target_path(sop_data: SopDataResource) -> Path:
+    """One dbt target folder per data root: its ``partial_parse.msgpack`` carries over between
+    steps and runs (dagster-dbt's default is a fresh folder per invocation: a full parse each)."""
+    return sop_data.paths.warehouse_dir / "dbt"
 
 
 @dbt_assets(
@@ -158,7 +163,14 @@ def _dbt_vars(context: AssetExecutionContext, sop_data: SopDataResource) -> str:
     pool=WAREHOUSE_POOL,
 )
 def sop_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data: SopDataResource):
-    yield from dbt.cli(["build", "--vars", _dbt_vars(context, sop_data)], context=context).stream()
+    window = context.partition_time_window
+    # the window end is exclusive: the last month built is the one before it
+    first, last = window.start.date().replace(day=1), date.fromisoformat(context.partition_keys[-1])
+    with build_window(sop_data.paths.warehouse_db, first, last):
+        invocation = dbt.cli(
+            ["build", "--vars", _dbt_vars(sop_data)], context=context, target_path=_target_path(sop_data)
+        )
+        yield from invocation.stream()
 
 
 @dbt_assets(
@@ -173,5 +185,6 @@ def sop_dbt_planning_models(context: AssetExecutionContext, dbt: DbtCliResource,
     """The supply marts are not partitioned: each holds every stored plan version (keyed by
     ``cycle_month``) and is rebuilt whole from schema ``supply`` by every run, so a run records
     one materialization per mart, not one per month of a backfill."""
-    dbt_vars = json.dumps({"warehouse_db": str(sop_data.paths.warehouse_db)})
-    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
+    yield from dbt.cli(
+        ["build", "--vars", _dbt_vars(sop_data)], context=context, target_path=_target_path(sop_data)
+    ).stream()

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.build_window import set_build_window
 from orchestration.demo import generate_company
 from orchestration.ingestion import LandingFolderReader, load_month
 from orchestration.sources import CATALOG
@@ -121,6 +122,26 @@ def test_a_partition_run_touches_only_its_month(warehouses, tmp_path):
     after = _read_fact(db, "fct_invoice_lines")
     changed_months = set(after.loc[after.net_amount != before.net_amount, "invoice_month"].astype(str))
     assert changed_months == {f"{MONTHS[1]}-01"}
+
+
+@pytest.mark.parametrize("window", ["table", "none"])
+def test_the_orchestrations_build_window_table_sets_the_range_and_an_empty_one_means_every_month(
+    warehouses, tmp_path, window
+):
+    """The orchestration hands the range over in pipeline.build_window, not as vars."""
+    incremental_db, _ = warehouses
+    db = tmp_path / "copy.duckdb"
+    db.write_bytes(incremental_db.read_bytes())
+    before = _read_fact(db, "fct_invoice_lines")
+    with duckdb.connect(str(db)) as con:
+        con.execute("update raw.erp_invoice_lines set net_amount = net_amount + 1")
+        if window == "table":
+            month = pd.Timestamp(f"{MONTHS[2]}-01").date()
+            set_build_window(con, month, month)
+    _dbt_run(db, tmp_path)
+    after = _read_fact(db, "fct_invoice_lines")
+    changed_months = set(after.loc[after.net_amount != before.net_amount, "invoice_month"].astype(str))
+    assert changed_months == ({f"{MONTHS[2]}-01"} if window == "table" else {f"{m}-01" for m in MONTHS})
 
 
 def test_first_build_ignores_the_partition_range(warehouses, tmp_path):

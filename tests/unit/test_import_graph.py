@@ -28,6 +28,7 @@ DOMAIN = (
     "dbt_area",
     "connectors",
     "deleted_records",
+    "build_window",
     "demo",
     "evaluation",
     "benchmarks",

@@ -7,8 +7,8 @@
 -- month's rate (the currency's latest known rate if the month has none).
 -- Grain: snapshot_month x opportunity_id.
 --
--- Incremental: a run rebuilds only the snapshot months of its partition range (vars
--- min_month / max_month) and replaces them (delete + insert on snapshot_month), so closing
+-- Incremental: a run rebuilds only the snapshot months of its partition range (pipeline.build_window,
+-- or the vars min_month / max_month by hand) and replaces them (delete + insert on snapshot_month), so closing
 -- a month costs that month's open pipeline, not all history; a month's rows depend only on
 -- the history up to its end, so a full refresh gives the same rows.
 
@@ -55,10 +55,7 @@ snapshot_months as (
     select cast(month_start as date) as snapshot_month
     from month_bounds,
         generate_series(first_month, last_month, interval 1 month) as months (month_start)
-    {% if is_incremental() %}
-    where month_start between cast('{{ var("min_month") }}' as date)
-        and cast('{{ var("max_month") }}' as date)
-    {% endif %}
+    where {{ in_partition_range('month_start') }}
 
 ),
 

@@ -4,8 +4,9 @@
 -- derived from the ERP customer number), so a month once built stays right: region, segment
 -- and product family are joined from dim_customer and dim_product by the marts.
 --
--- Incremental: an incremental run rebuilds the order months between the dbt vars
--- min_month and max_month (delete+insert on order_month); without vars, on the first build
+-- Incremental: an incremental run rebuilds the order months of the run's partition range
+-- (pipeline.build_window, or the vars min_month / max_month by hand; delete+insert on
+-- order_month); with neither, on the first build
 -- and on --full-refresh every month is built (macro in_partition_range).
 
 {{

@@ -3,8 +3,9 @@
 -- currency, and in USD at the ship month's rate of that currency. Customer and SKU come from
 -- the order line shipped.
 --
--- Incremental: an incremental run rebuilds the ship months between the dbt vars
--- min_month and max_month (delete+insert on ship_month); without vars, on the first build
+-- Incremental: an incremental run rebuilds the ship months of the run's partition range
+-- (pipeline.build_window, or the vars min_month / max_month by hand; delete+insert on
+-- ship_month); with neither, on the first build
 -- and on --full-refresh every month is built (macro in_partition_range).
 
 {{
