@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 
-from orchestration.settings import data_paths
+from orchestration.settings import PROJECT_ROOT, data_paths
 
 DAGSTER_YAML = """\
 # Written by `sop`: the instance behind `sop run`, `sop demo` and `make dev`.
@@ -84,7 +84,7 @@ def _record_origin(instance: DagsterInstance, run_id: str, job_name: str) -> Non
         loadable_target_origin=LoadableTargetOrigin(
             executable_path=sys.executable,
             module_name="orchestration.definitions",
-            working_directory=str(Path(__file__).resolve().parents[2]),
+            working_directory=str(PROJECT_ROOT),
         ),
         location_name=LOCATION_NAME,
     )

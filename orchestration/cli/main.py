@@ -26,7 +26,7 @@ from pathlib import Path
 from orchestration.cli.arguments import month as _month
 from orchestration.cli.arguments import positive_int as _positive_int
 from orchestration.clock import last_complete_month
-from orchestration.settings import data_paths, history_start
+from orchestration.settings import PROJECT_ROOT, data_paths, history_start
 
 
 def _say(line: str) -> None:
@@ -497,7 +497,7 @@ def dev_environment(root: Path, environ=None) -> dict[str, str]:
 def cmd_dev(args) -> int:
     root = _use_data_dir(args)
     env = dev_environment(root)
-    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
+    workspace = PROJECT_ROOT / "workspace.yaml"
     dagster = Path(sys.executable).with_name("dagster")
     _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     sys.stdout.flush()
