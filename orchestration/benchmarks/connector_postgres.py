@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import secrets
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from typing import Callable
 
 import psycopg
 
+from orchestration.benchmarks.rss import peak_rss_mb
 from orchestration.connectors.extract import extract_month
 from orchestration.connectors.postgres import PostgresConnection, PostgresConnector
 from orchestration.demo.erp_database import create_erp_schema, load_erp_month
@@ -48,12 +48,6 @@ from orchestration.sources import entity
 ORDER_LINES = entity("erp_sales_order_lines")
 ONE_MONTH_TARGET_S, ALL_MONTHS_TARGET_S = 10.0, 120.0
 LAG = timedelta(hours=3)
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (Linux reports kilobytes, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def landing_months(landing: Path) -> list[str]:
@@ -85,7 +79,7 @@ def _extract_months(connection: PostgresConnection, months: list[str], landing: 
         "seconds": round(seconds, 2),
         "rows_per_second": round(rows / seconds) if seconds else None,
         "slowest_month_seconds": round(slowest, 2),
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -118,7 +112,7 @@ def measure(landing: Path, work: Path, chunk_rows: int = 50_000, say: Callable[[
                 loaded += load_erp_month(conn, landing, month, entities=[ORDER_LINES])[ORDER_LINES.name]
             conn.execute("VACUUM ANALYZE erp.sales_order_lines")
         figures["load"] = {"rows": loaded, "seconds": round(time.perf_counter() - started, 2)}
-        figures["load"]["peak_rss_mb"] = _peak_rss_mb()
+        figures["load"]["peak_rss_mb"] = peak_rss_mb()
 
         say(f"Backfill: extracting {len(months)} months ...")
         figures["all_months"] = _in_child(connection, months, extracted, chunk_rows)

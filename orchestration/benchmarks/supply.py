@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import sys
 import tempfile
@@ -48,6 +47,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.benchmarks.forecasting import DEMAND_HISTORY_SQL
+from orchestration.benchmarks.rss import peak_rss_mb
 from orchestration.sources import SourceEntity, entity
 from orchestration.supply.cycle import CycleData, plan_cycle
 from orchestration.supply.frames import SOURCE_FILE, SOURCE_ROW, add_months
@@ -212,12 +212,6 @@ def cycle_data_from_landing(landing, cycle) -> CycleData:
 
 
 # ---------------------------------------------------------------- the benchmark
-def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident set size in MB (Linux reports kilobytes, macOS bytes)."""
-    peak = resource.getrusage(who).ru_maxrss
-    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
-
-
 def _load_average() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -229,7 +223,7 @@ def _generate(landing: str, seed: int, scale: float, start: str, through: str) -
     from orchestration.demo import generate_company
 
     summary = generate_company(Path(landing), seed=seed, scale=scale, start=start, through=through)
-    return {"rows": summary.total_rows, "seconds": summary.seconds, "peak_rss_mb": _peak_rss_mb()}
+    return {"rows": summary.total_rows, "seconds": summary.seconds, "peak_rss_mb": peak_rss_mb()}
 
 
 def run_supply_benchmark(
@@ -263,7 +257,7 @@ def run_supply_benchmark(
     finally:
         if not work_dir:
             shutil.rmtree(scratch, ignore_errors=True)
-    figures["rss_before_plan_mb"] = _peak_rss_mb()
+    figures["rss_before_plan_mb"] = peak_rss_mb()
     say(
         f"Planning cycle {through}: {data.items['sku'].nunique():,} SKUs, "
         f"{data.consensus['series_id'].nunique():,} SKU × region series ..."
@@ -273,7 +267,7 @@ def run_supply_benchmark(
     result = plan_cycle(data, policy or Policy())
     figures["plan_cycle_seconds"] = round(time.perf_counter() - t0, 3)
     figures["load_after"] = _load_average()
-    figures["peak_rss_mb"] = _peak_rss_mb()
+    figures["peak_rss_mb"] = peak_rss_mb()
     plan = result.supply_plan
     figures.update(
         {

@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 
 from orchestration.connectors.errors import ConnectorError, redact
 from orchestration.connectors.landing_files import arrow_table, csv_bytes, extract_path, text_column
-from orchestration.deleted_records import DELETED_FILE
+from orchestration.deleted_records import DELETED_FILE, read_tombstones
 from orchestration.sources import SourceEntity
 
 #: optional column of a fetched chunk: true where the source marks the row deleted
@@ -352,8 +352,7 @@ def read_manifest(entity: SourceEntity, landing_root: Path, month: str) -> dict 
 
 def tombstones(entity: SourceEntity, landing_root: Path, month: str) -> list[dict]:
     """The keys (and versions) ``month``'s extract marked deleted."""
-    path = entity.landing_dir(landing_root, month) / DELETED_FILE
-    return json.loads(path.read_text())["deleted"] if path.exists() else []
+    return read_tombstones(entity, entity.landing_dir(landing_root, month))
 
 
 def secrets_of(values: Iterable[str | None]) -> tuple[str, ...]:

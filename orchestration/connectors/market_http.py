@@ -26,12 +26,12 @@ import requests
 
 from orchestration.connectors.errors import ConnectorError
 from orchestration.connectors.extract import ExtractWindow, secrets_of
+from orchestration.connectors.retry import retry_delay
 from orchestration.sources import SourceEntity
 
 _LOG = logging.getLogger(__name__)
 #: statuses worth another try: the provider is busy or a proxy hiccupped
 TRANSIENT = (429, 502, 503, 504)
-MAX_BACKOFF_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -107,10 +107,7 @@ class MarketHttpConnector:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, attempt: int, retry_after: str | None, reason: str) -> None:
-        delay = self.connection.backoff_seconds * 2**attempt
-        if retry_after and retry_after.strip().isdigit():
-            delay = float(retry_after)
-        delay = min(delay, MAX_BACKOFF_SECONDS)
+        delay = retry_delay(attempt, self.connection.backoff_seconds, retry_after)
         _LOG.info("market provider answered %s; retrying in %.1f s", reason, delay)
         time.sleep(delay)
 

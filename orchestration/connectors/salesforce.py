@@ -36,6 +36,7 @@ import requests
 
 from orchestration.connectors.errors import ConnectorError, redact
 from orchestration.connectors.extract import CURSOR, DELETED, ExtractWindow, secrets_of
+from orchestration.connectors.retry import retry_delay
 from orchestration.sources import SourceEntity
 
 _LOG = logging.getLogger(__name__)
@@ -55,8 +56,6 @@ SYSTEM_MODSTAMP = "SystemModstamp"
 IS_DELETED = "IsDeleted"
 #: statuses worth another try: throttled or briefly unavailable
 RETRYABLE_STATUSES = frozenset({429, 503})
-#: longest wait between two tries, whatever ``Retry-After`` or the backoff says
-MAX_BACKOFF_SECONDS = 30.0
 TOKEN_PATH = "/services/oauth2/token"
 
 
@@ -225,11 +224,10 @@ class SalesforceClient:
                 problem = error_detail(response)
                 if status not in RETRYABLE_STATUSES:
                     raise SalesforceApiError(where, redact(problem, self.secrets()), status)
-                retry_after = _seconds(response.headers.get("Retry-After"))
+                retry_after = response.headers.get("Retry-After")
             if attempt == c.max_retries:
                 break
-            delay = retry_after if retry_after is not None else c.backoff_seconds * 2**attempt
-            delay = min(max(delay, 0.0), MAX_BACKOFF_SECONDS)
+            delay = retry_delay(attempt, c.backoff_seconds, retry_after)
             _LOG.warning(
                 "salesforce: %s: %s; retry %d of %d in %.2f s",
                 where,
@@ -241,14 +239,6 @@ class SalesforceClient:
             time.sleep(delay)
         detail = f"{problem} (gave up after {c.max_retries} retries)"
         raise SalesforceApiError(where, redact(detail, self.secrets()))
-
-
-def _seconds(value: str | None) -> float | None:
-    """``Retry-After`` in seconds (an HTTP date is not used by Salesforce: ignored)."""
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def soql_for(entity: SourceEntity, object_name: str, window: ExtractWindow) -> str:
