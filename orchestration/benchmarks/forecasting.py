@@ -291,9 +291,12 @@ def m1_monthly() -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def export_reference_datasets(directory: Path, warehouse: Path | None = None) -> list[Path]:
-    """Write the reference datasets (and, given a warehouse copy, the demo company's
-    ``marts.demand_history_monthly`` ordered units) as evaluate-ready CSVs."""
+def export_reference_datasets(
+    directory: Path, warehouse: Path | None = None, landing: Path | None = None
+) -> list[Path]:
+    """Write the reference datasets as evaluate-ready CSVs, and ``demo.csv``: the demo company's
+    ``marts.demand_history_monthly`` ordered units from a warehouse copy, or the same history
+    built from a landing folder's ERP extracts (``demand_history_from_landing``)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     frames = reference_datasets()
@@ -303,6 +306,8 @@ def export_reference_datasets(directory: Path, warehouse: Path | None = None) ->
                 "select sku || '|' || region_code as unique_id, cast(demand_month as date) as ds, "
                 "cast(ordered_units as double) as y from marts.demand_history_monthly order by 1, 2"
             ).df()
+    elif landing is not None:
+        frames["demo"] = demand_history_from_landing(landing)
     written = []
     for name, frame in frames.items():
         path = directory / f"{name}.csv"

@@ -82,7 +82,9 @@ def cmd_bench(args) -> int:
     root = data_paths(args.data_dir).root
     if args.export_datasets:
         for path in export_reference_datasets(
-            Path(args.export_datasets), Path(args.warehouse) if args.warehouse else None
+            Path(args.export_datasets),
+            Path(args.warehouse) if args.warehouse else None,
+            landing=Path(args.landing) if args.landing else None,
         ):
             print(f"wrote {path}")
         return 0
@@ -239,12 +241,18 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument(
         "--export-datasets",
         metavar="DIR",
-        help="instead of timing, write the reference datasets (aus_retail, pbs, wineind) as CSVs to DIR",
+        help="instead of timing, write the reference datasets (aus_retail, pbs, wineind, m1_monthly) as CSVs to DIR",
     )
     b.add_argument(
         "--warehouse",
         metavar="DUCKDB",
         help="with --export-datasets: also write demo.csv from this warehouse copy's demand history",
+    )
+    b.add_argument(
+        "--landing",
+        metavar="DIR",
+        help="with --export-datasets: also write demo.csv from this landing folder's ERP extracts "
+        "(the rules of marts.demand_history_monthly, no warehouse needed)",
     )
     b.set_defaults(func=cmd_bench)
 

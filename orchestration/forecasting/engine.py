@@ -11,16 +11,20 @@ frames out (forecasts, the choice per series, backtest scores). Steps:
    apart) when ``short_min_train`` months remain; otherwise a fallback. Seasonal models compete
    only when two full seasons remain before the first origin.
 3. Backtest the candidates of the series' family (continuous for smooth/erratic, intermittent
-   for intermittent/lumpy) with statsforecast's ``cross_validation``, add the ensemble (mean of
-   the best ``ensemble_size``), choose the lowest backtest MASE per series (``selection``).
+   for intermittent/lumpy) with statsforecast's ``cross_validation``; combine the three best by
+   pooled rank with inverse-error weights (the ensemble), and keep that combination unless a
+   single candidate is overwhelmingly better on the backtest (``selection``).
 4. Fit the chosen model(s) on the whole history and forecast ``horizon`` months: native 80/95%
    intervals where the model has them, conformal intervals from the backtest errors otherwise
    (intermittent models, the ensemble); intervals made monotone and clipped at zero.
 
 Fallbacks (documented in docs/forecasting_models.md): an all-zero series forecasts zero with
-zero-width intervals (``Zero``); a series too short to backtest, or with fewer than
-``min_nonzero`` non-zero months, forecasts the mean of its last ``fallback_window`` months
-with normal intervals from their standard deviation (``RecentMean``).
+zero-width intervals (``Zero``); a launch (a series that started inside the data) too young to
+backtest follows the launch profile of the collection's earlier launches (``LaunchProfile``,
+``launch``); any other series too short to backtest, or with fewer than ``min_nonzero``
+non-zero months, forecasts the mean of its last ``fallback_window`` months with normal
+intervals from their standard deviation (``RecentMean``), as does a launch without enough
+earlier launches to learn from.
 """
 
 from __future__ import annotations
@@ -49,7 +53,15 @@ from orchestration.forecasting.candidates import (
     validate_candidates,
 )
 from orchestration.forecasting.intervals import conformal_half_widths, gaussian_half_width, make_monotone
-from orchestration.forecasting.selection import add_ensemble, choose, ensemble_members, selection_scores
+from orchestration.forecasting.launch import LAUNCH_PROFILE, LaunchProfiles
+from orchestration.forecasting.selection import (
+    add_ensemble,
+    choose,
+    combination_weights,
+    ensemble_members,
+    own_error,
+    selection_scores,
+)
 from orchestration.forecasting.workers import default_signal_handlers
 
 RECENT_MEAN = "RecentMean"
@@ -67,9 +79,10 @@ SELECTION_COLUMNS = [
     "backtest_mase",
     "seasonal_naive_mase",
     "ensemble_members",
+    "ensemble_weights",
     "backtest_horizon",
 ]
-BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "wape", "score"]
+BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "wape", "error", "score"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +98,10 @@ class ForecastConfig:
     n_jobs: int = -1
     backtest_step: int = 3  # months between backtest origins (full design)
     backtest_refit: bool = False  # False: models with ``forward`` are fitted once, at the first origin
-    ensemble_size: int = 3  # members of the ensemble candidate; 0 or 1 turns the ensemble off
-    ensemble_margin: float = 0.1  # a single model replaces the ensemble only when it scores this much lower
-    score_weight: float = 0.5  # weight of the series' own backtest in its selection score (rest: group mean)
+    ensemble_size: int = 3  # members of the combination (Ensemble); 0 or 1 turns it off
+    ensemble_margin: float = 0.8  # a single replaces the combination only when its backtest error is this much lower
+    combination_shrinkage: float = 0.5  # share of equal weights in the members' weights (rest: inverse error)
+    score_weight: float = 0.25  # weight of the series' own rank in its selection score (rest: group mean rank)
     min_train: int = 12  # months before the first origin for the full backtest design
     short_backtest_horizon: int = 3  # horizon of the short design (origins one month apart)
     short_min_train: int = 6  # months before the first origin for the short design
@@ -105,6 +119,9 @@ class ForecastConfig:
             raise ValueError(f"interval_method must be 'native' or 'conformal', got {self.interval_method!r}")
         if not self.levels or any(not 0 < lv < 100 for lv in self.levels):
             raise ValueError(f"levels must be percentages in (0, 100), got {self.levels!r}")
+        for name in ("ensemble_margin", "combination_shrinkage", "score_weight"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
 
     @property
     def use_ensemble(self) -> bool:
@@ -132,7 +149,7 @@ class ForecastResult:
     )  # unique_id, demand_class, adi, cv2, n_obs, model, fallback, backtest_mase, seasonal_naive_mase, ...
     backtest: (
         pd.DataFrame
-    )  # unique_id, model, mase, smape, wape, score (selection score): series x candidate (incl. ensemble)
+    )  # unique_id, model, mase, smape, wape, error (own backtest error), score (selection score): series x candidate
     candidate_forecasts: pd.DataFrame | None = field(default=None, repr=False)  # evaluate only: every candidate
     # backtest rows, wide: unique_id, cutoff, ds, step, y, one column per candidate backtested (and
     # Ensemble); every modelled series, so callers can judge the chosen forecast's backtest errors
@@ -328,7 +345,7 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         scales = scales_before_first_origin(hist, design, config.season_length)
         cv["SeasonalNaiveBenchmark"] = _backtest_seasonal_naive(hist, cv, config.season_length)
         scores = score(cv, models + ["SeasonalNaiveBenchmark"], scales)
-        members = {}
+        members, weights = {}, {}
         order = list(competing)
         scores = pd.concat(
             [
@@ -339,24 +356,23 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         )
         if config.use_ensemble and len(competing) >= 2:
             members = ensemble_members(scores, competing, config.ensemble_size)
-            cv = add_ensemble(cv, members, competing)
+            weights = combination_weights(scores, members, config.combination_shrinkage)
+            cv = add_ensemble(cv, weights, competing)
             ens = score(cv, [ENSEMBLE], scales)
-            ens["score"] = np.where(np.isfinite(ens["wape"]), ens["wape"], ens["mase"])
-            # a series scored on MASE (zero backtest actuals) keeps MASE for the ensemble too
-            own = (
-                scores[scores["model"].isin(competing)]
-                .groupby("unique_id")["wape"]
-                .apply(lambda w: np.isfinite(w).any())
-            )
-            ens.loc[~ens["unique_id"].map(own).fillna(False).astype(bool), "score"] = ens["mase"]
+            # the combination's error in the same unit (WAPE or MASE) as its members'
+            singles_and_ens = pd.concat([scores[scores["model"].isin(competing)], ens], ignore_index=True)
+            ens["error"] = own_error(singles_and_ens).to_numpy()[-len(ens) :]
             scores = pd.concat([scores, ens], ignore_index=True)
             order.append(ENSEMBLE)
         chosen = choose(scores, order, margin=config.ensemble_margin if members else 0.0)
         snaive = scores[scores["model"] == "SeasonalNaiveBenchmark"].set_index("unique_id")["mase"]
         chosen["seasonal_naive_mase"] = chosen["unique_id"].map(snaive)
-        chosen["ensemble_members"] = chosen.apply(
-            lambda r: ",".join(members.get(r["unique_id"], ())) if r["model"] == ENSEMBLE else None, axis=1
-        )
+        is_ens = chosen["model"] == ENSEMBLE
+        chosen["ensemble_members"] = [",".join(members[u]) if e else None for u, e in zip(chosen["unique_id"], is_ens)]
+        chosen["ensemble_weights"] = [
+            ",".join(f"{weights[u][m]:.3f}" for m in members[u]) if e else None
+            for u, e in zip(chosen["unique_id"], is_ens)
+        ]
         chosen["backtest_horizon"] = design.horizon
         selections.append(chosen)
         cv_frames.append(cv)
@@ -383,12 +399,12 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         if ens_ids:
             membership = pd.DataFrame([(u, m) for u in ens_ids for m in members[u]], columns=["unique_id", "model"])
             long = pd.concat([f[["unique_id", "ds", "yhat"]].assign(model=m) for m, f in finals.items()])
-            mean = (
-                long.merge(membership, on=["unique_id", "model"])
-                .groupby(["unique_id", "ds"], as_index=False, sort=True)["yhat"]
-                .mean()
-            )
-            ens_fc = _conformal(mean, cv[cv["unique_id"].isin(ens_ids)], ENSEMBLE, config)
+            weighted = long.merge(membership, on=["unique_id", "model"])
+            if config.non_negative:  # combine the members as they would be published: clipped at zero
+                weighted["yhat"] = weighted["yhat"].clip(lower=0)
+            weighted["yhat"] *= [weights[u][m] for u, m in zip(weighted["unique_id"], weighted["model"])]
+            combined = weighted.groupby(["unique_id", "ds"], as_index=False, sort=True)["yhat"].sum()
+            ens_fc = _conformal(combined, cv[cv["unique_id"].isin(ens_ids)], ENSEMBLE, config)
         for m, picked in chosen.groupby("model", sort=False)["unique_id"]:
             src = ens_fc if m == ENSEMBLE else finals[m]
             forecasts.append(src[src["unique_id"].isin(set(picked))].assign(model=m))
@@ -400,10 +416,21 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
 
     # fallbacks
     fallback_rows = []
+    launches = LaunchProfiles(df) if plan["design"].isna().any() else None
     for r in plan[plan["design"].isna()].itertuples(index=False):
         g = by_id[r.unique_id]
+        y = g["y"].to_numpy(dtype=float)
         model = ZERO_MODEL if r.demand_class == cls.ZERO else RECENT_MEAN
-        fc = _fallback_forecast(r.unique_id, g["y"].to_numpy(dtype=float), g["ds"].iat[-1], config, model)
+        fc = None
+        if model == RECENT_MEAN and launches.is_launch(g["ds"].iat[0]):
+            profile = launches.forecast(r.unique_id, y, config.horizon, config.levels)
+            if profile is not None:
+                model = LAUNCH_PROFILE
+                fc = profile.drop(columns="step").assign(
+                    unique_id=r.unique_id, ds=_future_dates(g["ds"].iat[-1], config.horizon)
+                )
+        if fc is None:
+            fc = _fallback_forecast(r.unique_id, y, g["ds"].iat[-1], config, model)
         forecasts.append(fc.assign(model=model))
         if all_candidates:
             for m in competing_all + ([ENSEMBLE] if config.use_ensemble else []):
@@ -415,6 +442,7 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
                 "backtest_mase": np.nan,
                 "seasonal_naive_mase": np.nan,
                 "ensemble_members": None,
+                "ensemble_weights": None,
                 "backtest_horizon": 0,
             }
         )

@@ -267,8 +267,8 @@ def backtest_errors(
     Modelled node: the mean of (y - chosen forecast)² over all backtest origins and steps, an
     out-of-sample, multi-step error variance (MinTrace's ``wls_var`` would use in-sample one-step
     residuals, which the engine does not produce, and which understate errors 18 months out).
-    Fallback node (``RecentMean``, ``Zero``: no backtest): the variance its own forecast assumes,
-    that of its last ``fallback_window`` months around their mean times (1 + 1/n), or the squared
+    Fallback node (``RecentMean``, ``LaunchProfile``, ``Zero``: no backtest): the variance of its
+    last ``fallback_window`` months around their mean times (1 + 1/n), or the squared
     mean when fewer than two months exist; an all-zero node gets the floor, so it stays at zero.
     """
     ids = selection["unique_id"].astype(str).to_numpy()

@@ -53,7 +53,11 @@ DEMAND_FORECAST = TableSpec(
     "forecast.demand_forecast",
     {
         **_NODE,
-        "model": ("VARCHAR", "Model of the node's base forecast chosen by backtest (RecentMean/Zero = fallback)."),
+        "model": (
+            "VARCHAR",
+            "Model of the node's base forecast chosen by backtest "
+            "(Ensemble = combination; RecentMean, LaunchProfile, Zero = fallbacks).",
+        ),
         "demand_class": ("VARCHAR", "smooth, erratic, intermittent, lumpy, short or zero (ADI and CV²)."),
         "fallback": ("VARCHAR", "Why the node got a fallback model instead of a backtested one; null otherwise."),
         "backtest_mase": ("DOUBLE", "Backtest MASE of the chosen model (rolling origin)."),

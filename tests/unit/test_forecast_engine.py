@@ -124,19 +124,81 @@ def test_smooth_trend_and_season_chooses_the_ets_theta_ces_family(synthetic):
         assert row["backtest_mase"] < row["seasonal_naive_mase"]
 
 
-def test_choice_follows_the_selection_score_with_the_ensemble_margin(synthetic):
+def test_choice_keeps_the_combination_unless_a_single_is_overwhelmingly_better(synthetic):
     _, config, result = synthetic
     sel = result.selection.set_index("unique_id")
     for uid, scores in result.backtest.groupby("unique_id"):
-        by_model = scores.set_index("model")["score"]
+        by_model = scores.set_index("model")
         singles = by_model.drop(ENSEMBLE)
         chosen = sel.loc[uid, "model"]
-        if chosen == ENSEMBLE:  # no single model is 10% better
-            assert singles.min() > (1 - config.ensemble_margin) * by_model[ENSEMBLE]
+        limit = (1 - config.ensemble_margin) * by_model.at[ENSEMBLE, "error"]
+        if chosen == ENSEMBLE:
+            assert singles["error"].min() > limit
+            # the members are the three lowest selection scores, weights from their errors
+            members = sel.loc[uid, "ensemble_members"].split(",")
+            assert set(members) == set(singles["score"].nsmallest(3).index)
+            weights = [float(w) for w in sel.loc[uid, "ensemble_weights"].split(",")]
+            assert sum(weights) == pytest.approx(1.0, abs=2e-3)
+            inverse = 1 / singles.loc[members, "error"].to_numpy()
+            expected = 0.5 / 3 + 0.5 * inverse / inverse.sum()
+            assert weights == pytest.approx(expected.tolist(), abs=1e-3)
         else:
-            assert by_model[chosen] == by_model.min()
-            assert by_model[chosen] <= (1 - config.ensemble_margin) * by_model[ENSEMBLE]
-        assert sel.loc[uid, "backtest_mase"] == pytest.approx(scores.set_index("model").loc[chosen, "mase"])
+            assert by_model.at[chosen, "error"] == singles["error"].min() <= limit
+        assert sel.loc[uid, "backtest_mase"] == pytest.approx(by_model.at[chosen, "mase"])
+
+
+def test_selection_score_blends_own_rank_with_the_groups_mean_rank_by_hand():
+    from orchestration.forecasting.selection import selection_scores
+
+    scores = pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "a", "b", "b", "b"],
+            "model": ["X", "Y", "Z"] * 2,
+            "mase": [1.0] * 6,
+            "wape": [0.1, 0.2, 0.3, 0.6, 0.5, np.nan],  # b: Z has no WAPE, so b ranks on MASE (all tied)
+        }
+    )
+    got = selection_scores(scores, weight=0.25).set_index(["unique_id", "model"])
+    # ranks: a X1 Y2 Z3; b all tied at 2 -> group means X 1.5, Y 2, Z 2.5
+    assert got.at[("a", "X"), "score"] == pytest.approx(0.25 * 1 + 0.75 * 1.5)
+    assert got.at[("a", "Z"), "score"] == pytest.approx(0.25 * 3 + 0.75 * 2.5)
+    assert got.at[("b", "Y"), "score"] == pytest.approx(0.25 * 2 + 0.75 * 2)
+    assert got.at[("b", "X"), "error"] == 1.0 and got.at[("a", "Y"), "error"] == 0.2
+
+
+def test_combination_weights_are_inverse_errors_shrunk_half_way_to_equal_by_hand():
+    from orchestration.forecasting.selection import combination_weights
+
+    scores = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3, "model": ["X", "Y", "Z"] * 2})
+    scores["error"] = [1.0, 2.0, 4.0, 0.0, 3.0, np.nan]
+    w = combination_weights(scores, {"a": ("X", "Y", "Z"), "b": ("X", "Y", "Z")}, shrinkage=0.5)
+    # a: inverse errors 1, 1/2, 1/4 -> 4/7, 2/7, 1/7; half of that plus half of 1/3
+    assert [w["a"][m] for m in "XYZ"] == pytest.approx([1 / 6 + 2 / 7, 1 / 6 + 1 / 7, 1 / 6 + 1 / 14])
+    # b: a zero error takes the whole inverse-error half; no finite error takes none of it
+    assert [w["b"][m] for m in "XYZ"] == pytest.approx([1 / 6 + 1 / 2, 1 / 6, 1 / 6])
+
+
+def test_same_smooth_process_everywhere_does_not_pick_worse_than_the_combination_more_than_chance():
+    """Forty series of one smooth seasonal process: whatever the rule forecasts, it is not worse
+    than the fixed equal combination of AutoETS, DynamicOptimizedTheta and AutoCES on the held-out
+    months for more series than a fair coin would give (one-sided binomial test at 5%)."""
+    from scipy.stats import binom
+
+    from orchestration.evaluation.evaluate import evaluate
+
+    rng = np.random.default_rng(42)
+    t = np.arange(72)
+    history = pd.concat(
+        [frame(f"s{i}", 150 + 0.5 * t + 25 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 12, 72)) for i in range(40)],
+        ignore_index=True,
+    )
+    config = ForecastConfig(n_jobs=1, candidates=("AutoETS", "DynamicOptimizedTheta", "AutoCES", "SeasonalNaive"))
+    per_series = {}
+    report = evaluate(history, 12, config, per_series=per_series)
+    rule, combination = pd.Series(per_series["selection"]), pd.Series(per_series["fixed_combination"])
+    worse = int((rule > combination + 1e-12).sum())
+    assert worse <= binom.ppf(0.95, len(rule), 0.5), (worse, len(rule))
+    assert report["selection"]["mase"] <= report["fixed_combination"]["mase"] * 1.02
 
 
 # ---------------------------------------------------------------- output shape and intervals
