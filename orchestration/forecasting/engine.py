@@ -11,9 +11,10 @@ frames out (forecasts, the choice per series, backtest scores). Steps:
    apart) when ``short_min_train`` months remain; otherwise a fallback. Seasonal models compete
    only when two full seasons remain before the first origin.
 3. Backtest the candidates of the series' family (continuous for smooth/erratic, intermittent
-   for intermittent/lumpy) with statsforecast's ``cross_validation``; combine the three best by
-   pooled rank with inverse-error weights (the ensemble), and keep that combination unless a
-   single candidate is overwhelmingly better on the backtest (``selection``).
+   for intermittent/lumpy) with statsforecast's ``cross_validation``; combine the best four
+   (three for intermittent demand) by pooled rank with inverse-error weights (the ensemble),
+   and keep that combination unless a single candidate is overwhelmingly better on the
+   backtest (``selection``).
 4. Fit the chosen model(s) on the whole history and forecast ``horizon`` months: native 80/95%
    intervals where the model has them, conformal intervals from the backtest errors otherwise
    (intermittent models, the ensemble); intervals made monotone and clipped at zero.
@@ -98,7 +99,8 @@ class ForecastConfig:
     n_jobs: int = -1
     backtest_step: int = 3  # months between backtest origins (full design)
     backtest_refit: bool = False  # False: models with ``forward`` are fitted once, at the first origin
-    ensemble_size: int = 3  # members of the combination (Ensemble); 0 or 1 turns it off
+    ensemble_size: int = 4  # members of a smooth/erratic series' combination (Ensemble); 0 or 1 turns it off
+    intermittent_ensemble_size: int = 3  # members of an intermittent/lumpy series' combination
     ensemble_margin: float = 0.8  # a single replaces the combination only when its backtest error is this much lower
     combination_shrinkage: float = 0.5  # share of equal weights in the members' weights (rest: inverse error)
     score_weight: float = 0.25  # weight of the series' own rank in its selection score (rest: group mean rank)
@@ -355,7 +357,8 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
             ignore_index=True,
         )
         if config.use_ensemble and len(competing) >= 2:
-            members = ensemble_members(scores, competing, config.ensemble_size)
+            size = config.intermittent_ensemble_size if family == INTERMITTENT else config.ensemble_size
+            members = ensemble_members(scores, competing, size)
             weights = combination_weights(scores, members, config.combination_shrinkage)
             cv = add_ensemble(cv, weights, competing)
             ens = score(cv, [ENSEMBLE], scales)

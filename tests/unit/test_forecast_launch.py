@@ -47,3 +47,21 @@ def test_engine_forecasts_a_young_launch_from_the_profile_and_a_short_old_series
     assert sel.loc["short_old", "model"] == RECENT_MEAN
     young = result.forecasts[result.forecasts["unique_id"] == "young"]["yhat"].to_numpy()
     assert young[-1] > 2 * np.mean([9.0, 21.0, 29.0])  # follows the ramp, not the mean of its months
+
+
+def test_launch_evaluation_scores_both_methods_on_the_months_that_followed_by_hand():
+    from orchestration.evaluation.launches import evaluate_launches
+
+    ramp = np.array([10.0, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120])
+    parts = [series("old", np.full(30, 5.0), 0)]
+    parts += [series(f"ref{i}", ramp, 1 + i) for i in range(5)]  # launched months 1..5, all 12 months old
+    parts.append(series("new", 2 * ramp[:6], 20))  # launched month 20, twice the references' size
+    report = evaluate_launches(pd.concat(parts, ignore_index=True), [MONTHS[22]], horizon=3, max_age=4)
+    # at the origin (month 22) "new" is 2 months old: [20, 40]; then 60, 80, 100 followed
+    assert report["forecasts"] == 1 and report["series"] == 1
+    # the profile: 60 x ramp[a] / (10 + 20) = 2 ramp[a] -> exact
+    assert report["LaunchProfile"]["wape"] == pytest.approx(0.0) and report["coverage80"] == 1.0
+    # the mean of its months, 30, against 60, 80, 100
+    assert report["RecentMean"]["wape"] == pytest.approx((30 + 50 + 70) / 240)
+    assert report["RecentMean"]["bias"] == pytest.approx(-150 / 240)
+    assert report["RecentMean"]["lag1_bias"] == pytest.approx(-30 / 60)
