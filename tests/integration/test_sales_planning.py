@@ -9,6 +9,7 @@ a bad planner file leaves the stored plan as it was.
 from __future__ import annotations
 
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pandas as pd
@@ -60,7 +61,9 @@ def test_quotas_add_up_to_target_times_over_assignment_at_every_level(serving):
     target = float(reconciliation.loc["total", "bookings_target_usd"])
     assert round(float(territories.top_down_target_usd.sum()), 2) == round(target, 2)
     for row in territories.itertuples():
-        pool = round(float(row.top_down_target_usd) * sop_planner_files.OVER_ASSIGNMENT, 2)
+        # the rule: target × over-assignment, rounded half up to the cent (in decimal, not binary, arithmetic)
+        exact = Decimal(str(row.top_down_target_usd)) * Decimal(str(sop_planner_files.OVER_ASSIGNMENT))
+        pool = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         assert float(row.quota_pool_usd) == pytest.approx(pool, abs=0.005)
         mine = quotas[quotas.territory_id == row.territory_id]
         assert round(float(mine.quota_usd.sum()), 2) == round(pool, 2), row.territory_id
