@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 from dagster import Definitions, EnvVar, in_process_executor
-from dagster_dbt import DbtCliResource
 
 from orchestration.connectors.postgres import PostgresConnection
-from orchestration.defs.dbt_assets import dbt_project, sop_dbt_models, sop_dbt_planning_models
+from orchestration.defs.dbt_assets import dbt_resource, sop_dbt_models, sop_dbt_planning_models
 from orchestration.defs.forecast_assets import forecast_assets
 from orchestration.defs.jobs import monthly_sop_cycle, monthly_sop_schedule
 from orchestration.defs.quality_checks import quality_checks
@@ -124,9 +123,7 @@ defs = Definitions(
         "supply_settings": SupplySettings(),
         "sales_planning_settings": SalesPlanningSettings(),
         "smtp": smtp_resource(),
-        "dbt": DbtCliResource(
-            project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
-        ),
+        "dbt": dbt_resource(DBT_EXECUTABLE),
     },
     # Every step writes the same DuckDB file: run steps one after another in the run's process.
     executor=in_process_executor,

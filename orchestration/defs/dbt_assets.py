@@ -34,6 +34,25 @@ dbt_project = DbtProject(
 dbt_project.prepare_if_dev()
 
 
+class SopDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, without the dbt adapter it builds in the Dagster process.
+
+    Before every dbt command ``DbtCliResource`` loads the profile and the project and registers a
+    dbt adapter in the calling process, 4–5 s per dbt step on the demo (benchmarks/README.md). The
+    adapter serves only ``fetch_row_counts`` and ``fetch_column_metadata`` on the event stream,
+    which no asset here calls; dbt itself runs in its own process as before."""
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
+def dbt_resource(executable: str) -> SopDbtCliResource:
+    """The dbt resource every run uses: the project's dbt folder and profiles, ``executable`` as dbt."""
+    return SopDbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=executable
+    )
+
+
 def _ref_name(text: str) -> str:
     """``ref('dim_month')`` -> ``dim_month`` (a relationships test's ``to``)."""
     found = re.search(r"ref\(\s*['\"]([^'\"]+)['\"]\s*\)", str(text))
@@ -147,6 +166,13 @@ def _dbt_vars(sop_data: SopDataResource) -> str:
     return json.dumps({"warehouse_db": str(sop_data.paths.warehouse_db)})
 
 
+def _build_args(sop_data: SopDataResource) -> list[str]:
+    """``dbt build`` of a run: models, seeds and data tests. The unit tests test the models' SQL on
+    fixed rows, not the month's data, so they run in the test suite (tests/integration/
+    test_dbt_unit_tests.py), not in every monthly run (dbt Labs' advice for production builds)."""
+    return ["build", "--exclude-resource-type", "unit_test", "--vars", _dbt_vars(sop_data)]
+
+
 def _target_path(sop_data: SopDataResource) -> Path:
     """One dbt target folder per data root: its ``partial_parse.msgpack`` carries over between
     steps and runs (dagster-dbt's default is a fresh folder per invocation: a full parse each)."""
@@ -167,9 +193,7 @@ def sop_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sop_data
     # the window end is exclusive: the last month built is the one before it
     first, last = window.start.date().replace(day=1), date.fromisoformat(context.partition_keys[-1])
     with build_window(sop_data.paths.warehouse_db, first, last):
-        invocation = dbt.cli(
-            ["build", "--vars", _dbt_vars(sop_data)], context=context, target_path=_target_path(sop_data)
-        )
+        invocation = dbt.cli(_build_args(sop_data), context=context, target_path=_target_path(sop_data))
         yield from invocation.stream()
 
 
@@ -185,6 +209,4 @@ def sop_dbt_planning_models(context: AssetExecutionContext, dbt: DbtCliResource,
     """The supply marts are not partitioned: each holds every stored plan version (keyed by
     ``cycle_month``) and is rebuilt whole from schema ``supply`` by every run, so a run records
     one materialization per mart, not one per month of a backfill."""
-    yield from dbt.cli(
-        ["build", "--vars", _dbt_vars(sop_data)], context=context, target_path=_target_path(sop_data)
-    ).stream()
+    yield from dbt.cli(_build_args(sop_data), context=context, target_path=_target_path(sop_data)).stream()

@@ -263,6 +263,31 @@ def _fit_forecast(
     return out
 
 
+def _final_forecasts(
+    hist: pd.DataFrame,
+    cv: pd.DataFrame,
+    model: str,
+    uids: set,
+    with_intervals: set,
+    seasonal: bool,
+    config: ForecastConfig,
+) -> pd.DataFrame:
+    """``model``'s forecasts for the series ``uids``, with lo_/hi_ columns for those in ``with_intervals``
+    (the model's own where it has them and ``interval_method`` is native, conformal otherwise); the
+    other series' bounds are left empty (NaN): they are only members of a combination."""
+    native = config.interval_method == "native" and REGISTRY[model].native_intervals
+    parts = []
+    for group, levels in ((uids & with_intervals, True), (uids - with_intervals, False)):
+        if not group:
+            continue
+        sub = hist[hist["unique_id"].isin(group)]
+        fc = _fit_forecast(sub, model, seasonal, config, native_levels=native and levels)
+        if levels and not native:
+            fc = _conformal(fc, cv[cv["unique_id"].isin(group)], model, config)
+        parts.append(fc)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
 def _conformal(fc: pd.DataFrame, cv: pd.DataFrame, column: str, config: ForecastConfig) -> pd.DataFrame:
     """Add conformal lo_/hi_ columns to ``fc`` (one model, several series) from ``cv[column]`` errors."""
     fc = fc.copy()
@@ -381,22 +406,22 @@ def _forecast_series(history: pd.DataFrame, config: ForecastConfig, *, all_candi
         cv_frames.append(cv)
         backtests.append(scores[scores["model"].isin(order + extra)].reindex(columns=BACKTEST_COLUMNS))
 
-        # final fit: each model needed by some series (chosen, ensemble member, or every one when evaluating)
+        # final fit: each model needed by some series (chosen, ensemble member, or every one when evaluating);
+        # a model's own intervals only where it is published alone: a combination's intervals are conformal,
+        # so its members are fitted without theirs (AutoCES simulates thousands of paths per series for them)
         need: dict[str, set] = {}
+        alone: dict[str, set] = {}
         for r in chosen.itertuples(index=False):
             for m in members[r.unique_id] if r.model == ENSEMBLE else (r.model,):
                 need.setdefault(m, set()).add(r.unique_id)
+            if r.model != ENSEMBLE:
+                alone.setdefault(r.model, set()).add(r.unique_id)
         if all_candidates:
             for m in models:
-                need[m] = set(ids)
+                need[m] = alone[m] = set(ids)
         finals: dict[str, pd.DataFrame] = {}
         for m, uids in need.items():
-            sub = hist[hist["unique_id"].isin(uids)]
-            native = config.interval_method == "native" and REGISTRY[m].native_intervals
-            fc = _fit_forecast(sub, m, design.seasonal, config, native_levels=native)
-            if not native:
-                fc = _conformal(fc, cv[cv["unique_id"].isin(uids)], m, config)
-            finals[m] = fc
+            finals[m] = _final_forecasts(hist, cv, m, uids, alone.get(m, set()), design.seasonal, config)
         ens_fc = None
         ens_ids = set(members) if all_candidates else set(chosen.loc[chosen["model"] == ENSEMBLE, "unique_id"])
         if ens_ids:

@@ -261,7 +261,6 @@ CYCLE_FAULTS = [
 ]
 
 
-@pytest.mark.xdist_group("pipeline")
 def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(tmp_path):
     from orchestration.publishing import current_publication
     from orchestration.runner import run_monthly_cycle

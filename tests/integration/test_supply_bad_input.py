@@ -11,10 +11,9 @@ import shutil
 import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, materialize
-from dagster_dbt import DbtCliResource
 
 from orchestration.definitions import DBT_EXECUTABLE
-from orchestration.defs.dbt_assets import dbt_project, sop_dbt_planning_models
+from orchestration.defs.dbt_assets import dbt_resource, sop_dbt_planning_models
 from orchestration.defs.resources import ForecastSettings, SopDataResource, SupplySettings
 from orchestration.defs.serving_assets import serving_marts
 from orchestration.defs.supply_assets import supply_assets
@@ -39,9 +38,7 @@ def company(built_company, tmp_path):
 
 def _run(root):
     instance = DagsterInstance.ephemeral()
-    dbt = DbtCliResource(
-        project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), dbt_executable=DBT_EXECUTABLE
-    )
+    dbt = dbt_resource(DBT_EXECUTABLE)
     result = materialize(
         [*supply_assets, sop_dbt_planning_models, serving_marts],
         partition_key=f"{LAST}-01",

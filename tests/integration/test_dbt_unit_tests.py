@@ -1,0 +1,51 @@
+"""The dbt unit tests (``unit_tests:`` in the models' YAML) pass on the built warehouse.
+
+Monthly runs leave them out (``dbt build --exclude-resource-type unit_test``, as dbt Labs
+advise for production builds): they test the models' SQL on fixed rows, not the month's data,
+so they run here, once per test session, against a copy of the small company's warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_PROJECT = REPO / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
+
+
+def test_every_dbt_unit_test_passes(built_company, tmp_path):
+    db = tmp_path / "sop.duckdb"
+    shutil.copyfile(built_company.root / "warehouse" / "sop.duckdb", db)
+    manifest = json.loads((DBT_PROJECT / "target" / "manifest.json").read_text())
+    declared = set(manifest["unit_tests"])
+    assert len(declared) >= 10, sorted(declared)
+    cmd = [
+        str(DBT),
+        "test",
+        "--select",
+        "test_type:unit",
+        "--vars",
+        json.dumps({"warehouse_db": str(db)}),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
+    result = subprocess.run(cmd, cwd=DBT_PROJECT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert {r["unique_id"] for r in results} == declared
+    assert all(r["status"] == "pass" for r in results), [(r["unique_id"], r["status"]) for r in results]
