@@ -1,7 +1,7 @@
 """The Dagster UI as a user starts it (`sop dev`, what `make dev` runs) loads the code location
 and tells the truth about a run made from the command line.
 
-A small company's first quarter is closed with ``sop run`` (one range run, as a user would),
+A small company's first two months are closed with ``sop run`` (one range run, as a user would),
 then ``sop dev`` is started on the same data root with a PATH that does not contain this
 environment's ``bin`` (no activated virtualenv); the tests wait until the location has loaded,
 failing with its load error if it does not. Headless Chromium (Debian's, driven by Playwright)
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOP = str(Path(sys.executable).with_name("sop"))
 BIN = str(Path(sys.executable).parent)
 
-#: one worker runs the module, so its quarter and its Dagster UI server are built once
+#: one worker runs the module, so its closed months and its Dagster UI server are built once
 pytestmark = [pytest.mark.xdist_group("dagster_ui")]
 
 LOCATIONS = """
@@ -97,12 +97,12 @@ def wait_until_loaded(port: int, proc: subprocess.Popen, log: Path, timeout: flo
     pytest.fail(f"the code location did not load in {timeout:.0f}s: {last}\n{log.read_text()[-4000:]}")
 
 
-FIRST, LAST = "2021-01", "2021-03"
+FIRST, LAST = "2021-01", "2021-02"
 
 
 @pytest.fixture(scope="module")
-def closed_quarter(tmp_path_factory) -> tuple[Path, str]:
-    """A data root whose first quarter was closed by ``sop run``; (root, the run's stdout)."""
+def closed_months(tmp_path_factory) -> tuple[Path, str]:
+    """A data root whose first two months were closed by ``sop run``; (root, the run's stdout)."""
     data = tmp_path_factory.mktemp("dev-data")
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
     subprocess.run(
@@ -119,9 +119,9 @@ def closed_quarter(tmp_path_factory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def webserver(closed_quarter):
-    """``sop dev`` on a free port, on the closed quarter's data root, with no virtualenv on PATH."""
-    data, _ = closed_quarter
+def webserver(closed_months):
+    """``sop dev`` on a free port, on the closed months' data root, with no virtualenv on PATH."""
+    data, _ = closed_months
     log = data / "sop-dev.log"
     port = free_port()
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != BIN)
@@ -166,8 +166,8 @@ def test_ui_shows_the_job_schedule_and_asset_graph(webserver):
     assert groups[("serving_marts",)] == "serving"
 
 
-def test_sop_run_shows_progress_and_ends_with_its_verdict(closed_quarter):
-    _, out = closed_quarter
+def test_sop_run_shows_progress_and_ends_with_its_verdict(closed_months):
+    _, out = closed_months
     lines = out.splitlines()
     assert any(line.strip().startswith("built stg_erp__sales_order_lines (") for line in lines)
     assert any(line.strip().startswith(f"demand forecast {LAST}:") for line in lines)
@@ -212,8 +212,8 @@ def _last_run_id(data: Path) -> str:
     return line.rsplit("(run ", 1)[1].rstrip(")")
 
 
-def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(closed_quarter, open_page):
-    data, _ = closed_quarter
+def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(closed_months, open_page):
+    data, _ = closed_months
     run_id = _last_run_id(data)
     text = open_page("/locations/sop/jobs/monthly_sop_cycle/runs", run_id[:8])
     assert "You have not materialized any assets with this job yet" not in text
@@ -222,17 +222,17 @@ def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(closed_quarter,
     assert "sop" in timeline
 
 
-def test_a_raw_partition_shows_its_own_months_row_count(closed_quarter, open_page):
+def test_a_raw_partition_shows_its_own_months_row_count(closed_months, open_page):
     import duckdb
 
-    data, _ = closed_quarter
+    data, _ = closed_months
     with duckdb.connect(str(data / "warehouse" / "sop.duckdb"), read_only=True) as con:
         counts = dict(
             con.execute(
                 "SELECT strftime(_partition_month, '%Y-%m'), count(*) FROM raw.erp_sales_order_lines GROUP BY 1"
             ).fetchall()
         )
-    assert len(set(counts.values())) == 3  # three different months: a range total would show on all of them
+    assert len(set(counts.values())) == 2  # two different months: a range total would show on all of them
     text = open_page("/assets/raw_erp_sales_order_lines?view=partitions&partition=2021-02-01", "dagster/row_count")
     after = text.split("dagster/row_count", 1)[1].split()
     assert after[0] == str(counts["2021-02"]), after[:3]
@@ -240,4 +240,4 @@ def test_a_raw_partition_shows_its_own_months_row_count(closed_quarter, open_pag
 
 def test_a_checks_partitions_show_the_months_it_checked(open_page):
     text = open_page("/assets/raw_erp_sales_order_lines?view=checks", "Passed (", click_tab="Partitions")
-    assert "Passed (3)" in text and "Skipped (0)" in text and "Failed (0)" in text
+    assert "Passed (2)" in text and "Skipped (0)" in text and "Failed (0)" in text
