@@ -46,7 +46,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check orchestration tests benchmarks
 	$(VENV)/bin/ruff format --check orchestration tests benchmarks
-	cd dbt_project && $(abspath $(VENV))/bin/sqlfluff lint models tests macros
+	cd dbt_project && $(abspath $(VENV))/bin/sqlfluff lint --processes 2 models tests macros
 
 # the date-sensitive tests, with today pinned to a 1st of January, a 1st of a month and a leap day
 TEST_DATES ?= 2027-01-01 2026-03-01 2028-02-29
