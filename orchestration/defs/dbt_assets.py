@@ -38,7 +38,7 @@ class SopDbtCliResource(DbtCliResource):
     """dagster-dbt's dbt CLI resource, without the dbt adapter it builds in the Dagster process.
 
     Before every dbt command ``DbtCliResource`` loads the profile and the project and registers a
-    dbt adapter in the calling process, 4–5 s per dbt step on the demo (benchmarks/README.md). The
+    dbt adapter in the calling process (about 4.5 s per dbt step under the profiler, benchmarks/README.md). The
     adapter serves only ``fetch_row_counts`` and ``fetch_column_metadata`` on the event stream,
     which no asset here calls; dbt itself runs in its own process as before."""
 
