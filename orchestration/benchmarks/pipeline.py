@@ -49,13 +49,26 @@ def months_between(first: str, last: str) -> list[str]:
 
 
 def dbt_build(warehouse_db: Path, first_month: str, last_month: str) -> None:
-    """``dbt build`` of the whole project against ``warehouse_db``; raises on failure."""
+    """``dbt build`` of the whole project against ``warehouse_db``; raises on failure.
+
+    dbt writes its manifest into a target folder next to the warehouse, never into the project's
+    ``target/``: other processes (every run, ``sop dev``) read that manifest while this one builds."""
     dbt = Path(sys.executable).with_name("dbt")
     dbt_vars = json.dumps(
         {"min_month": f"{first_month}-01", "max_month": f"{last_month}-01", "warehouse_db": str(warehouse_db)}
     )
     proc = subprocess.run(
-        [str(dbt), "build", "--vars", dbt_vars, "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+        [
+            str(dbt),
+            "build",
+            "--vars",
+            dbt_vars,
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(warehouse_db.parent / "dbt-bench"),
+            "--quiet",
+        ],
         cwd=DBT_PROJECT_DIR,
         capture_output=True,
         text=True,

@@ -58,6 +58,8 @@ def measure(warehouse_db: Path, work: Path) -> dict:
             "--quiet",
             "--profiles-dir",
             ".",
+            "--target-path",
+            str(db.parent / "dbt-bench"),
             "-s",
             "path:models/staging/sop",
             "path:models/marts/sop",
