@@ -85,6 +85,7 @@ def _pinned_today(request, _test_leaves_the_process_as_it_found_it, monkeypatch)
 
 
 SMALL_SCALE = 0.03
+SHARED_SEED = 11
 #: 14 months: enough for year-over-year growth and net revenue retention in the last two months
 FIRST, LAST = "2021-01", "2022-02"
 
@@ -100,18 +101,121 @@ class BuiltCompany:
     instance: object
 
 
+def generate_shared_company(landing: Path, through: str = LAST) -> Path:
+    """The shared company's extracts from ``FIRST`` through ``through`` under ``landing``. The
+    generator is deterministic month by month: a later ``through`` adds months, the earlier ones
+    are byte for byte those of ``built_company``."""
+    from orchestration.demo import generate_company
+
+    generate_company(landing, seed=SHARED_SEED, scale=SMALL_SCALE, start=FIRST, through=through)
+    return landing
+
+
 @pytest.fixture(scope="session")
 def built_company(tmp_path_factory) -> BuiltCompany:
     """Generate 14 months of a small demo company and run the monthly job over them."""
     from dagster import DagsterInstance
 
-    from orchestration.demo import generate_company
     from orchestration.runner import run_monthly_cycle
     from tests.integration import sop_planner_files
 
     root = tmp_path_factory.mktemp("sop-data")
-    generate_company(root / "landing", seed=11, scale=SMALL_SCALE, start=FIRST, through=LAST)
+    generate_shared_company(root / "landing")
     sop_planner_files.write(root / "inputs")
     instance = DagsterInstance.ephemeral()
     run = run_monthly_cycle(FIRST, LAST, data_dir=root, instance=instance)
     return BuiltCompany(root, run.success, run.run_id, run.failed_checks, run.warned_checks, run.steps_failed, instance)
+
+
+#: the months the command-line rerun closes again: a range, so per-month figures can be told
+#: apart from range totals
+RERUN_FIRST, RERUN_LAST = "2021-02", "2021-03"
+
+
+@dataclass
+class RerunCompany:
+    root: Path
+    dagster_home: Path
+    stdout: str
+    marts_before: dict[str, object]
+
+
+#: published marts compared before and after the rerun
+RERUN_COMPARED_MARTS = ("revenue_by_region_family_monthly", "fct_invoice_lines", "customer_revenue_monthly")
+
+
+@pytest.fixture(scope="session")
+def rerun_company(built_company, tmp_path_factory):
+    """A copy of the shared company on which ``sop run --from 2021-02 --to 2021-03`` closed two
+    months again, as a user would from the command line, into an instance of its own (what
+    ``sop dev`` shows). The shared company stays as it was built for the other tests."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    import duckdb
+
+    root = tmp_path_factory.mktemp("sop-rerun")
+    for part in ("landing", "inputs", "warehouse", "serve"):
+        shutil.copytree(built_company.root / part, root / part, symlinks=True)
+    with duckdb.connect(str(root / "serve" / "sop.duckdb"), read_only=True) as con:
+        before = {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").df() for name in RERUN_COMPARED_MARTS}
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
+    # the instance's event log commits every event: in memory-backed storage when there is one
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
+        sop = str(Path(sys.executable).with_name("sop"))
+        run = subprocess.run(
+            [sop, "run", "--data-dir", str(root), "--from", RERUN_FIRST, "--to", RERUN_LAST],
+            capture_output=True,
+            text=True,
+            env={**env, "DAGSTER_HOME": home},
+            timeout=900,
+        )
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        yield RerunCompany(root, Path(home), run.stdout, before)
+
+
+@dataclass
+class WarehouseCopy:
+    """A copy of the shared company's warehouse and one dbt work folder for the commands run on it."""
+
+    db: Path
+    work: Path
+
+    def dbt(self, *args: str):
+        """``dbt <args>`` on the copy; every command uses the same vars and target folder, so
+        each after the first keeps the partially parsed project. Returns the completed process."""
+        import json
+        import subprocess
+        import sys
+
+        from orchestration.settings import DBT_PROJECT_DIR
+
+        cmd = [str(Path(sys.executable).with_name("dbt")), *args]
+        cmd += ["--vars", json.dumps({"warehouse_db": str(self.db)}), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        cmd += [
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(self.target),
+            "--log-path",
+            str(self.work / "logs"),
+        ]
+        return subprocess.run(cmd, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+
+    @property
+    def target(self) -> Path:
+        return self.work / "target"
+
+
+@pytest.fixture(scope="session")
+def built_warehouse_copy(built_company, tmp_path_factory) -> WarehouseCopy:
+    """The shared company's warehouse copied once for read-only dbt commands (docs, unit tests),
+    which never touch the project's ``target/`` or the shared company itself."""
+    import shutil
+
+    work = tmp_path_factory.mktemp("dbt-on-copy")
+    shutil.copyfile(built_company.root / "warehouse" / "sop.duckdb", work / "sop.duckdb")
+    return WarehouseCopy(work / "sop.duckdb", work)

@@ -23,11 +23,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from orchestration.build_window import build_window
 from orchestration.ingestion import LandingFolderReader, load_month
 from orchestration.publishing import publish_marts
 from orchestration.settings import DBT_PROJECT_DIR, data_paths
@@ -49,30 +50,31 @@ def months_between(first: str, last: str) -> list[str]:
 
 
 def dbt_build(warehouse_db: Path, first_month: str, last_month: str) -> None:
-    """``dbt build`` of the whole project against ``warehouse_db``; raises on failure.
+    """``dbt build`` of the whole project against ``warehouse_db`` for ``first_month`` ..
+    ``last_month``, the range handed over in ``pipeline.build_window`` as the orchestration does;
+    raises on failure.
 
-    dbt writes its manifest into a target folder next to the warehouse, never into the project's
-    ``target/``: other processes (every run, ``sop dev``) read that manifest while this one builds."""
+    Every build of one warehouse uses one target folder next to it and the same vars, so dbt keeps
+    its partially parsed project between builds as a monthly run does. The manifest is never
+    written into the project's ``target/``: other processes (every run, ``sop dev``) read it."""
     dbt = Path(sys.executable).with_name("dbt")
-    dbt_vars = json.dumps(
-        {"min_month": f"{first_month}-01", "max_month": f"{last_month}-01", "warehouse_db": str(warehouse_db)}
-    )
-    proc = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--vars",
-            dbt_vars,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(warehouse_db.parent / "dbt-bench"),
-            "--quiet",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
-    )
+    with build_window(warehouse_db, date.fromisoformat(f"{first_month}-01"), date.fromisoformat(f"{last_month}-01")):
+        proc = subprocess.run(
+            [
+                str(dbt),
+                "build",
+                "--vars",
+                json.dumps({"warehouse_db": str(warehouse_db)}),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(warehouse_db.parent / "dbt-bench"),
+                "--quiet",
+            ],
+            cwd=DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
+        )
     if proc.returncode != 0:
         raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
 

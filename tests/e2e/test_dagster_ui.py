@@ -1,11 +1,12 @@
 """The Dagster UI as a user starts it (`sop dev`, what `make dev` runs) loads the code location
 and tells the truth about a run made from the command line.
 
-A small company's first two months are closed with ``sop run`` (one range run, as a user would),
-then ``sop dev`` is started on the same data root with a PATH that does not contain this
-environment's ``bin`` (no activated virtualenv); the tests wait until the location has loaded,
-failing with its load error if it does not. Headless Chromium (Debian's, driven by Playwright)
-then reads the job's runs, the timeline, a raw partition's row count and a check's partitions.
+Two months of a copy of the shared company are closed again with ``sop run`` (one range run, as
+a user would; ``rerun_company``), then ``sop dev`` is started on that data root and instance with a
+PATH that does not contain this environment's ``bin`` (no activated virtualenv); the tests wait
+until the location has loaded, failing with its load error if it does not. Headless Chromium
+(Debian's, driven by Playwright) then reads the job's runs, the timeline, a raw partition's row
+count and a check's partitions.
 Screenshots go to the test's temporary folder, never into the repository.
 """
 
@@ -24,13 +25,13 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chromium
+from tests.conftest import FIRST as COMPANY_FIRST
+from tests.conftest import LAST as COMPANY_LAST
+from tests.conftest import RERUN_FIRST, RERUN_LAST
 
 ROOT = Path(__file__).resolve().parents[2]
 SOP = str(Path(sys.executable).with_name("sop"))
 BIN = str(Path(sys.executable).parent)
-
-#: one worker runs the module, so its closed months and its Dagster UI server are built once
-pytestmark = [pytest.mark.xdist_group("dagster_ui")]
 
 LOCATIONS = """
 {
@@ -97,36 +98,19 @@ def wait_until_loaded(port: int, proc: subprocess.Popen, log: Path, timeout: flo
     pytest.fail(f"the code location did not load in {timeout:.0f}s: {last}\n{log.read_text()[-4000:]}")
 
 
-FIRST, LAST = "2021-01", "2021-02"
+FIRST, LAST = RERUN_FIRST, RERUN_LAST
 
 
 @pytest.fixture(scope="module")
-def closed_months(tmp_path_factory) -> tuple[Path, str]:
-    """A data root whose first two months were closed by ``sop run``; (root, the run's stdout)."""
-    data = tmp_path_factory.mktemp("dev-data")
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
-    subprocess.run(
-        [SOP, "generate", "--data-dir", str(data), "--scale", "0.02", "--start", FIRST, "--through", LAST],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
-    run = subprocess.run(
-        [SOP, "run", "--data-dir", str(data), "--from", FIRST, "--to", LAST], capture_output=True, text=True, env=env
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return data, run.stdout
-
-
-@pytest.fixture(scope="module")
-def webserver(closed_months):
-    """``sop dev`` on a free port, on the closed months' data root, with no virtualenv on PATH."""
-    data, _ = closed_months
+def webserver(rerun_company):
+    """``sop dev`` on a free port, on the rerun's data root and instance, with no virtualenv on PATH."""
+    data = rerun_company.root
     log = data / "sop-dev.log"
     port = free_port()
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != BIN)
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR", "VIRTUAL_ENV")}
     env["PATH"] = path
+    env["DAGSTER_HOME"] = str(rerun_company.dagster_home)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [SOP, "dev", "--data-dir", str(data), "--port", str(port)],
@@ -142,12 +126,14 @@ def webserver(closed_months):
     finally:
         import signal
 
+        # a throwaway server: a few seconds to stop, then its whole process group is killed
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
 
 
@@ -166,13 +152,14 @@ def test_ui_shows_the_job_schedule_and_asset_graph(webserver):
     assert groups[("serving_marts",)] == "serving"
 
 
-def test_sop_run_shows_progress_and_ends_with_its_verdict(closed_months):
-    _, out = closed_months
-    lines = out.splitlines()
+def test_sop_run_shows_progress_and_ends_with_its_verdict(rerun_company):
+    lines = rerun_company.stdout.splitlines()
     assert any(line.strip().startswith("built stg_erp__sales_order_lines (") for line in lines)
     assert any(line.strip().startswith(f"demand forecast {LAST}:") for line in lines)
     verdict = lines[-1]
-    assert verdict.startswith("PUBLISHED v") and f"(months {FIRST} .. {LAST}): built {FIRST} .. {LAST} in " in verdict
+    # the publication holds every month of the company; the run built the two it closed again
+    published = f"(months {COMPANY_FIRST} .. {COMPANY_LAST}): built {FIRST} .. {LAST} in "
+    assert verdict.startswith("PUBLISHED v") and published in verdict, verdict
 
 
 # ------------------------------------------------------------------ in a real browser
@@ -206,15 +193,21 @@ def open_page(browser, webserver, tmp_path):
     page.close()
 
 
-def _last_run_id(data: Path) -> str:
-    status = subprocess.run([SOP, "status", "--data-dir", str(data)], capture_output=True, text=True, check=True).stdout
+def _last_run_id(data: Path, dagster_home: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "SOP_DATA_DIR"}
+    status = subprocess.run(
+        [SOP, "status", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "DAGSTER_HOME": str(dagster_home)},
+    ).stdout
     line = next(line for line in status.splitlines() if line.startswith("last run"))
     return line.rsplit("(run ", 1)[1].rstrip(")")
 
 
-def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(closed_months, open_page):
-    data, _ = closed_months
-    run_id = _last_run_id(data)
+def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(rerun_company, open_page):
+    run_id = _last_run_id(rerun_company.root, rerun_company.dagster_home)
     text = open_page("/locations/sop/jobs/monthly_sop_cycle/runs", run_id[:8])
     assert "You have not materialized any assets with this job yet" not in text
     assert "Success" in text
@@ -222,20 +215,21 @@ def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(closed_months, 
     assert "sop" in timeline
 
 
-def test_a_raw_partition_shows_its_own_months_row_count(closed_months, open_page):
+def test_a_raw_partition_shows_its_own_months_row_count(rerun_company, open_page):
     import duckdb
 
-    data, _ = closed_months
+    data = rerun_company.root
     with duckdb.connect(str(data / "warehouse" / "sop.duckdb"), read_only=True) as con:
         counts = dict(
             con.execute(
                 "SELECT strftime(_partition_month, '%Y-%m'), count(*) FROM raw.erp_sales_order_lines GROUP BY 1"
             ).fetchall()
         )
-    assert len(set(counts.values())) == 2  # two different months: a range total would show on all of them
-    text = open_page("/assets/raw_erp_sales_order_lines?view=partitions&partition=2021-02-01", "dagster/row_count")
+    # the run's two months differ: a range total would show on both of them
+    assert counts[FIRST] != counts[LAST]
+    text = open_page(f"/assets/raw_erp_sales_order_lines?view=partitions&partition={LAST}-01", "dagster/row_count")
     after = text.split("dagster/row_count", 1)[1].split()
-    assert after[0] == str(counts["2021-02"]), after[:3]
+    assert after[0] == str(counts[LAST]), after[:3]
 
 
 def test_a_checks_partitions_show_the_months_it_checked(open_page):

@@ -2,12 +2,14 @@
 error that names file, row (where there is one) and rule, loses nothing, leaves the landing
 file as delivered, and a corrected re-delivery of the month loads and passes.
 
-Each case runs only the affected raw asset(s) and their checks, in process, on a tiny company
-(the whole job with dbt and publishing runs once, in the last test of this module).
+Each case runs only the affected raw asset(s) and their checks, in process, on a tiny company.
+The whole job with dbt and publishing runs in the last test of this module, on the month after
+the shared company's last (a copy of ``built_company``).
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterEventType, DagsterInstance
@@ -261,22 +263,35 @@ CYCLE_FAULTS = [
 ]
 
 
-def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(tmp_path):
+def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(built_company, tmp_path):
+    """The month after the shared company's last arrives with faults (on a copy of the company)."""
+    import shutil
+
     from orchestration.publishing import current_publication
     from orchestration.runner import run_monthly_cycle
-    from tests.integration.bad_input_support import FIRST
+    from tests.conftest import LAST, generate_shared_company
 
+    month = f"{pd.Period(LAST, 'M') + 1}"
     root = tmp_path / "data"
-    make_clean_landing(root)
+    for part in ("landing", "inputs", "warehouse", "serve"):
+        shutil.copytree(built_company.root / part, root / part, symlinks=True)
+    delivered = generate_shared_company(tmp_path / "delivered", through=month)
+
+    def deliver_the_month() -> None:
+        """The sources' extracts of ``month``, as generated (replacing any earlier delivery)."""
+        for folder in delivered.glob(f"*/*/{month}"):
+            target = root / "landing" / folder.relative_to(delivered)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target)
+
     serve_db = root / "serve" / "sop.duckdb"
     instance = DagsterInstance.ephemeral()
-    first = run_monthly_cycle(FIRST, FIRST, data_dir=root, instance=instance)
-    assert first.success, first.failures
     published = current_publication(serve_db)
 
-    files = {entity: inject(root, kind, entity) for kind, entity, *_ in CYCLE_FAULTS}
+    deliver_the_month()
+    files = {entity: inject(root, kind, entity, month) for kind, entity, *_ in CYCLE_FAULTS}
     digests = {entity: file_digest(path) for entity, path in files.items()}
-    run = run_monthly_cycle(MONTH, MONTH, data_dir=root, instance=instance)
+    run = run_monthly_cycle(month, month, data_dir=root, instance=instance)
 
     assert not run.success
     for kind, entity, asset, check, rule in CYCLE_FAULTS:
@@ -284,9 +299,9 @@ def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_onc
         assert reported, f"{kind} in {entity} not reported: {run.failures}"
         named = problems(reported[0].message)
         assert any(
-            p["rule"] == rule and p["file"].startswith(relative_file(entity).rsplit("/", 1)[0]) for p in named
+            p["rule"] == rule and p["file"].startswith(relative_file(entity, month).rsplit("/", 1)[0]) for p in named
         ), reported[0].message
-    # nothing downstream of the raw layer materialized in this run, and the publication is the first one
+    # nothing downstream of the raw layer materialized in this run, and the publication is the one before
     materialized = {
         e.dagster_event.asset_key.to_user_string()
         for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
@@ -296,10 +311,10 @@ def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_onc
     assert current_publication(serve_db)["version"] == published["version"]
     assert {entity: file_digest(path) for entity, path in files.items()} == digests
 
-    make_clean_landing(root)  # the sources deliver the month again, correct this time
-    rerun = run_monthly_cycle(MONTH, MONTH, data_dir=root, instance=instance)
+    deliver_the_month()  # the sources deliver the month again, correct this time
+    rerun = run_monthly_cycle(month, month, data_dir=root, instance=instance)
 
     assert rerun.success, rerun.failures
     now = current_publication(serve_db)
     assert now["version"] != published["version"] and now["run_id"] == rerun.run_id
-    assert f"{now['last_month']:%Y-%m}" == MONTH
+    assert f"{now['last_month']:%Y-%m}" == month

@@ -58,6 +58,9 @@ def source_system_marts() -> list[str]:
 
 
 def _build(landing: Path, db: Path, work: Path, marts: list[str]) -> None:
+    """Load ``landing`` into ``db`` and ``dbt run`` the marts there. Both builds use one path for
+    ``db`` and one ``work`` folder, so the second keeps the first's partially parsed project (a new
+    warehouse path re-parses the whole project)."""
     reader = LandingFolderReader(landing)
     with duckdb.connect(str(db)) as con:
         for entity in CATALOG:
@@ -89,8 +92,12 @@ def test_marts_built_from_the_postgresql_erp_equal_those_built_from_the_files(er
 
     marts = source_system_marts()
     assert len(marts) >= 20 and "revenue_by_region_family_monthly" in marts
-    _build(files, tmp_path / "files.duckdb", tmp_path / "dbt_files", marts)
-    _build(via_postgres, tmp_path / "postgres.duckdb", tmp_path / "dbt_postgres", marts)
+    building = tmp_path / "dbt" / "warehouse.duckdb"
+    building.parent.mkdir()
+    _build(files, building, tmp_path / "dbt", marts)
+    building.rename(tmp_path / "files.duckdb")
+    _build(via_postgres, building, tmp_path / "dbt", marts)
+    building.rename(tmp_path / "postgres.duckdb")
 
     empty = []
     for name in marts:

@@ -2,49 +2,28 @@
 
 Monthly runs leave them out (``dbt build --exclude-resource-type unit_test``, as dbt Labs
 advise for production builds): they test the models' SQL on fixed rows, not the month's data,
-so they run here, once per test session, against a copy of the small company's warehouse.
+so they run here, once per test session, against a copy of the small company's warehouse
+(``built_warehouse_copy``, shared with the dbt docs test).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
 
 
-def test_every_dbt_unit_test_passes(built_company, tmp_path):
-    db = tmp_path / "sop.duckdb"
-    shutil.copyfile(built_company.root / "warehouse" / "sop.duckdb", db)
+def test_every_dbt_unit_test_passes(built_warehouse_copy):
     manifest = json.loads((DBT_PROJECT / "target" / "manifest.json").read_text())
     declared = set(manifest["unit_tests"])
     assert len(declared) >= 10, sorted(declared)
-    cmd = [
-        str(DBT),
-        "test",
-        "--select",
-        "test_type:unit",
-        "--vars",
-        json.dumps({"warehouse_db": str(db)}),
-        "--profiles-dir",
-        str(DBT_PROJECT),
-        "--project-dir",
-        str(DBT_PROJECT),
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-    ]
-    result = subprocess.run(cmd, cwd=DBT_PROJECT, capture_output=True, text=True)
+    result = built_warehouse_copy.dbt("test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     results = [  # the project's on-run-start hooks are results too
         r
-        for r in json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        for r in json.loads((built_warehouse_copy.target / "run_results.json").read_text())["results"]
         if r["unique_id"].startswith("unit_test.")
     ]
     assert {r["unique_id"] for r in results} == declared

@@ -1,10 +1,15 @@
 """Building the incremental ERP facts month by month gives exactly the full-refresh result.
 
 A tiny demo company is generated and loaded into two warehouses: one receives the months
-one at a time, each followed by a dbt run limited to that month (the vars the orchestration
-passes for a partition), with one month re-run to prove idempotency; the other is loaded
-at once and built with ``--full-refresh`` and no vars. The three incremental facts must be
-identical, row for row.
+one at a time, each followed by a dbt run limited to that month (the range the orchestration
+hands over in ``pipeline.build_window``), with one month re-run to prove idempotency; the other
+is loaded at once and built with ``--full-refresh`` and no range. The three incremental facts
+must be identical, row for row.
+
+Every dbt run on one warehouse file uses one target folder and the same vars, so dbt keeps its
+partially parsed project between them (a new file path or new vars re-parse the whole project);
+the tests that change a warehouse do it on a copy at one scratch path, one test after another on
+the module's worker.
 """
 
 from __future__ import annotations
@@ -69,6 +74,13 @@ def _dbt_run(db: Path, work: Path, *extra: str) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
+def _set_window(db: Path, month: str | None) -> None:
+    """The orchestration's way of limiting a build to ``month`` (``None``: every month)."""
+    first_day = pd.Timestamp(f"{month}-01").date() if month else None
+    with duckdb.connect(str(db)) as con:
+        set_build_window(con, first_day, first_day)
+
+
 def _month_vars(month: str) -> str:
     first_day = f"{month}-01"
     return f'{{"min_month": "{first_day}", "max_month": "{first_day}"}}'
@@ -89,14 +101,26 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path]:
     incremental_db = root / "incremental.duckdb"
     for month in MONTHS:
         _load(incremental_db, landing, [month])
-        _dbt_run(incremental_db, root / "inc", "--vars", _month_vars(month))
+        _set_window(incremental_db, month)
+        _dbt_run(incremental_db, root / "inc")
     # closing a month again replaces it: nothing doubles
-    _dbt_run(incremental_db, root / "inc", "--vars", _month_vars(MONTHS[2]))
+    _set_window(incremental_db, MONTHS[2])
+    _dbt_run(incremental_db, root / "inc")
+    _set_window(incremental_db, None)
 
     full_db = root / "full.duckdb"
     _load(full_db, landing, MONTHS)
     _dbt_run(full_db, root / "full", "--full-refresh")
     return incremental_db, full_db
+
+
+@pytest.fixture
+def scratch(warehouses) -> tuple[Path, Path]:
+    """(the scratch warehouse path, its dbt work folder): one path for every test that changes a
+    copy of a warehouse, so their dbt runs share one partially parsed project."""
+    work = warehouses[0].parent / "scratch"
+    work.mkdir(exist_ok=True)
+    return work / "copy.duckdb", work
 
 
 @pytest.mark.parametrize("fact", list(FACTS))
@@ -109,16 +133,16 @@ def test_month_by_month_equals_full_refresh(warehouses, fact):
     pd.testing.assert_frame_equal(built_incrementally, built_in_full, check_exact=True)
 
 
-def test_a_partition_run_touches_only_its_month(warehouses, tmp_path):
-    """Re-running one month with a changed upstream row changes that month only."""
+def test_a_partition_run_by_hand_with_vars_touches_only_its_month(warehouses, scratch):
+    """Re-running one month (``--vars`` by hand) with a changed upstream row changes that month only."""
     incremental_db, _ = warehouses
-    db = tmp_path / "copy.duckdb"
+    db, work = scratch
     db.write_bytes(incremental_db.read_bytes())
     before = _read_fact(db, "fct_invoice_lines")
     with duckdb.connect(str(db)) as con:
         # a late correction lands for every month; only the partition being built takes it
         con.execute("update raw.erp_invoice_lines set net_amount = net_amount + 1")
-    _dbt_run(db, tmp_path, "--vars", _month_vars(MONTHS[1]))
+    _dbt_run(db, work, "--vars", _month_vars(MONTHS[1]))
     after = _read_fact(db, "fct_invoice_lines")
     changed_months = set(after.loc[after.net_amount != before.net_amount, "invoice_month"].astype(str))
     assert changed_months == {f"{MONTHS[1]}-01"}
@@ -126,11 +150,11 @@ def test_a_partition_run_touches_only_its_month(warehouses, tmp_path):
 
 @pytest.mark.parametrize("window", ["table", "none"])
 def test_the_orchestrations_build_window_table_sets_the_range_and_an_empty_one_means_every_month(
-    warehouses, tmp_path, window
+    warehouses, scratch, window
 ):
     """The orchestration hands the range over in pipeline.build_window, not as vars."""
     incremental_db, _ = warehouses
-    db = tmp_path / "copy.duckdb"
+    db, work = scratch
     db.write_bytes(incremental_db.read_bytes())
     before = _read_fact(db, "fct_invoice_lines")
     with duckdb.connect(str(db)) as con:
@@ -138,20 +162,21 @@ def test_the_orchestrations_build_window_table_sets_the_range_and_an_empty_one_m
         if window == "table":
             month = pd.Timestamp(f"{MONTHS[2]}-01").date()
             set_build_window(con, month, month)
-    _dbt_run(db, tmp_path)
+    _dbt_run(db, work)
     after = _read_fact(db, "fct_invoice_lines")
     changed_months = set(after.loc[after.net_amount != before.net_amount, "invoice_month"].astype(str))
     assert changed_months == ({f"{MONTHS[2]}-01"} if window == "table" else {f"{m}-01" for m in MONTHS})
 
 
-def test_first_build_ignores_the_partition_range(warehouses, tmp_path):
+def test_first_build_ignores_the_partition_range(warehouses, scratch):
     """A warehouse that gains the facts while closing one month still gets every month."""
     _, full_db = warehouses
-    db = tmp_path / "fresh.duckdb"
+    db, work = scratch
     db.write_bytes(full_db.read_bytes())
     with duckdb.connect(str(db)) as con:
         for name in FACTS:
             con.execute(f"drop table marts.{name}")
-    _dbt_run(db, tmp_path, "--vars", _month_vars(MONTHS[-1]))
+        set_build_window(con, pd.Timestamp(f"{MONTHS[-1]}-01").date(), pd.Timestamp(f"{MONTHS[-1]}-01").date())
+    _dbt_run(db, work)
     for name in FACTS:
         pd.testing.assert_frame_equal(_read_fact(db, name), _read_fact(full_db, name), check_exact=True)

@@ -108,23 +108,19 @@ def test_materializations_record_row_counts_and_the_publication(built_company):
     assert held == ("2021-01", "2022-02")  # the months the marts hold, whichever months the run rebuilt
 
 
-def test_rerunning_a_month_gives_identical_marts(built_company, tmp_path):
-    """Re-run on a copy of the shared company, which the other tests read as it was built."""
-    import shutil
-
+def test_rerunning_months_gives_identical_marts(rerun_company):
+    """``sop run`` closing 2021-02 .. 2021-03 again on a copy of the shared company (which the
+    other tests read as it was built) republishes the same marts."""
     from dagster import DagsterInstance
 
-    from orchestration.runner import run_monthly_cycle
+    from tests.conftest import RERUN_COMPARED_MARTS
 
-    root = tmp_path / "data"
-    for part in ("landing", "warehouse", "serve"):
-        shutil.copytree(built_company.root / part, root / part, symlinks=True)
-    query = "SELECT * FROM revenue_by_region_family_monthly ORDER BY ALL"
-    with duckdb.connect(str(root / "serve" / "sop.duckdb"), read_only=True) as con:
-        before = con.execute(query).df()
-    rerun = run_monthly_cycle("2021-02", "2021-02", data_dir=root, instance=DagsterInstance.ephemeral())
-    assert rerun.success
-    with duckdb.connect(str(root / "serve" / "sop.duckdb"), read_only=True) as con:
-        after = con.execute(query).df()
-        assert con.execute("SELECT run_id FROM sop_publication").fetchone()[0] == rerun.run_id
-    pd.testing.assert_frame_equal(before, after)
+    with duckdb.connect(str(rerun_company.root / "serve" / "sop.duckdb"), read_only=True) as con:
+        after = {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").df() for name in RERUN_COMPARED_MARTS}
+        published_by = con.execute("SELECT run_id FROM sop_publication").fetchone()[0]
+    with DagsterInstance.from_config(str(rerun_company.dagster_home)) as instance:
+        runs = instance.get_runs()
+    assert [r.run_id for r in runs] == [published_by] and runs[0].is_success
+    for name in RERUN_COMPARED_MARTS:
+        assert len(after[name]) > 0, name
+        pd.testing.assert_frame_equal(rerun_company.marts_before[name], after[name], obj=name)
