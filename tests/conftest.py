@@ -127,54 +127,124 @@ def built_company(tmp_path_factory) -> BuiltCompany:
     return BuiltCompany(root, run.success, run.run_id, run.failed_checks, run.warned_checks, run.steps_failed, instance)
 
 
-#: the months the command-line rerun closes again: a range, so per-month figures can be told
-#: apart from range totals
-RERUN_FIRST, RERUN_LAST = "2021-02", "2021-03"
+#: the month after the shared company's last: it arrives with faults, then fixed (``next_month``)
+NEXT = "2022-03"
+#: faults in the first delivery of ``NEXT``: kind, entity, asset, check (None: the step fails), rule
+NEXT_MONTH_FAULTS = [
+    ("wrong_encoding", "crm_users", "raw_crm_users", None, "file.encoding_utf8"),
+    ("missing_file", "market_macro_indicators", "raw_market_macro_indicators", None, "extract.present"),
+    ("malformed_row", "erp_inventory_snapshots", "raw_erp_inventory_snapshots", "gx_suite", "csv.well_formed"),
+    ("negative_amounts", "erp_invoice_lines", "raw_erp_invoice_lines", "gx_suite", "values.non_negative"),
+]
+#: published marts whose months before ``NEXT`` must not change when ``LAST`` is closed again
+#: with ``NEXT``: (mart, its month column)
+UNCHANGED_MONTHS_MARTS = (("revenue_by_region_family_monthly", "revenue_month"), ("fct_invoice_lines", "invoice_month"))
+
+
+def published_months_before(serve_db: Path, month: str) -> dict[str, object]:
+    """Rows of ``UNCHANGED_MONTHS_MARTS`` for the months before ``month`` (frames, sorted)."""
+    import duckdb
+
+    with duckdb.connect(str(serve_db), read_only=True) as con:
+        return {
+            name: con.execute(f"SELECT * FROM {name} WHERE {column} < ? ORDER BY ALL", [f"{month}-01"]).df()
+            for name, column in UNCHANGED_MONTHS_MARTS
+        }
 
 
 @dataclass
-class RerunCompany:
+class NextMonthClose:
+    """What happened, from the command line, to a copy of the shared company in the month after
+    its last: ``sop run --month NEXT`` on a faulty delivery (``blocked``), then, the month
+    delivered again correctly, ``sop run --from LAST --to NEXT`` (``fixed``: a range run that
+    closes the last month again and the new one)."""
+
     root: Path
     dagster_home: Path
-    stdout: str
+    faulty_files: dict[str, Path]
+    digests_delivered: dict[str, str | None]
+    digests_after_blocked: dict[str, str | None]
+    published_before: dict
+    published_after_blocked: dict
+    blocked: object
+    fixed: object
     marts_before: dict[str, object]
 
+    def runs(self) -> tuple[str, str]:
+        """(blocked run id, fixed run id), read from the instance."""
+        from dagster import DagsterInstance
 
-#: published marts compared before and after the rerun
-RERUN_COMPARED_MARTS = ("revenue_by_region_family_monthly", "fct_invoice_lines", "customer_revenue_monthly")
+        with DagsterInstance.from_config(str(self.dagster_home)) as instance:
+            runs = list(reversed(instance.get_runs()))  # oldest first
+        assert len(runs) == 2, [r.run_id for r in runs]
+        return runs[0].run_id, runs[1].run_id
 
 
 @pytest.fixture(scope="session")
-def rerun_company(built_company, tmp_path_factory):
-    """A copy of the shared company on which ``sop run --from 2021-02 --to 2021-03`` closed two
-    months again, as a user would from the command line, into an instance of its own (what
-    ``sop dev`` shows). The shared company stays as it was built for the other tests."""
+def next_month(built_company, tmp_path_factory):
+    """The next month closed by ``sop run`` on a copy of the shared company (``NextMonthClose``),
+    into an instance of its own (what ``sop dev`` shows). The shared company stays as built."""
     import shutil
     import subprocess
     import sys
     import tempfile
 
-    import duckdb
+    from orchestration.publishing import current_publication
+    from tests.integration.bad_input_support import file_digest, inject
 
-    root = tmp_path_factory.mktemp("sop-rerun")
+    root = tmp_path_factory.mktemp("sop-next-month")
     for part in ("landing", "inputs", "warehouse", "serve"):
         shutil.copytree(built_company.root / part, root / part, symlinks=True)
-    with duckdb.connect(str(root / "serve" / "sop.duckdb"), read_only=True) as con:
-        before = {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").df() for name in RERUN_COMPARED_MARTS}
+    serve_db = root / "serve" / "sop.duckdb"
+    before = published_months_before(serve_db, NEXT)
+    published_before = current_publication(serve_db)
+    delivered = generate_shared_company(tmp_path_factory.mktemp("sop-next-delivery") / "landing", through=NEXT)
+
+    def deliver() -> None:
+        """The sources' extracts of ``NEXT`` as generated, replacing any earlier delivery."""
+        for folder in delivered.glob(f"*/*/{NEXT}"):
+            target = root / "landing" / folder.relative_to(delivered)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target)
+
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
+    sop = str(Path(sys.executable).with_name("sop"))
     # the instance's event log commits every event: in memory-backed storage when there is one
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
-        sop = str(Path(sys.executable).with_name("sop"))
-        run = subprocess.run(
-            [sop, "run", "--data-dir", str(root), "--from", RERUN_FIRST, "--to", RERUN_LAST],
-            capture_output=True,
-            text=True,
-            env={**env, "DAGSTER_HOME": home},
-            timeout=900,
+
+        def sop_run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [sop, "run", "--data-dir", str(root), *args],
+                capture_output=True,
+                text=True,
+                env={**env, "DAGSTER_HOME": home},
+                timeout=900,
+            )
+
+        deliver()
+        faulty = {entity: inject(root, kind, entity, NEXT) for kind, entity, *_ in NEXT_MONTH_FAULTS}
+        digests = {entity: file_digest(path) for entity, path in faulty.items()}
+        blocked = sop_run("--month", NEXT)
+        assert blocked.returncode == 1, blocked.stdout[-3000:] + blocked.stderr[-3000:]
+        after_blocked = {entity: file_digest(path) for entity, path in faulty.items()}
+        published_after_blocked = current_publication(serve_db)
+
+        deliver()  # the sources deliver the month again, correct this time
+        fixed = sop_run("--from", LAST, "--to", NEXT)
+        assert fixed.returncode == 0, fixed.stdout[-3000:] + fixed.stderr[-3000:]
+        yield NextMonthClose(
+            root,
+            Path(home),
+            faulty,
+            digests,
+            after_blocked,
+            published_before,
+            published_after_blocked,
+            blocked,
+            fixed,
+            before,
         )
-        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-        yield RerunCompany(root, Path(home), run.stdout, before)
 
 
 @dataclass

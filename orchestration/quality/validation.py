@@ -18,6 +18,8 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -37,6 +39,48 @@ MAX_SAMPLES = 5
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 20}
 
 _lock = threading.RLock()
+
+
+_gx_property = None
+
+
+def gx_configuration_property() -> property:
+    """GX's own ``Expectation.configuration`` property, as GX defines it."""
+    global _gx_property
+    if _gx_property is None:
+        from great_expectations.expectations.expectation import Expectation
+
+        _gx_property = Expectation.__dict__["configuration"]
+    return _gx_property
+
+
+@contextmanager
+def one_configuration_per_expectation() -> Iterator[None]:
+    """Within the block, each expectation builds its configuration once.
+
+    GX 1.x's ``Expectation.configuration`` is a property that dumps the pydantic model into a
+    new ``ExpectationConfiguration`` on every read, and validating a suite reads it about 50
+    times per expectation (once per domain, success and runtime keyword): a third of a raw
+    suite's validation time. An expectation does not change while it is validated, so the
+    first configuration is kept per object for the block and GX's property is put back after
+    it, whatever happens (``tests/unit/test_gx_configuration_memo.py`` proves the results equal
+    GX's own). Callers hold ``_lock``: the property is the class's, shared by every thread."""
+    from great_expectations.expectations.expectation import Expectation
+
+    gx_property = gx_configuration_property()
+    kept: dict[int, tuple[object, object]] = {}
+
+    def configuration(self):
+        hit = kept.get(id(self))
+        if hit is None or hit[0] is not self:
+            hit = kept[id(self)] = (self, gx_property.fget(self))
+        return hit[1]
+
+    Expectation.configuration = property(configuration, doc=gx_property.__doc__)
+    try:
+        yield
+    finally:
+        Expectation.configuration = gx_property
 
 
 @dataclass
@@ -164,12 +208,13 @@ class GxRunner:
             if definition is None:
                 return None
             run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
-            result = definition.run(
-                batch_parameters={"dataframe": frame},
-                expectation_parameters=parameters,
-                result_format=RESULT_FORMAT,
-                run_id=run_id,
-            )
+            with one_configuration_per_expectation():
+                result = definition.run(
+                    batch_parameters={"dataframe": frame},
+                    expectation_parameters=parameters,
+                    result_format=RESULT_FORMAT,
+                    run_id=run_id,
+                )
             self._forget(result)
         failures = [explain(r, frame, parameters, month) for r in result.results if not r.success]
         return Validation(

@@ -1,8 +1,8 @@
 """The Dagster UI as a user starts it (`sop dev`, what `make dev` runs) loads the code location
 and tells the truth about a run made from the command line.
 
-Two months of a copy of the shared company are closed again with ``sop run`` (one range run, as
-a user would; ``rerun_company``), then ``sop dev`` is started on that data root and instance with a
+On a copy of the shared company, ``sop run`` closes its last month again with the next one (one
+range run, as a user would; ``next_month``), then ``sop dev`` is started on that data root and instance with a
 PATH that does not contain this environment's ``bin`` (no activated virtualenv); the tests wait
 until the location has loaded, failing with its load error if it does not. Headless Chromium
 (Debian's, driven by Playwright) then reads the job's runs, the timeline, a raw partition's row
@@ -27,7 +27,7 @@ import pytest
 from tests.browser import chromium
 from tests.conftest import FIRST as COMPANY_FIRST
 from tests.conftest import LAST as COMPANY_LAST
-from tests.conftest import RERUN_FIRST, RERUN_LAST
+from tests.conftest import NEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 SOP = str(Path(sys.executable).with_name("sop"))
@@ -98,19 +98,20 @@ def wait_until_loaded(port: int, proc: subprocess.Popen, log: Path, timeout: flo
     pytest.fail(f"the code location did not load in {timeout:.0f}s: {last}\n{log.read_text()[-4000:]}")
 
 
-FIRST, LAST = RERUN_FIRST, RERUN_LAST
+#: the range the command-line run closed
+FIRST, LAST = COMPANY_LAST, NEXT
 
 
 @pytest.fixture(scope="module")
-def webserver(rerun_company):
-    """``sop dev`` on a free port, on the rerun's data root and instance, with no virtualenv on PATH."""
-    data = rerun_company.root
+def webserver(next_month):
+    """``sop dev`` on a free port, on the run's data root and instance, with no virtualenv on PATH."""
+    data = next_month.root
     log = data / "sop-dev.log"
     port = free_port()
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != BIN)
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR", "VIRTUAL_ENV")}
     env["PATH"] = path
-    env["DAGSTER_HOME"] = str(rerun_company.dagster_home)
+    env["DAGSTER_HOME"] = str(next_month.dagster_home)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [SOP, "dev", "--data-dir", str(data), "--port", str(port)],
@@ -152,13 +153,13 @@ def test_ui_shows_the_job_schedule_and_asset_graph(webserver):
     assert groups[("serving_marts",)] == "serving"
 
 
-def test_sop_run_shows_progress_and_ends_with_its_verdict(rerun_company):
-    lines = rerun_company.stdout.splitlines()
+def test_sop_run_shows_progress_and_ends_with_its_verdict(next_month):
+    lines = next_month.fixed.stdout.splitlines()
     assert any(line.strip().startswith("built stg_erp__sales_order_lines (") for line in lines)
     assert any(line.strip().startswith(f"demand forecast {LAST}:") for line in lines)
     verdict = lines[-1]
-    # the publication holds every month of the company; the run built the two it closed again
-    published = f"(months {COMPANY_FIRST} .. {COMPANY_LAST}): built {FIRST} .. {LAST} in "
+    # the publication holds every month of the company; the run built the two it closed
+    published = f"(months {COMPANY_FIRST} .. {LAST}): built {FIRST} .. {LAST} in "
     assert verdict.startswith("PUBLISHED v") and published in verdict, verdict
 
 
@@ -206,8 +207,9 @@ def _last_run_id(data: Path, dagster_home: Path) -> str:
     return line.rsplit("(run ", 1)[1].rstrip(")")
 
 
-def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(rerun_company, open_page):
-    run_id = _last_run_id(rerun_company.root, rerun_company.dagster_home)
+def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(next_month, open_page):
+    run_id = _last_run_id(next_month.root, next_month.dagster_home)
+    assert run_id == next_month.runs()[1]
     text = open_page("/locations/sop/jobs/monthly_sop_cycle/runs", run_id[:8])
     assert "You have not materialized any assets with this job yet" not in text
     assert "Success" in text
@@ -215,10 +217,10 @@ def test_the_cli_run_is_listed_under_its_job_and_on_the_timeline(rerun_company, 
     assert "sop" in timeline
 
 
-def test_a_raw_partition_shows_its_own_months_row_count(rerun_company, open_page):
+def test_a_raw_partition_shows_its_own_months_row_count(next_month, open_page):
     import duckdb
 
-    data = rerun_company.root
+    data = next_month.root
     with duckdb.connect(str(data / "warehouse" / "sop.duckdb"), read_only=True) as con:
         counts = dict(
             con.execute(

@@ -3,19 +3,19 @@ error that names file, row (where there is one) and rule, loses nothing, leaves 
 file as delivered, and a corrected re-delivery of the month loads and passes.
 
 Each case runs only the affected raw asset(s) and their checks, in process, on a tiny company.
-The whole job with dbt and publishing runs in the last test of this module, on the month after
-the shared company's last (a copy of ``built_company``).
+The whole job with dbt and publishing is the last test of this module: the month after the
+shared company's last, faulty then fixed, closed from the command line (``next_month``).
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterEventType, DagsterInstance
 
 from orchestration.demo import extract_path
 from orchestration.ingestion import INGEST_RULES
+from orchestration.publishing import current_publication
 from orchestration.runner import run_failures
 from orchestration.sources import BY_NAME
 from tests.integration.bad_input_support import (
@@ -254,67 +254,32 @@ def test_the_matrix_covers_every_fault_kind_of_the_demo_generator():
 
 
 # ---------------------------------------------------------------- the whole monthly job
-CYCLE_FAULTS = [
-    # kind, entity, asset, check (None: the step fails), rule
-    ("wrong_encoding", "crm_users", "raw_crm_users", None, "file.encoding_utf8"),
-    ("missing_file", "market_macro_indicators", "raw_market_macro_indicators", None, "extract.present"),
-    ("malformed_row", "erp_inventory_snapshots", "raw_erp_inventory_snapshots", "gx_suite", "csv.well_formed"),
-    ("negative_amounts", "erp_invoice_lines", "raw_erp_invoice_lines", "gx_suite", "values.non_negative"),
-]
+def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(next_month):
+    """The month after the shared company's last arrives with faults (``next_month``: a copy of
+    the company, closed from the command line), is blocked, then is delivered again and closed."""
+    from tests.conftest import NEXT, NEXT_MONTH_FAULTS
 
-
-def test_a_faulty_month_blocks_the_cycle_keeps_the_publication_and_publishes_once_fixed(built_company, tmp_path):
-    """The month after the shared company's last arrives with faults (on a copy of the company)."""
-    import shutil
-
-    from orchestration.publishing import current_publication
-    from orchestration.runner import run_monthly_cycle
-    from tests.conftest import LAST, generate_shared_company
-
-    month = f"{pd.Period(LAST, 'M') + 1}"
-    root = tmp_path / "data"
-    for part in ("landing", "inputs", "warehouse", "serve"):
-        shutil.copytree(built_company.root / part, root / part, symlinks=True)
-    delivered = generate_shared_company(tmp_path / "delivered", through=month)
-
-    def deliver_the_month() -> None:
-        """The sources' extracts of ``month``, as generated (replacing any earlier delivery)."""
-        for folder in delivered.glob(f"*/*/{month}"):
-            target = root / "landing" / folder.relative_to(delivered)
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(folder, target)
-
-    serve_db = root / "serve" / "sop.duckdb"
-    instance = DagsterInstance.ephemeral()
-    published = current_publication(serve_db)
-
-    deliver_the_month()
-    files = {entity: inject(root, kind, entity, month) for kind, entity, *_ in CYCLE_FAULTS}
-    digests = {entity: file_digest(path) for entity, path in files.items()}
-    run = run_monthly_cycle(month, month, data_dir=root, instance=instance)
-
-    assert not run.success
-    for kind, entity, asset, check, rule in CYCLE_FAULTS:
-        reported = [f for f in run.failures if f.asset == asset and f.check == check]
-        assert reported, f"{kind} in {entity} not reported: {run.failures}"
+    assert "BLOCKED" in next_month.blocked.stderr, next_month.blocked.stderr[-3000:]
+    blocked_run, fixed_run = next_month.runs()
+    with DagsterInstance.from_config(str(next_month.dagster_home)) as instance:
+        failures, _ = run_failures(instance, blocked_run)
+        materialized = {
+            e.dagster_event.asset_key.to_user_string()
+            for e in instance.all_logs(blocked_run, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        }
+    for kind, entity, asset, check, rule in NEXT_MONTH_FAULTS:
+        reported = [f for f in failures if f.asset == asset and f.check == check]
+        assert reported, f"{kind} in {entity} not reported: {failures}"
         named = problems(reported[0].message)
         assert any(
-            p["rule"] == rule and p["file"].startswith(relative_file(entity, month).rsplit("/", 1)[0]) for p in named
+            p["rule"] == rule and p["file"].startswith(relative_file(entity, NEXT).rsplit("/", 1)[0]) for p in named
         ), reported[0].message
-    # nothing downstream of the raw layer materialized in this run, and the publication is the one before
-    materialized = {
-        e.dagster_event.asset_key.to_user_string()
-        for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
-    }
+    # nothing downstream of the raw layer materialized in the blocked run, and the publication stayed
     assert materialized and all(key.startswith("raw_") for key in materialized), materialized
     assert "serving_marts" not in materialized
-    assert current_publication(serve_db)["version"] == published["version"]
-    assert {entity: file_digest(path) for entity, path in files.items()} == digests
+    assert next_month.published_after_blocked["version"] == next_month.published_before["version"]
+    assert next_month.digests_after_blocked == next_month.digests_delivered  # the faulty files as delivered
 
-    deliver_the_month()  # the sources deliver the month again, correct this time
-    rerun = run_monthly_cycle(month, month, data_dir=root, instance=instance)
-
-    assert rerun.success, rerun.failures
-    now = current_publication(serve_db)
-    assert now["version"] != published["version"] and now["run_id"] == rerun.run_id
-    assert f"{now['last_month']:%Y-%m}" == month
+    now = current_publication(next_month.root / "serve" / "sop.duckdb")
+    assert now["version"] != next_month.published_before["version"] and now["run_id"] == fixed_run
+    assert f"{now['last_month']:%Y-%m}" == NEXT

@@ -108,19 +108,26 @@ def test_materializations_record_row_counts_and_the_publication(built_company):
     assert held == ("2021-01", "2022-02")  # the months the marts hold, whichever months the run rebuilt
 
 
-def test_rerunning_months_gives_identical_marts(rerun_company):
-    """``sop run`` closing 2021-02 .. 2021-03 again on a copy of the shared company (which the
-    other tests read as it was built) republishes the same marts."""
+def test_closing_the_next_month_again_with_the_last_leaves_earlier_months_as_published(next_month):
+    """``sop run --from LAST --to NEXT`` on a copy of the shared company (which the other tests
+    read as it was built) closes the last month again: every month before the new one is
+    republished as it was, and the new one is added."""
     from dagster import DagsterInstance
 
-    from tests.conftest import RERUN_COMPARED_MARTS
+    from tests.conftest import NEXT, UNCHANGED_MONTHS_MARTS, published_months_before
 
-    with duckdb.connect(str(rerun_company.root / "serve" / "sop.duckdb"), read_only=True) as con:
-        after = {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").df() for name in RERUN_COMPARED_MARTS}
+    serve_db = next_month.root / "serve" / "sop.duckdb"
+    after = published_months_before(serve_db, NEXT)
+    with duckdb.connect(str(serve_db), read_only=True) as con:
         published_by = con.execute("SELECT run_id FROM sop_publication").fetchone()[0]
-    with DagsterInstance.from_config(str(rerun_company.dagster_home)) as instance:
-        runs = instance.get_runs()
-    assert [r.run_id for r in runs] == [published_by] and runs[0].is_success
-    for name in RERUN_COMPARED_MARTS:
-        assert len(after[name]) > 0, name
-        pd.testing.assert_frame_equal(rerun_company.marts_before[name], after[name], obj=name)
+        new_rows = {
+            name: con.execute(f"SELECT count(*) FROM {name} WHERE {column} = ?", [f"{NEXT}-01"]).fetchone()[0]
+            for name, column in UNCHANGED_MONTHS_MARTS
+        }
+    _, fixed_run = next_month.runs()
+    with DagsterInstance.from_config(str(next_month.dagster_home)) as instance:
+        assert instance.get_run_by_id(fixed_run).is_success
+    assert published_by == fixed_run
+    for name, _ in UNCHANGED_MONTHS_MARTS:
+        assert len(after[name]) > 0 and new_rows[name] > 0, name
+        pd.testing.assert_frame_equal(next_month.marts_before[name], after[name], obj=name)
