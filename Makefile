@@ -48,10 +48,17 @@ lint: install
 	$(VENV)/bin/ruff format --check orchestration tests benchmarks
 	cd dbt_project && $(abspath $(VENV))/bin/sqlfluff lint --processes 2 models tests macros
 
-# the date-sensitive tests, with today pinned to a 1st of January, a 1st of a month and a leap day
+# the date-sensitive tests, with today pinned to a 1st of January, a 1st of a month and a leap day;
+# the dates run side by side (each session mostly imports), their reports printed in order
 TEST_DATES ?= 2027-01-01 2026-03-01 2028-02-29
 test-dates: install
-	@for d in $(TEST_DATES); do echo "today = $$d"; $(PY) -m pytest -q -m today_sensitive --today $$d $(TODAY_SENSITIVE_FILES) || exit 1; done
+	@out=$$(mktemp -d); \
+	for d in $(TEST_DATES); do \
+		( $(PY) -m pytest -q -p no:cacheprovider -m today_sensitive --today $$d $(TODAY_SENSITIVE_FILES) \
+			> $$out/$$d.log 2>&1; echo $$? > $$out/$$d.rc ) & \
+	done; wait; status=0; \
+	for d in $(TEST_DATES); do echo "today = $$d"; cat $$out/$$d.log; [ "$$(cat $$out/$$d.rc)" = 0 ] || status=1; done; \
+	rm -rf $$out; exit $$status
 
 test-fast: install
 	$(PY) -m pytest -n 2 -m "not slow"

@@ -24,18 +24,9 @@ def pytest_addoption(parser):
     )
 
 
-#: the xdist group of every test that reads the shared company (``built_company``)
-SHARED_COMPANY_GROUP = "pipeline"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Every test that uses ``built_company`` runs on the worker of the ``pipeline`` group, so the
-    14-month company is built once per session, not once per worker that happens to get one of its
-    tests (``make test`` runs ``--dist loadgroup``; xdist reads the marker after this hook)."""
-    for item in items:
-        if "built_company" in getattr(item, "fixturenames", ()) and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(SHARED_COMPANY_GROUP))
+# the hook that puts every test of the shared company on one worker (a module of its own, light
+# to import: tests/unit/test_xdist_grouping.py runs it in a child session)
+from tests.xdist_groups import SHARED_COMPANY_GROUP, pytest_collection_modifyitems  # noqa: E402, F401
 
 
 def _process_state() -> tuple[dict, str]:

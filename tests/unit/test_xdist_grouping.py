@@ -40,11 +40,12 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
 
 
 def test_every_test_of_the_shared_company_joins_its_group_without_a_marker(tmp_path):
-    """The suite's conftest puts any test using ``built_company`` into the shared company's group."""
+    """The suite's conftest hook (``tests/xdist_groups.py``) puts any test using ``built_company`` into
+    the shared company's group."""
     (tmp_path / "conftest.py").write_text(
         "import sys, pytest\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from tests.conftest import pytest_collection_modifyitems  # noqa: F401\n"
+        "from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401\n"
         "@pytest.fixture(scope='session')\n"
         "def built_company():\n"
         "    return 'company'\n"
