@@ -177,10 +177,9 @@ def next_month(built_company, tmp_path_factory):
     into an instance of its own (what ``sop dev`` shows). The shared company stays as built."""
     import shutil
     import subprocess
-    import sys
-    import tempfile
 
     from orchestration.publishing import current_publication
+    from tests.cli_support import SOP, instance_home, sop_env
     from tests.integration.bad_input_support import file_digest, inject
 
     root = tmp_path_factory.mktemp("sop-next-month")
@@ -198,18 +197,14 @@ def next_month(built_company, tmp_path_factory):
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(folder, target)
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
-    sop = str(Path(sys.executable).with_name("sop"))
-    # the instance's event log commits every event: in memory-backed storage when there is one
-    shm = Path("/dev/shm")
-    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
+    with instance_home() as home:
 
         def sop_run(*args: str) -> subprocess.CompletedProcess:
             return subprocess.run(
-                [sop, "run", "--data-dir", str(root), *args],
+                [SOP, "run", "--data-dir", str(root), *args],
                 capture_output=True,
                 text=True,
-                env={**env, "DAGSTER_HOME": home},
+                env=sop_env(home),
                 timeout=900,
             )
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from orchestration.demo import Fault, generate_company
+from tests.cli_support import SOP, instance_home, sop_env
 
 pytestmark = [pytest.mark.slow]
 
-SOP = str(Path(sys.executable).with_name("sop"))
 MONTH = "2021-02"
 
 
@@ -26,15 +23,12 @@ def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_p
         Fault("malformed_row", "crm_opportunities", MONTH),
     ]
     generate_company(tmp_path / "landing", seed=7, scale=0.02, start="2021-01", through=MONTH, faults=faults)
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
-    # the instance's event log commits every event; in memory-backed storage when there is one
-    shm = Path("/dev/shm")
-    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
+    with instance_home() as home:
         proc = subprocess.run(
             [SOP, "run", "--month", MONTH, "--data-dir", str(tmp_path)],
             capture_output=True,
             text=True,
-            env={**env, "DAGSTER_HOME": home},
+            env=sop_env(home),
             timeout=600,
         )
 
@@ -70,14 +64,12 @@ def test_sop_run_on_a_faulty_month_exits_non_zero_naming_file_row_and_rule(tmp_p
 
 
 def _sop_run(data_dir: Path, first: str, last: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "SOP_DATA_DIR")}
-    shm = Path("/dev/shm")
-    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as home:
+    with instance_home() as home:
         return subprocess.run(
             [SOP, "run", "--from", first, "--to", last, "--data-dir", str(data_dir)],
             capture_output=True,
             text=True,
-            env={**env, "DAGSTER_HOME": home},
+            env=sop_env(home),
             timeout=900,
         )
 
