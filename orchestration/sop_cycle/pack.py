@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from orchestration.sop_cycle import charts, findings
+from orchestration.sop_cycle import findings
 from orchestration.sop_cycle.decisions import decisions_needed
 from orchestration.sop_cycle.kpis import BY_ID, SCORECARD_KPIS, TOTAL
 from orchestration.sop_cycle.pack_inputs import PackInputs
@@ -121,6 +121,9 @@ def build_pack(inputs: PackInputs, future_targets: pd.DataFrame | None = None, g
 
     ``future_targets``: month, target of bookings_usd (total) for the months the revenue forecast covers.
     """
+    # altair and vl-convert load here, when a pack is drawn, not with the Definitions (about 0.3 s)
+    from orchestration.sop_cycle import charts
+
     cycle = inputs.cycle
     score = inputs.scorecard.copy()
     order = {k.kpi: i for i, k in enumerate(SCORECARD_KPIS)}
