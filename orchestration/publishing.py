@@ -112,6 +112,7 @@ def publish_marts(
     months: tuple[str, str] | None = None,
     before_swap: Callable[[Path], None] | None = None,
     declared: Sequence[str] | None = None,
+    memory_limit: str | None = None,
 ) -> PublishResult:
     """Publish the ``declared`` tables of ``warehouse_db`` (``table`` of schema ``marts``, or
     ``schema.table``) to ``serve_dir`` under their table names (every table of ``marts`` when
@@ -120,7 +121,8 @@ def publish_marts(
     ``months`` is the (first, last) partition month the run built; the publication table records
     it beside the months the published marts hold (``MONTHS_HELD``). ``before_swap`` is called with
     the finished temporary file just before it replaces the serving file (tests use it to hold a
-    publish half way).
+    publish half way). ``memory_limit`` caps DuckDB's memory while it copies (DuckDB's default:
+    80% of RAM).
     """
     started = time.perf_counter()
     serve_dir = Path(serve_dir)
@@ -134,7 +136,7 @@ def publish_marts(
     tmp_version_dir = parquet_root / f".{version}.tmp"
 
     tables: dict[str, int] = {}
-    con = duckdb.connect(str(tmp_db))
+    con = duckdb.connect(str(tmp_db), config={"memory_limit": memory_limit} if memory_limit else {})
     try:
         con.execute(f"ATTACH '{_sql_path(warehouse_db)}' AS warehouse (READ_ONLY)")
         sources = _published_sources(con, declared)

@@ -187,8 +187,10 @@ AFTER_PYTHON_MODELS = " ".join(
 
 def _dbt_vars(sop_data: SopDataResource) -> str:
     """The same for every run of a data root: the profile (profiles.yml) reads the build
-    database's path from this var."""
-    return json.dumps({"warehouse_db": str(sop_data.paths.warehouse_db)})
+    database's path and DuckDB's memory cap from these vars."""
+    return json.dumps(
+        {"warehouse_db": str(sop_data.paths.warehouse_db), "duckdb_memory_limit": sop_data.duckdb_memory_limit}
+    )
 
 
 def _build_args(sop_data: SopDataResource) -> list[str]:

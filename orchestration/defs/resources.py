@@ -70,6 +70,13 @@ class SourceSystems(Config):
     http: Optional[HttpSource] = None
 
 
+#: DuckDB's memory cap per connection, unless the data root's resource sets another. A scale-10
+#: build without it reached 10 GB in dbt's process (DuckDB's default cap is 80% of RAM); with it,
+#: 4.5 GB (benchmarks/README.md, "Scale 10").
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+DUCKDB_MEMORY_LIMIT_PATTERN = r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
+
+
 class SopDataResource(ConfigurableResource):
     """The data root (``SOP_DATA_DIR`` unless set here) and where each entity comes from.
 
@@ -79,6 +86,12 @@ class SopDataResource(ConfigurableResource):
 
     data_dir: str = ""
     sources: SourceSystems = SourceSystems()
+    duckdb_memory_limit: str = Field(
+        default=DEFAULT_DUCKDB_MEMORY_LIMIT,
+        pattern=DUCKDB_MEMORY_LIMIT_PATTERN,
+        description="DuckDB's cap on its own memory in the warehouse, dbt and publishing connections "
+        "(e.g. 4GB); beyond it DuckDB spills to a temporary folder. DuckDB's default is 80% of RAM.",
+    )
 
     @property
     def paths(self) -> DataPaths:
@@ -102,7 +115,7 @@ class SopDataResource(ConfigurableResource):
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write connection to the build database, closed on exit (the file lock goes too)."""
         self.paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.paths.warehouse_db))
+        con = duckdb.connect(str(self.paths.warehouse_db), config={"memory_limit": self.duckdb_memory_limit})
         try:
             yield con
         finally:

@@ -42,6 +42,7 @@ def serving_marts(context: AssetExecutionContext, sop_data: SopDataResource) -> 
         run_id=context.run_id,
         months=(keys[0], keys[-1]),
         declared=PUBLISHED_TABLES,
+        memory_limit=sop_data.duckdb_memory_limit,
     )
     context.log.info(f"published {len(result.tables)} marts as {result.version} to {result.serve_db}")
     return MaterializeResult(
