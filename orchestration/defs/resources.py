@@ -70,9 +70,9 @@ class SourceSystems(Config):
     http: Optional[HttpSource] = None
 
 
-#: DuckDB's memory cap per connection, unless the data root's resource sets another. A scale-10
-#: build without it reached 10 GB in dbt's process (DuckDB's default cap is 80% of RAM); with it,
-#: 4.5 GB (benchmarks/README.md, "Scale 10").
+#: DuckDB's memory cap per connection, unless the data root's resource sets another. A full dbt
+#: build of the scale-10 history took 14.8 GB without it (DuckDB's default cap is 80% of RAM) and
+#: 4.5 GB with it (benchmarks/README.md, "Scale 10, ..."). profiles.yml falls back to the same value.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
 DUCKDB_MEMORY_LIMIT_PATTERN = r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
 
