@@ -168,13 +168,47 @@ def month_summary(frame: pd.DataFrame, entity: SourceEntity, month: str) -> pd.D
     )
 
 
-def mart_frame(con: duckdb.DuckDBPyConnection, mart: str, month_column: str | None, months: list[str]) -> pd.DataFrame:
-    """The mart's rows of ``months`` (every row when it has no month column)."""
+def month_row_counts(con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list[str]) -> dict[str, int]:
+    """The number of rows of each of ``months`` in ``raw.<entity>`` (0 for a month with none)."""
+    marks = ", ".join("?" for _ in months)
+    counts = dict(
+        con.execute(
+            f"SELECT strftime(_partition_month, '%Y-%m'), count(*) FROM {entity.raw_table} "
+            f"WHERE _partition_month IN ({marks}) GROUP BY 1",
+            month_dates(months),
+        ).fetchall()
+    )
+    return {m: int(counts.get(m, 0)) for m in months}
+
+
+def mart_frame(
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    month_column: str | None,
+    months: list[str],
+    columns: set[str] | None = None,
+) -> pd.DataFrame:
+    """The mart's rows of ``months`` (every row when it has no month column).
+
+    ``columns``: only these (and the month column), those the table has, in the table's order;
+    None reads every column. A mart of all history is wide: its rules read a few columns."""
     table = f"marts.{mart}"
-    if month_column and month_column in table_columns(con, table):
+    present = table_columns(con, table)
+    wanted = present if columns is None else [c for c in present if c in columns or c == month_column]
+    select = ", ".join(_q(c) for c in wanted) if wanted else "1 AS _no_column"
+    if month_column and month_column in present:
         marks = ", ".join("?" for _ in months)
-        return con.execute(f"SELECT * FROM {table} WHERE {_q(month_column)} IN ({marks})", month_dates(months)).df()
-    return con.execute(f"SELECT * FROM {table}").df()
+        frame = con.execute(
+            f"SELECT {select} FROM {table} WHERE {_q(month_column)} IN ({marks})", month_dates(months)
+        ).df()
+    else:
+        frame = con.execute(f"SELECT {select} FROM {table}").df()
+    return frame if wanted else frame.drop(columns="_no_column")
+
+
+def table_schema_frame(con: duckdb.DuckDBPyConnection, qualified: str) -> pd.DataFrame:
+    """No rows, every column of ``qualified`` with its type: what a rule on the columns judges."""
+    return con.execute(f"SELECT * FROM {qualified} LIMIT 0").df()
 
 
 # ------------------------------------------------------------------------------ accuracy frames

@@ -6,11 +6,13 @@ functions and turn the ``SuiteOutcome`` into an ``AssetCheckResult``.
 
 - raw suites validate the rows of the run's months once and each month's freshness (its
   parameter ``fresh_after`` is month end minus the source's N days): for one month in the
-  same validation, for a range on a one-row summary per month;
+  same validation, for a range on a one-row summary per month (a range is read and validated a
+  batch of whole months at a time, so memory stays bounded);
   rows that break a row-level rule are written to the quarantine table (stage ``check``,
   replacing that entity × month), and lines ingestion could not parse (stage ``ingest``,
   severity error) fail the suite too;
-- mart suites validate the mart's rows of the run's months (or the whole table);
+- mart suites validate the mart's rows of the run's months (or the whole table): the rules on
+  values on the columns they read, the rule on the columns on the table's schema;
 - accuracy suites validate a small computed frame (one row per month, invoice or currency).
 
 Any failing expectation of severity ``error`` makes the outcome ``error`` (the check blocks);
@@ -32,7 +34,16 @@ from orchestration.quality import datasets
 from orchestration.quality.checks_file import freshness_threshold, run_parameters, settings
 from orchestration.quality.data_docs import run_name, site_dir_for, site_lock, update_index
 from orchestration.quality.quarantine import ingest_error_rows, replace_quarantine
-from orchestration.quality.validation import MAX_SAMPLES, Failure, Sample, Validation, load_suite_json, runner
+from orchestration.quality.validation import (
+    MAX_SAMPLES,
+    Failure,
+    Sample,
+    Validation,
+    columns_of_values,
+    load_suite_json,
+    merge_validations,
+    runner,
+)
 from orchestration.sources import SourceEntity
 
 ACCURACY_FRAMES = {
@@ -55,6 +66,8 @@ class SuiteOutcome:
     expectations: int = 0
     data_docs: Path | None = None
     seconds: float = 0.0
+    #: the GX validations the verdict and the Data Docs page come from
+    validations: list[Validation] = field(default_factory=list, repr=False)
 
     @property
     def severity(self) -> str | None:
@@ -108,6 +121,7 @@ def _where(sample: Sample) -> str:
 def _finish(
     outcome: SuiteOutcome, validations: list[Validation], reports_root: Path | None, started: float
 ) -> SuiteOutcome:
+    outcome.validations = list(validations)
     outcome.expectations = sum(v.expectations for v in validations)
     if reports_root is not None and validations:
         site = site_dir_for(reports_root, max(outcome.months))
@@ -201,10 +215,42 @@ def _ingest_failures(con: duckdb.DuckDBPyConnection, entity: SourceEntity, month
     return out
 
 
+#: a range is validated a batch of whole months at a time, of about this many rows (a month
+#: bigger than that is a batch of its own): a pandas frame of text columns takes a few hundred
+#: bytes per row and cell, and all of a scale-10 history at once took 13.7 GB
+RAW_ROWS_PER_BATCH = 500_000
+
+
+def month_batches(rows_per_month: dict[str, int], limit: int) -> list[list[str]]:
+    """Consecutive months grouped so that each group holds at most ``limit`` rows (a bigger
+    month alone), in the order given."""
+    batches: list[list[str]] = []
+    rows = 0
+    for month, count in rows_per_month.items():
+        if batches and rows + count <= limit:
+            batches[-1].append(month)
+            rows += count
+        else:
+            batches.append([month])
+            rows = count
+    return batches
+
+
 def run_raw_suite(
-    con: duckdb.DuckDBPyConnection, entity: SourceEntity, months: list[str], reports_root: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    entity: SourceEntity,
+    months: list[str],
+    reports_root: Path | None = None,
+    *,
+    rows_per_batch: int = RAW_ROWS_PER_BATCH,
 ) -> SuiteOutcome:
-    """Validate ``raw.<entity>`` for ``months``; quarantine offending rows; report ingestion errors."""
+    """Validate ``raw.<entity>`` for ``months``; quarantine offending rows; report ingestion errors.
+
+    One month is one validation (rows and freshness together). A range is validated a batch
+    of whole months at a time (``month_batches``, ``rows_per_batch``): each batch's offending
+    rows are quarantined from its own frame, its months' freshness judged on their summaries,
+    and the batches' row validations merged into one (``validation.merge_validations``), so
+    the verdict, the counts and the Data Docs page are those of the whole range."""
     started = time.perf_counter()
     config = settings()
     suite = load_suite_json(entity.asset_name)
@@ -212,12 +258,9 @@ def run_raw_suite(
     gx = runner()
     name = run_name(months)
     params = run_parameters(months, config)
-    frame = datasets.with_day_columns(datasets.raw_frame(con, entity, months), entity, suite)
-    outcome.rows_validated = len(frame)
-    validations = []
     days = config.freshness_days_for(entity.name)
 
-    def explain_freshness(v, month: str, fresh_after: pd.Timestamp, latest) -> None:
+    def explain_freshness(v, frame: pd.DataFrame, month: str, fresh_after: pd.Timestamp, latest) -> None:
         for f in v.failures:
             if f.rule.startswith("freshness."):
                 f.month = month
@@ -231,39 +274,70 @@ def run_raw_suite(
                     )
                 ]
 
+    def frame_of(batch: list[str]) -> pd.DataFrame:
+        return datasets.with_day_columns(datasets.raw_frame(con, entity, batch), entity, suite)
+
+    validations = []
     if len(months) == 1:
         # one month (closing a month): its freshness is judged on the same frame, one validation
         month = months[0]
+        frame = frame_of(months)
+        outcome.rows_validated = len(frame)
         fresh_after = pd.Timestamp(freshness_threshold(month, days))
         latest = datasets.month_summary(frame, entity, month)["latest_updated_at"].iloc[0]
         frame["latest_updated_at"] = pd.Series(latest, index=frame.index, dtype="datetime64[ns]")
         v = gx.validate(
             suite, frame, dict(params, fresh_after=fresh_after), batch="rows+month", month=month, run_name=name
         )
-        explain_freshness(v, month, fresh_after, latest)
+        explain_freshness(v, frame, month, fresh_after, latest)
         validations.append(v)
         outcome.failures.extend(v.failures)
+        _quarantine(con, entity, months, quarantine_frame(frame, entity, v.failures), outcome)
     else:
-        rows_validation = gx.validate(suite, frame, params, run_name=name)
-        if rows_validation is not None:
-            for f in rows_validation.failures:
-                if f.row_positions is not None and len(f.row_positions):
-                    f.months = sorted(frame.iloc[f.row_positions]["_partition_month"].dt.strftime("%Y-%m").unique())
-            validations.append(rows_validation)
-            outcome.failures.extend(rows_validation.failures)
-        for month in months:
-            fresh_after = pd.Timestamp(freshness_threshold(month, days))
-            summary = datasets.month_summary(frame, entity, month)
-            v = gx.validate(
-                suite, summary, dict(params, fresh_after=fresh_after), batch="month", month=month, run_name=name
-            )
-            if v is not None:
-                explain_freshness(v, month, fresh_after, summary["latest_updated_at"].iloc[0])
-                validations.append(v)
-                outcome.failures.extend(v.failures)
-    quarantine = quarantine_frame(frame, entity, outcome.failures)
-    # master data that breaks only a WARN rule is flagged, not set aside: leaving an item or a
-    # customer out would orphan every fact that references it (``SourceEntity.is_master_data``)
+        row_validations, month_validations = [], []
+        for batch in month_batches(datasets.month_row_counts(con, entity, months), rows_per_batch):
+            frame = frame_of(batch)
+            outcome.rows_validated += len(frame)
+            failures = []
+            rows_validation = gx.validate(suite, frame, params, run_name=name)
+            if rows_validation is not None:
+                for f in rows_validation.failures:
+                    if f.row_positions is not None and len(f.row_positions):
+                        f.months = sorted(frame.iloc[f.row_positions]["_partition_month"].dt.strftime("%Y-%m").unique())
+                row_validations.append(rows_validation)
+                failures.extend(rows_validation.failures)
+            for month in batch:
+                fresh_after = pd.Timestamp(freshness_threshold(month, days))
+                summary = datasets.month_summary(frame, entity, month)
+                v = gx.validate(
+                    suite, summary, dict(params, fresh_after=fresh_after), batch="month", month=month, run_name=name
+                )
+                if v is not None:
+                    explain_freshness(v, frame, month, fresh_after, summary["latest_updated_at"].iloc[0])
+                    month_validations.append(v)
+            _quarantine(con, entity, batch, quarantine_frame(frame, entity, failures), outcome)
+            del frame
+        if row_validations:
+            merged = merge_validations(row_validations)
+            validations.append(merged)
+            outcome.failures.extend(merged.failures)
+        validations.extend(month_validations)
+        outcome.failures.extend(f for v in month_validations for f in v.failures)
+    outcome.failures.extend(_ingest_failures(con, entity, months))
+    return _finish(outcome, validations, reports_root, started)
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection,
+    entity: SourceEntity,
+    months: list[str],
+    quarantine: pd.DataFrame,
+    outcome: SuiteOutcome,
+) -> None:
+    """Replace the check's quarantine of ``months`` with ``quarantine``'s rows and count them.
+
+    Master data that breaks only a WARN rule is flagged, not set aside: leaving an item or a
+    customer out would orphan every fact that references it (``SourceEntity.is_master_data``)."""
     flagged = (quarantine["severity"] == "warn") & entity.is_master_data
     for month in months:
         in_month = quarantine["month"] == month
@@ -272,8 +346,6 @@ def run_raw_suite(
         outcome.flagged_rows += replace_quarantine(
             con, entity.name, month, "flag", quarantine[in_month & flagged].drop(columns="month")
         )
-    outcome.failures.extend(_ingest_failures(con, entity, months))
-    return _finish(outcome, validations, reports_root, started)
 
 
 def _files_of(frame: pd.DataFrame, month: str) -> str | None:
@@ -309,11 +381,13 @@ def run_mart_suite(
     started = time.perf_counter()
     suite = load_suite_json(f"mart_{mart}")
     month_column = suite["meta"].get("month_column")
+    # the rules on values read their own columns only; the rule on the columns judges the table
+    columns = columns_of_values(suite)
     if months is None:
-        frame = datasets.mart_frame(con, mart, None, [])
+        frame = datasets.mart_frame(con, mart, None, [], columns)
         months = []
     else:
-        frame = datasets.mart_frame(con, mart, month_column, months)
+        frame = datasets.mart_frame(con, mart, month_column, months, columns)
     if month_column == CYCLE_COLUMN and len(frame):
         planned = sorted(set(pd.to_datetime(frame[month_column]).dt.strftime("%Y-%m")))
         months = [m for m in months if m in planned] if months else planned
@@ -321,11 +395,18 @@ def run_mart_suite(
     outcome.rows_validated = len(frame)
     if not months:  # nothing stored yet: no plan version to judge
         return _finish(outcome, [], reports_root, started)
-    v = runner().validate(suite, frame, run_parameters(months), run_name=run_name(months))
-    for f in v.failures:
-        f.samples = [Sample(f"marts.{mart}", None, s.value) for s in f.samples]
-    outcome.failures.extend(v.failures)
-    return _finish(outcome, [v], reports_root, started)
+    gx, params, name = runner(), run_parameters(months), run_name(months)
+    if columns is None:
+        validations = [gx.validate(suite, frame, params, run_name=name)]
+    else:
+        schema = datasets.table_schema_frame(con, f"marts.{mart}")
+        parts = [(schema, "schema"), (frame, "values")]
+        validations = [v for part, batch in parts if (v := gx.validate(suite, part, params, batch, run_name=name))]
+    for v in validations:
+        for f in v.failures:
+            f.samples = [Sample(f"marts.{mart}", None, s.value) for s in f.samples]
+        outcome.failures.extend(v.failures)
+    return _finish(outcome, validations, reports_root, started)
 
 
 # ------------------------------------------------------------------------------------ accuracy

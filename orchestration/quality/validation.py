@@ -20,7 +20,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +39,42 @@ MAX_SAMPLES = 5
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 20}
 
 _lock = threading.RLock()
+
+#: expectations about a table's columns, not its values: judged on the table's schema alone
+#: (``datasets.table_schema_frame``), so a mart's values can be read column by column
+SCHEMA_EXPECTATIONS = frozenset({"expect_table_columns_to_match_set"})
+
+
+def expectation_part(expectation: dict) -> str:
+    """The part of its suite an expectation belongs to: ``schema`` or ``values`` (together the
+    ``rows`` batch: the rows of the run's months) or ``month`` (a month's one-row summary)."""
+    batch = expectation["meta"].get("batch", "rows")
+    if batch != "rows":
+        return batch
+    return "schema" if expectation["type"] in SCHEMA_EXPECTATIONS else "values"
+
+
+def batch_parts(batch: str) -> set[str]:
+    """The parts a batch name stands for: ``rows`` is ``schema`` and ``values``; names join with ``+``."""
+    parts: set[str] = set()
+    for name in batch.split("+"):
+        parts |= {"schema", "values"} if name == "rows" else {name}
+    return parts
+
+
+def columns_of_values(suite_json: dict) -> set[str] | None:
+    """The columns the ``values`` part of a suite reads, or None when a rule filters rows with a
+    condition (which may name any column): then the whole table is needed."""
+    columns: set[str] = set()
+    for e in suite_json["expectations"]:
+        if expectation_part(e) != "values":
+            continue
+        kwargs = e["kwargs"]
+        if kwargs.get("row_condition"):
+            return None
+        columns.update(v for k in ("column", "column_A", "column_B") if isinstance(v := kwargs.get(k), str))
+        columns.update(kwargs.get("column_list") or [])
+    return columns
 
 
 _gx_property = None
@@ -130,7 +166,8 @@ class Validation:
     failures: list[Failure]
     result: object  # ExpectationSuiteValidationResult
     expectations: int
-    #: the part of the suite validated (``rows``, ``month`` or ``rows+month``) and its month, if one
+    #: the part of the suite validated (``rows``, ``month``, ``rows+month``, ``schema`` or
+    #: ``values``) and its month, if one
     batch: str = "rows"
     month: str | None = None
 
@@ -164,19 +201,21 @@ class GxRunner:
 
         ``batch`` is ``rows`` (the rows of the run's months), ``month`` (a one-row summary of a
         month) or ``rows+month`` (both kinds on the rows of a single month, whose summary
-        columns are added to every row: one validation instead of two)."""
+        columns are added to every row: one validation instead of two); ``schema`` and
+        ``values`` are the two halves of ``rows`` (``batch_parts``), for a mart whose values are
+        read without the columns no rule uses."""
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
         # a whole suite keeps its own name in Data Docs; a part of one is named after the part
-        kinds = {e["meta"].get("batch", "rows") for e in suite_json["expectations"]}
-        whole = kinds <= set(batch.split("+"))
+        parts = batch_parts(batch)
+        whole = {expectation_part(e) for e in suite_json["expectations"]} <= parts
         name = suite_json["name"] if whole else f"{suite_json['name']}.{batch}"
         if name in self._definitions:
             return self._definitions[name]
         exps = [
             ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e["meta"]).to_domain_obj()
             for e in suite_json["expectations"]
-            if e["meta"].get("batch", "rows") in batch.split("+")
+            if expectation_part(e) in parts
         ]
         if not exps:
             self._definitions[name] = None
@@ -255,6 +294,95 @@ class GxRunner:
                 site_title=f"Data quality checks, {site_dir.parent.name}",
             )
         return write_page(site_dir, suite, page_html)
+
+
+def merge_validations(validations: list[Validation]) -> Validation:
+    """One validation of a suite's part from its validations on consecutive batches of rows.
+
+    A range is validated a batch of whole months at a time so that memory stays bounded
+    (``engine.run_raw_suite``); every raw rule is judged within a row or a month (keys include
+    ``_partition_month``), so the batches' verdicts add up to the range's. Each expectation's
+    results are merged by position: counts summed, percents recomputed as GX computes them,
+    the first unexpected values kept; its failures likewise (``_merged_failure``)."""
+    if len(validations) == 1:
+        return validations[0]
+    first = validations[0]
+    count = len(first.result.results)
+    results = [_merged_expectation_result([v.result.results[i] for v in validations]) for i in range(count)]
+    by_position = [_failures_by_position(v) for v in validations]
+    failures = [
+        _merged_failure([failed[i] for failed in by_position if i in failed])
+        for i in range(count)
+        if any(i in failed for failed in by_position)
+    ]
+    passed = sum(1 for r in results if r.success)
+    result = copy.copy(first.result)
+    result.results = results
+    result.success = all(v.success for v in validations)
+    result.statistics = {
+        "evaluated_expectations": count,
+        "successful_expectations": passed,
+        "unsuccessful_expectations": count - passed,
+        "success_percent": 100.0 * passed / count if count else None,
+    }
+    return Validation(first.suite, result.success, failures, result, count, batch=first.batch, month=first.month)
+
+
+def _failures_by_position(validation: Validation) -> dict[int, Failure]:
+    """A validation's failures by their expectation's position (``validate`` explains failed results in order)."""
+    failed = [i for i, r in enumerate(validation.result.results) if not r.success]
+    return dict(zip(failed, validation.failures, strict=True))
+
+
+def _merged_expectation_result(results: list):
+    """One expectation's results on several batches as the result GX gives on all their rows."""
+    base = next((r for r in results if not r.success), results[0])
+    merged = copy.copy(base)
+    merged.success = all(r.success for r in results)
+    summaries = [r.result or {} for r in results]
+    summary = dict(base.result or {})
+    if all(s.get("element_count") is not None for s in summaries):
+        n = summary["element_count"] = sum(s["element_count"] for s in summaries)
+        unexpected = None
+        if all(s.get("unexpected_count") is not None for s in summaries):
+            unexpected = summary["unexpected_count"] = sum(s["unexpected_count"] for s in summaries)
+        total = unexpected / n * 100 if unexpected is not None and n > 0 else None
+        if "missing_count" in summary:  # GX's ``_format_map_output``, when nulls are counted apart
+            missing = summary["missing_count"] = sum(s.get("missing_count") or 0 for s in summaries)
+            nonnull = n - missing
+            summary["missing_percent"] = missing / n * 100 if total is not None else None
+            nonmissing = unexpected / nonnull * 100 if total is not None and nonnull > 0 else None
+            summary["unexpected_percent_total"] = total
+            summary["unexpected_percent_nonmissing"] = nonmissing
+            summary["unexpected_percent"] = nonmissing
+        elif "unexpected_percent" in summary:
+            summary["unexpected_percent"] = total
+    if "partial_unexpected_list" in summary:
+        values = [v for s in summaries for v in s.get("partial_unexpected_list") or []]
+        summary["partial_unexpected_list"] = values[: RESULT_FORMAT["partial_unexpected_count"]]
+    merged.result = summary
+    raised = next((r for r in results if r.exception_info and r.exception_info.get("raised_exception")), None)
+    if raised is not None:
+        merged.exception_info = raised.exception_info
+    return merged
+
+
+def _merged_failure(parts: list[Failure]) -> Failure:
+    """One rule's failures on several batches: counts added (a table-level rule counts once),
+    the first samples, the months of every offending row. Row positions are per batch and
+    stay with it (the engine quarantines each batch's rows from its own frame)."""
+    row_level = any(f.row_positions is not None for f in parts)
+    months = sorted({m for f in parts for m in (f.months or ([f.month] if f.month else []))})
+    return replace(
+        parts[0],
+        unexpected_count=sum(f.unexpected_count for f in parts)
+        if row_level
+        else max(f.unexpected_count for f in parts),
+        samples=[s for f in parts for s in f.samples][:MAX_SAMPLES],
+        months=months or None,
+        row_positions=None,
+        row_reasons=None,
+    )
 
 
 def page_result(validations: list[Validation]):

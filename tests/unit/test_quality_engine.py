@@ -20,7 +20,13 @@ import pytest
 from orchestration.ingestion import LandingFolderReader, load_month
 from orchestration.quality import datasets
 from orchestration.quality.checks_file import freshness_threshold, run_parameters
-from orchestration.quality.engine import SuiteOutcome, run_accuracy_suite, run_mart_suite, run_raw_suite
+from orchestration.quality.engine import (
+    SuiteOutcome,
+    month_batches,
+    run_accuracy_suite,
+    run_mart_suite,
+    run_raw_suite,
+)
 from orchestration.quality.quarantine import quarantined_rows
 from orchestration.quality.validation import Failure, Sample
 from orchestration.sources import BY_NAME
@@ -504,3 +510,97 @@ def test_a_plan_version_mart_is_validated_whole_over_the_cycles_it_holds():
         _plan_version_mart(con, "supply_plan_solves", [{"cycle_month": "2024-03-01"}, {"cycle_month": "2024-03-01"}])
         duplicated = run_mart_suite(con, "supply_plan_solves", None)
         assert not duplicated.passed and {f.rule for f in duplicated.failures} == {"keys.unique"}
+
+
+def test_months_are_batched_in_order_up_to_the_row_limit():
+    assert month_batches({"2021-01": 3, "2021-02": 3, "2021-03": 5, "2021-04": 1}, 6) == [
+        ["2021-01", "2021-02"],
+        ["2021-03", "2021-04"],
+    ]
+    # a month bigger than the limit is a batch of its own; an empty month joins its neighbours
+    assert month_batches({"2021-01": 10, "2021-02": 0, "2021-03": 1}, 5) == [["2021-01"], ["2021-02", "2021-03"]]
+    assert month_batches({}, 5) == []
+
+
+def _faulty_order_lines(tmp_path: Path):
+    """Three months of order lines, each with its own damage: 2 rows in February, 2 in March, 3 in April."""
+    months = ["2021-02", "2021-03", "2021-04"]
+    frames = {m: _demo_month_frames(m)["erp_sales_order_lines"].copy() for m in months}
+    february, march, april = frames.values()
+    february.loc[february.index[0], "order_date"] = pd.Timestamp("2021-01-28")
+    february.loc[february.index[1], "quantity"] = -3
+    march.loc[march.index[0], "currency_code"] = "XYZ"
+    march.loc[march.index[1], "quantity"] = -1
+    april.loc[april.index[1], ["order_number", "line_number"]] = april.loc[
+        april.index[0], ["order_number", "line_number"]
+    ].to_numpy()
+    april.loc[april.index[2], "sku"] = None
+    return _landing_of(tmp_path, BY_NAME["erp_sales_order_lines"], frames), months
+
+
+def _results(outcome) -> list[tuple]:
+    return [
+        (v.batch, v.month, r.expectation_config.type, dict(r.expectation_config.kwargs), r.success, r.result)
+        for v in outcome.validations
+        for r in v.result.results
+    ]
+
+
+def test_a_range_validated_a_month_at_a_time_gives_the_verdict_of_the_whole_range(tmp_path):
+    """Batches bound the memory of a long range; the failures, counts, samples, quarantine and
+    the results the Data Docs page shows are those of one validation of all the rows."""
+    orders = BY_NAME["erp_sales_order_lines"]
+    (con_whole, rels), months = _faulty_order_lines(tmp_path / "whole")
+    (con_batched, _), _ = _faulty_order_lines(tmp_path / "batched")
+    whole = run_raw_suite(con_whole, orders, months)
+    batched = run_raw_suite(con_batched, orders, months, rows_per_batch=1)
+
+    assert whole.severity == "error" and whole.quarantined_rows == 7  # both lines of the duplicate pair
+    assert sorted((f.rule, f.column, f.unexpected_count, f.months) for f in whole.failures) == [
+        ("keys.unique", "order_number, line_number", 2, ["2021-04"]),
+        ("values.allowed_currency", "currency_code", 1, ["2021-03"]),
+        ("values.in_extract_month", "order_date", 1, ["2021-02"]),
+        ("values.non_negative", "quantity", 2, ["2021-02", "2021-03"]),
+        ("values.not_null", "sku", 1, ["2021-04"]),
+    ]
+    assert [f.as_dict() for f in batched.failures] == [f.as_dict() for f in whole.failures]
+    assert [f.months for f in batched.failures] == [f.months for f in whole.failures]
+    assert batched.description() == whole.description() and rels["2021-02"] in whole.description()
+    assert (batched.rows_validated, batched.quarantined_rows) == (whole.rows_validated, whole.quarantined_rows)
+    for month in months:
+        columns = ["rule", "source_file", "source_row", "reason"]
+        assert (
+            quarantined_rows(con_batched, "erp_sales_order_lines", month)[columns]
+            .sort_values(columns)
+            .reset_index(drop=True)
+            .equals(
+                quarantined_rows(con_whole, "erp_sales_order_lines", month)[columns]
+                .sort_values(columns)
+                .reset_index(drop=True)
+            )
+        )
+    assert len(batched.validations) == len(whole.validations) == 1 + len(months)  # the rows, each month
+    assert _results(batched) == _results(whole)
+
+
+def test_a_mart_is_read_on_the_columns_its_value_rules_use_and_its_schema_judged_on_the_table(monkeypatch):
+    read = []
+    original = datasets.mart_frame
+    monkeypatch.setattr(datasets, "mart_frame", lambda *a, **k: read.append(frame := original(*a, **k)) or frame)
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(
+            "CREATE TABLE marts.fct_shipments AS SELECT * FROM (VALUES "
+            "('S1', DATE '2024-03-01', 'O1', 12.5), ('S1', DATE '2024-03-01', 'O2', 3.0), "
+            "('S2', DATE '2024-02-01', 'O3', 1.0)) AS t(shipment_number, ship_month, order_number, quantity_shipped)"
+        )
+        outcome = run_mart_suite(con, "fct_shipments", ["2024-03"])
+    assert list(read[0].columns) == ["shipment_number", "ship_month"] and len(read[0]) == 2
+    assert outcome.rows_validated == 2
+    assert [(f.rule, f.unexpected_count) for f in outcome.failures] == [
+        ("schema.required_columns", 1),
+        ("keys.unique", 2),
+    ]
+    missing = outcome.failures[0].samples[0].value
+    assert "missing" in missing and "shipment_value_usd" in missing and "order_number" not in missing
+    assert [v.batch for v in outcome.validations] == ["schema", "values"]
