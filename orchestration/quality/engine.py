@@ -383,6 +383,8 @@ def run_mart_suite(
     month_column = suite["meta"].get("month_column")
     # the rules on values read their own columns only; the rule on the columns judges the table
     columns = columns_of_values(suite)
+    if columns is not None and month_column:
+        columns.add(month_column)  # the months judged, and a plan-version mart's cycles
     if months is None:
         frame = datasets.mart_frame(con, mart, None, [], columns)
         months = []

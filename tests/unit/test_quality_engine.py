@@ -604,3 +604,15 @@ def test_a_mart_is_read_on_the_columns_its_value_rules_use_and_its_schema_judged
     missing = outcome.failures[0].samples[0].value
     assert "missing" in missing and "shipment_value_usd" in missing and "order_number" not in missing
     assert [v.batch for v in outcome.validations] == ["schema", "values"]
+
+
+def test_a_plan_version_mart_with_a_rule_on_its_columns_only_is_judged_on_its_cycles():
+    with duckdb.connect() as con:
+        _plan_version_mart(con, "supply_exceptions", [{"cycle_month": "2024-02-01"}, {"cycle_month": "2024-03-01"}])
+        outcome = run_mart_suite(con, "supply_exceptions", None)
+        assert outcome.passed and outcome.months == ["2024-02", "2024-03"] and outcome.rows_validated == 2
+        assert [v.batch for v in outcome.validations] == ["schema"]
+        con.execute("ALTER TABLE marts.supply_exceptions DROP COLUMN message")
+        failed = run_mart_suite(con, "supply_exceptions", ["2024-03"])
+        assert [f.rule for f in failed.failures] == ["schema.required_columns"] and failed.months == ["2024-03"]
+        assert "message" in failed.failures[0].samples[0].value
