@@ -1,16 +1,12 @@
 """Where a Dagster run's time and memory go, step by step.
 
-Two commands, used together to measure a whole run (``benchmarks/README.md``)::
-
-    python -m orchestration.benchmarks.run_profile record --trace T.csv -- sop demo --scale 10 --data-dir D
-    python -m orchestration.benchmarks.run_profile report --data-dir D --trace T.csv
-
-``record`` runs the command and samples the resident memory of every process of its tree
-every ``--interval`` seconds (CSV: ``t, pid, ppid, rss_mb, dbt``). ``report`` reads the
-run's own events from the data root's Dagster instance: each step's wall time (its
-STEP_START to its STEP_SUCCESS or STEP_FAILURE), and with a trace, the peak memory of the
-step's process and everything it started (dbt's process counted apart), and of the whole
-tree while the step ran (other steps running at the same time included).
+The arithmetic of ``python -m orchestration.cli.run_profile`` (``record`` a command's memory
+trace, ``report`` a run's steps): ``record_memory`` samples the resident memory of every
+process of a command's tree every few seconds (CSV: ``t, pid, ppid, rss_mb, dbt``);
+``step_spans`` times each step from its STEP_START to its STEP_SUCCESS or STEP_FAILURE
+event; ``step_report`` gives each step's peak memory: its process and everything it started
+(dbt's process counted apart), and the whole tree while it ran (other steps running at the
+same time included).
 
 Sampling every 2 s can miss a spike shorter than that; ``/usr/bin/time -v`` gives the one
 exact peak of the largest process.
@@ -18,10 +14,8 @@ exact peak of the largest process.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,22 +40,19 @@ class StepSpan:
 
 
 def step_spans(events) -> list[StepSpan]:
-    """The steps of a run from its event log entries (``timestamp``, ``step_key``, ``dagster_event``),
-    in the order they started; a step with no end event ends at the run's last event."""
-    from dagster import DagsterEventType
-
+    """The steps of a run from its events, ``(timestamp, step key, event type name, pid)``, in
+    the order they started; a step with no end event ends at the run's last event."""
     starts: dict[str, tuple[float, int | None]] = {}
     ends: dict[str, float] = {}
     last = 0.0
-    for entry in events:
-        last = max(last, entry.timestamp)
-        event = entry.dagster_event
-        if event is None or not entry.step_key:
+    for timestamp, step, kind, pid in events:
+        last = max(last, timestamp)
+        if not step:
             continue
-        if event.event_type == DagsterEventType.STEP_START:
-            starts[entry.step_key] = (entry.timestamp, event.pid)
-        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-            ends[entry.step_key] = entry.timestamp
+        if kind == "STEP_START":
+            starts[step] = (timestamp, pid)
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            ends[step] = timestamp
     spans = [StepSpan(step, pid, start, ends.get(step, last)) for step, (start, pid) in starts.items()]
     return sorted(spans, key=lambda s: s.start)
 
@@ -105,8 +96,7 @@ def step_report(spans: list[StepSpan], trace: pd.DataFrame | None = None) -> pd.
     return pd.DataFrame(rows)
 
 
-# ------------------------------------------------------------------------------------ commands
-def record(command: list[str], trace_path: Path, interval: float = 2.0) -> int:
+def record_memory(command: list[str], trace_path: Path, interval: float = 2.0) -> int:
     """Run ``command``, writing a memory sample of its process tree every ``interval`` seconds; its exit code."""
     import psutil
 
@@ -133,48 +123,3 @@ def record(command: list[str], trace_path: Path, interval: float = 2.0) -> int:
             fh.flush()
             time.sleep(interval)
     return child.wait()
-
-
-def report(data_dir: str | None, trace_path: Path | None, run_id: str | None) -> pd.DataFrame:
-    """The step report of run ``run_id`` (the newest run of the data root when None)."""
-    from orchestration.runner import instance_for
-
-    instance = instance_for(data_dir)
-    if run_id is None:
-        runs = instance.get_runs(limit=1)
-        if not runs:
-            raise SystemExit(f"no run in the Dagster instance of {data_dir or 'the default data root'}")
-        run_id = runs[0].run_id
-    from dagster import DagsterEventType
-
-    kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
-    spans = step_spans(instance.all_logs(run_id, of_type=kinds))
-    trace = pd.read_csv(trace_path) if trace_path else None
-    return step_report(spans, trace)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.benchmarks.run_profile", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    rec = sub.add_parser("record", help="run a command and sample its process tree's memory")
-    rec.add_argument("--trace", type=Path, required=True)
-    rec.add_argument("--interval", type=float, default=2.0)
-    rec.add_argument("cmd", nargs=argparse.REMAINDER)
-    rep = sub.add_parser("report", help="each step's seconds and peak memory of a run")
-    rep.add_argument("--data-dir")
-    rep.add_argument("--trace", type=Path)
-    rep.add_argument("--run")
-    args = parser.parse_args(argv)
-    if args.command == "record":
-        cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
-        if not cmd:
-            parser.error("record: give the command after --")
-        return record(cmd, args.trace, args.interval)
-    table = report(args.data_dir, args.trace, args.run)
-    with pd.option_context("display.max_rows", None, "display.width", 200):
-        print(table.sort_values("seconds", ascending=False).to_string(index=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

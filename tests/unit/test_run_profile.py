@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pandas as pd
-from dagster import DagsterEventType
 
 from orchestration.benchmarks.run_profile import StepSpan, step_report, step_spans, subtree_rss
 
 
-def _entry(t, step, kind, pid=100):
-    return SimpleNamespace(timestamp=t, step_key=step, dagster_event=SimpleNamespace(event_type=kind, pid=pid))
-
-
 def test_steps_are_timed_from_their_start_to_their_end_event():
     events = [
-        _entry(10.0, "b", DagsterEventType.STEP_START),
-        _entry(5.0, "a", DagsterEventType.STEP_START),
-        _entry(12.5, "a", DagsterEventType.STEP_SUCCESS),
-        _entry(20.0, "b", DagsterEventType.STEP_FAILURE),
-        _entry(21.0, "c", DagsterEventType.STEP_START),
-        SimpleNamespace(timestamp=30.0, step_key=None, dagster_event=None),
+        (10.0, "b", "STEP_START", 100),
+        (5.0, "a", "STEP_START", 100),
+        (12.5, "a", "STEP_SUCCESS", 100),
+        (20.0, "b", "STEP_FAILURE", 100),
+        (21.0, "c", "STEP_START", 100),
+        (30.0, None, "RUN_SUCCESS", 100),
     ]
     spans = step_spans(events)
     assert [(s.step, s.seconds) for s in spans] == [("a", 7.5), ("b", 10.0), ("c", 9.0)]
