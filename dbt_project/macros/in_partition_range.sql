@@ -16,16 +16,7 @@
 #}
 {% macro in_partition_range(month_expression) -%}
     {%- if is_incremental() -%}
-        {%- if var('min_month', none) is not none -%}
-            {{ month_expression }} between cast('{{ var("min_month") }}' as date)
-                and cast('{{ var("max_month", "9999-12-01") }}' as date)
-        {%- else -%}
-            {{ month_expression }} between coalesce(
-                (select min(window_row.min_month) from pipeline.build_window as window_row), date '1900-01-01'
-            ) and coalesce(
-                (select max(window_row.max_month) from pipeline.build_window as window_row), date '9999-12-01'
-            )
-        {%- endif -%}
+        {{ partition_range_condition(month_expression) }}
     {%- else -%}
         true
     {%- endif -%}
