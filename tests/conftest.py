@@ -240,6 +240,14 @@ class WarehouseCopy:
     db: Path
     work: Path
 
+    @classmethod
+    def of_company(cls, company, work: Path) -> "WarehouseCopy":
+        """A fresh copy of ``company``'s warehouse in the folder ``work``."""
+        import shutil
+
+        shutil.copyfile(company.root / "warehouse" / "sop.duckdb", work / "sop.duckdb")
+        return cls(work / "sop.duckdb", work)
+
     def dbt(self, *args: str):
         """``dbt <args>`` on the copy; every command uses the same vars and target folder, so
         each after the first keeps the partially parsed project. Returns the completed process."""
@@ -270,8 +278,4 @@ class WarehouseCopy:
 def built_warehouse_copy(built_company, tmp_path_factory) -> WarehouseCopy:
     """The shared company's warehouse copied once for read-only dbt commands (docs, unit tests),
     which never touch the project's ``target/`` or the shared company itself."""
-    import shutil
-
-    work = tmp_path_factory.mktemp("dbt-on-copy")
-    shutil.copyfile(built_company.root / "warehouse" / "sop.duckdb", work / "sop.duckdb")
-    return WarehouseCopy(work / "sop.duckdb", work)
+    return WarehouseCopy.of_company(built_company, tmp_path_factory.mktemp("dbt-on-copy"))

@@ -10,7 +10,6 @@ an empty window (a full build, or ``dbt build`` by hand).
 from __future__ import annotations
 
 import json
-import shutil
 
 import duckdb
 import pandas as pd
@@ -24,8 +23,8 @@ pytestmark = [pytest.mark.slow]
 TEST = "assert_pipeline_snapshot_matches_latest_history_row"
 
 
-def _alter_one_row(con: duckdb.DuckDBPyConnection, month: str) -> str:
-    """Move one snapshot row's close date by a day; returns its opportunity id."""
+def _alter_one_row(con: duckdb.DuckDBPyConnection, month: str) -> None:
+    """Move one snapshot row's close date by a day."""
     (opportunity_id,) = con.execute(
         "select min(opportunity_id) from marts.fct_pipeline_snapshot_monthly where snapshot_month = ?",
         [f"{month}-01"],
@@ -35,7 +34,6 @@ def _alter_one_row(con: duckdb.DuckDBPyConnection, month: str) -> str:
         "where snapshot_month = ? and opportunity_id = ?",
         [f"{month}-01", opportunity_id],
     )
-    return opportunity_id
 
 
 def _failures(copy: WarehouseCopy, window_month: str | None) -> int:
@@ -50,8 +48,7 @@ def _failures(copy: WarehouseCopy, window_month: str | None) -> int:
 
 
 def test_the_snapshot_test_judges_the_rebuilt_months_only(built_company, tmp_path):
-    copy = WarehouseCopy(tmp_path / "sop.duckdb", tmp_path)
-    shutil.copyfile(built_company.root / "warehouse" / "sop.duckdb", copy.db)
+    copy = WarehouseCopy.of_company(built_company, tmp_path)
     with duckdb.connect(str(copy.db)) as con:
         _alter_one_row(con, FIRST)
         _alter_one_row(con, LAST)
